@@ -1,0 +1,41 @@
+/** The validated settings every part of the node reads. Built by `load.ts` from UCI and defaults. */
+import type { LogLevel } from '../log.js';
+
+export interface Config {
+  /** SIP domain of this node's users (`alice@domain`). */
+  domain: string;
+  /** Addresses to listen on; empty means every address (IPv4 and IPv6). */
+  listen: string[];
+  /** UDP and TCP SIP port. */
+  sipPort: number;
+  /** Plain HTTP port: ws:// for non-browser clients, and a page pointing to HTTPS. */
+  httpPort: number;
+  /** HTTPS port: the page and wss:// for browsers. */
+  httpsPort: number;
+  /** STUN responder port; 0 turns it off. */
+  stunPort: number;
+  /** Persistent state (flash on a router): accounts, realm, certificate, node key. */
+  dataDir: string;
+  /** Volatile state (RAM on a router): bindings, control socket. */
+  runDir: string;
+  /** PEM certificate and key; when unset a self-signed pair is made in dataDir. */
+  cert?: string;
+  key?: string;
+  logLevel: LogLevel;
+  /** Registrar: lowest accepted expiry, answered with 423 below it (RFC 3261 §10.3 step 7). */
+  minExpires: number;
+  /** Registrar: highest granted expiry; longer requests are shortened. */
+  maxExpires: number;
+  /** Registrar: expiry when the request names none. */
+  defaultExpires: number;
+  /** Registrar: bindings one user may hold at once. */
+  maxContacts: number;
+  /** Largest SIP message accepted, in bytes. */
+  maxMessageSize: number;
+  /** Concurrent TCP/WebSocket connections accepted from one remote address. */
+  maxConnectionsPerAddress: number;
+  /** Seconds a connection may stay silent before a WebSocket ping / it is closed. */
+  idleTimeout: number;
+  /** Where the settings came from: a file path, or `defaults`. */
+  source: string;
+}

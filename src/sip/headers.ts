@@ -1,0 +1,176 @@
+/**
+ * An ordered list of SIP header fields, looked up by name case-insensitively with the compact
+ * forms of RFC 3261 §7.3.3 (and later RFCs) mapped to their long names.
+ *
+ * Values are kept as received (unfolded, trimmed); structured views (Via, name-addr, CSeq) are
+ * parsed on demand by the helpers beside this file, so a proxy relays what it did not touch unchanged.
+ */
+
+const COMPACT: Readonly<Record<string, string>> = {
+  a: 'accept-contact',
+  b: 'referred-by',
+  c: 'content-type',
+  d: 'request-disposition',
+  e: 'content-encoding',
+  f: 'from',
+  i: 'call-id',
+  j: 'reject-contact',
+  k: 'supported',
+  l: 'content-length',
+  m: 'contact',
+  n: 'identity-info',
+  o: 'event',
+  r: 'refer-to',
+  s: 'subject',
+  t: 'to',
+  u: 'allow-events',
+  v: 'via',
+  x: 'session-expires',
+  y: 'identity',
+};
+
+/** Headers whose value may be a comma-separated list (RFC 3261 §7.3.1); others are never split. */
+const LIST_HEADERS: ReadonlySet<string> = new Set([
+  'via',
+  'contact',
+  'route',
+  'record-route',
+  'path',
+  'allow',
+  'supported',
+  'require',
+  'proxy-require',
+  'unsupported',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'allow-events',
+  'content-encoding',
+  'in-reply-to',
+]);
+
+/** The canonical (lower-case, long) form of a header name. */
+export function canonicalName(name: string): string {
+  const lower = name.toLowerCase();
+  return COMPACT[lower] ?? lower;
+}
+
+export interface HeaderField {
+  /** The name as it is written on the wire (kept as received, or as set). */
+  readonly name: string;
+  readonly value: string;
+}
+
+export class Headers {
+  private readonly fields: HeaderField[] = [];
+
+  constructor(fields: Iterable<HeaderField> = []) {
+    for (const f of fields) this.fields.push({ name: f.name, value: f.value });
+  }
+
+  /** Number of header fields (lines), not values. */
+  get size(): number {
+    return this.fields.length;
+  }
+
+  has(name: string): boolean {
+    const c = canonicalName(name);
+    return this.fields.some((f) => canonicalName(f.name) === c);
+  }
+
+  /** The first field's whole value, or undefined. */
+  get(name: string): string | undefined {
+    const c = canonicalName(name);
+    for (const f of this.fields) if (canonicalName(f.name) === c) return f.value;
+    return undefined;
+  }
+
+  /**
+   * Every value of a header in order: fields repeated on several lines and, for list headers,
+   * comma-separated values within a line (commas inside quotes or <> do not split).
+   */
+  getAll(name: string): string[] {
+    const c = canonicalName(name);
+    const out: string[] = [];
+    for (const f of this.fields) {
+      if (canonicalName(f.name) !== c) continue;
+      if (LIST_HEADERS.has(c)) out.push(...splitList(f.value));
+      else out.push(f.value);
+    }
+    return out;
+  }
+
+  /** Replace every field of this name with one field (appended where the first one stood). */
+  set(name: string, value: string): void {
+    const c = canonicalName(name);
+    const at = this.fields.findIndex((f) => canonicalName(f.name) === c);
+    this.delete(name);
+    if (at < 0 || at > this.fields.length) this.fields.push({ name, value });
+    else this.fields.splice(at, 0, { name, value });
+  }
+
+  append(name: string, value: string): void {
+    this.fields.push({ name, value });
+  }
+
+  /** Insert above every other field of the same name (Via, Record-Route are pushed on top). */
+  prepend(name: string, value: string): void {
+    const c = canonicalName(name);
+    const at = this.fields.findIndex((f) => canonicalName(f.name) === c);
+    if (at < 0) this.fields.push({ name, value });
+    else this.fields.splice(at, 0, { name, value });
+  }
+
+  /** Remove the first value of a header (splitting a list line if needed); returns it. */
+  shift(name: string): string | undefined {
+    const c = canonicalName(name);
+    const at = this.fields.findIndex((f) => canonicalName(f.name) === c);
+    if (at < 0) return undefined;
+    const field = this.fields[at]!;
+    const values = LIST_HEADERS.has(c) ? splitList(field.value) : [field.value];
+    const first = values.shift();
+    if (values.length === 0) this.fields.splice(at, 1);
+    else this.fields[at] = { name: field.name, value: values.join(', ') };
+    return first;
+  }
+
+  delete(name: string): void {
+    const c = canonicalName(name);
+    for (let i = this.fields.length - 1; i >= 0; i--) {
+      if (canonicalName(this.fields[i]!.name) === c) this.fields.splice(i, 1);
+    }
+  }
+
+  entries(): readonly HeaderField[] {
+    return this.fields;
+  }
+
+  clone(): Headers {
+    return new Headers(this.fields);
+  }
+}
+
+/** Split a list header value on commas that are outside quoted strings and <...>. */
+export function splitList(value: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '<') angle = true;
+    else if (ch === '>') angle = false;
+    else if (ch === ',' && !angle) {
+      const part = value.slice(start, i).trim();
+      if (part) out.push(part);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last) out.push(last);
+  return out;
+}

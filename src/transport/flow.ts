@@ -1,0 +1,34 @@
+/**
+ * A flow (RFC 5626 §3): the path a message came in on and on which replies and later requests for
+ * the same client go back. Transports create flows; everything above only sends on them.
+ */
+import type { SipMessage } from '../sip/message.js';
+
+export type TransportName = 'udp' | 'tcp' | 'ws' | 'wss';
+
+/** Where a flow leads, as far as it can be written down and restored after a restart. */
+export interface FlowAddress {
+  readonly transport: TransportName;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+export interface Flow extends FlowAddress {
+  /** Unique for the node's lifetime: `udp:198.18.0.2:5060`, `tcp#17`, `ws#3`. */
+  readonly id: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** TCP and WebSocket: no retransmissions (RFC 3261 §17.1.1.2). */
+  readonly reliable: boolean;
+  /** False once the connection is gone; a UDP flow never closes. */
+  readonly open: boolean;
+  /** Serialise and send; returns false when the flow is closed or the write failed. */
+  send(message: SipMessage): boolean;
+}
+
+/** What transports deliver to the layer above: one entry point for every transport. */
+export interface MessageSink {
+  onMessage(message: SipMessage, flow: Flow): void;
+  /** A connection-oriented flow closed (its WebSocket bindings go with it). */
+  onFlowClosed(flow: Flow): void;
+}
