@@ -1,0 +1,28 @@
+// The machine and tool versions a result was measured with, for RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, release } from 'node:os';
+
+export function describeMachine({ kamailio, sipp }) {
+  const cores = cpus();
+  return {
+    date: new Date().toISOString(),
+    nproc: cores.length,
+    cpu: cores[0]?.model.trim() ?? 'unknown',
+    kernel: release(),
+    // Other work on the machine skews the rates; the 1-minute load average before the run says how much.
+    loadAverage: loadavg()[0],
+    node: process.version,
+    kamailio: firstMatch(kamailio, ['-v'], /version: (.+)/),
+    sipp: firstMatch(sipp, ['-v'], /(SIPp v[^\s]+)/),
+  };
+}
+
+function firstMatch(command, args, pattern) {
+  try {
+    // sipp -v exits with status 99 after printing its version.
+    const out = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return pattern.exec(out)?.[1].trim() ?? 'unknown';
+  } catch (err) {
+    return pattern.exec(`${err.stdout ?? ''}${err.stderr ?? ''}`)?.[1].trim() ?? 'unknown';
+  }
+}

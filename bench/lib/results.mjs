@@ -1,0 +1,147 @@
+// Turns the rounds into the summary the issue asks for (median rate per target, the ratios
+// node/floor and node/Kamailio, failures, the node's peak RSS) and writes it twice: for people
+// (bench/RESULTS.md, committed) and for programs (bench/out/register.json).
+import { writeFileSync } from 'node:fs';
+
+export const GOAL_NODE_OVER_FLOOR = 0.8;
+
+export const TARGET_LABELS = {
+  node: 'trucada (this node)',
+  kamailio: 'Kamailio, one UDP worker',
+  floor: 'floor: one Node event loop',
+};
+
+/**
+ * @param {{ target: string, round: number, rate: number, failed: number, calls: number,
+ *           cpuCores: number, meanCallMs: number, retransmissions: number }[]} rounds
+ */
+export function summarise(rounds, targets, { peakRssKb }) {
+  const perTarget = {};
+  for (const target of targets) {
+    const mine = rounds.filter((r) => r.target === target);
+    perTarget[target] = {
+      label: TARGET_LABELS[target],
+      rounds: mine.length,
+      medianRate: median(mine.map((r) => r.rate)),
+      rates: mine.map((r) => r.rate),
+      registrations: sum(mine.map((r) => r.calls)),
+      failed: sum(mine.map((r) => r.failed)),
+      retransmissions: sum(mine.map((r) => r.retransmissions)),
+      medianCpuCores: median(mine.map((r) => r.cpuCores)),
+      // Registrations per second of the target's own CPU time: its cost per registration, which
+      // other load on the machine changes much less than the rate.
+      medianPerCpuSecond: median(mine.filter((r) => r.cpuCores > 0).map((r) => r.rate / r.cpuCores)),
+      medianCallMs: median(mine.map((r) => r.meanCallMs)),
+      peakRssKb: peakRssKb[target] ?? null,
+    };
+  }
+  const rate = (t) => perTarget[t]?.medianRate ?? null;
+  const ratio = (a, b) => (rate(a) !== null && rate(b) !== null ? rate(a) / rate(b) : null);
+  // The same ratio taken round by round: adjacent rounds share whatever else loads the machine.
+  const roundRatio = (a, b) => {
+    const values = [];
+    for (const r of rounds) {
+      if (r.target !== a) continue;
+      const other = rounds.find((o) => o.target === b && o.round === r.round);
+      if (other) values.push(r.rate / other.rate);
+    }
+    return median(values);
+  };
+  const perCpu = (a, b) => {
+    const x = perTarget[a]?.medianPerCpuSecond ?? null;
+    const y = perTarget[b]?.medianPerCpuSecond ?? null;
+    return x !== null && y !== null ? x / y : null;
+  };
+  const nodeOverFloor = ratio('node', 'floor');
+  return {
+    targets: perTarget,
+    ratios: {
+      nodeOverFloor,
+      nodeOverKamailio: ratio('node', 'kamailio'),
+      nodeOverFloorPerRound: roundRatio('node', 'floor'),
+      nodeOverKamailioPerRound: roundRatio('node', 'kamailio'),
+      kamailioOverFloor: ratio('kamailio', 'floor'),
+      nodeOverFloorPerCpuSecond: perCpu('node', 'floor'),
+      nodeOverKamailioPerCpuSecond: perCpu('node', 'kamailio'),
+    },
+    goals: perTarget.node
+      ? { nodeOverFloor: nodeOverFloor !== null && nodeOverFloor >= GOAL_NODE_OVER_FLOOR, noFailedRegistration: perTarget.node.failed === 0 }
+      : null,
+  };
+}
+
+export function writeResults({ mdPath, jsonPath, machine, settings, summary, rounds }) {
+  writeFileSync(jsonPath, `${JSON.stringify({ machine, settings, summary, rounds }, null, 2)}\n`);
+  writeFileSync(mdPath, renderMarkdown({ machine, settings, summary }));
+}
+
+function renderMarkdown({ machine, settings, summary }) {
+  const { targets, ratios, goals } = summary;
+  const rows = Object.entries(targets).map(([, t]) =>
+    `| ${t.label} | ${fmt(t.medianRate, 0)} | ${t.rates.map((r) => fmt(r, 0)).join(', ')} | ${t.failed} of ${t.registrations} | ${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} |`,
+  );
+  const node = targets.node;
+  const lines = [
+    '# Register bench',
+    '',
+    'Authenticated REGISTER transactions per second over UDP on 127.0.0.1: sipp runs',
+    '`test/sipp/register-auth.xml` (REGISTER, 401, REGISTER with digest credentials, 200) against each',
+    'target. Written by `npm run bench` (bench/run.sh); the raw rounds are in `bench/out/register.json`.',
+    '',
+    '| target | registrations/s (median) | each round | failed | target CPU (cores, median) | registrations per CPU-second (median) | mean REGISTER→200 (ms) |',
+    '|---|---:|---|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `- node / floor: ${fmt(ratios.nodeOverFloor, 2)}${goals ? ` (goal ≥ ${GOAL_NODE_OVER_FLOOR}: ${goals.nodeOverFloor ? 'met' : 'not met'})` : ''}` +
+      `; median of the per-round ratios: ${fmt(ratios.nodeOverFloorPerRound, 2)}`,
+    `- node / Kamailio: ${fmt(ratios.nodeOverKamailio, 2)}; median of the per-round ratios: ${fmt(ratios.nodeOverKamailioPerRound, 2)}`,
+    `- Kamailio / floor: ${fmt(ratios.kamailioOverFloor, 2)}`,
+    `- per CPU-second of the target: node / floor ${fmt(ratios.nodeOverFloorPerCpuSecond, 2)}, node / Kamailio ${fmt(ratios.nodeOverKamailioPerCpuSecond, 2)}`,
+    node
+      ? `- failed registrations of the node: ${node.failed} (goal 0: ${goals.noFailedRegistration ? 'met' : 'not met'})`
+      : '- the node was not measured in this run (targets: ' + Object.keys(targets).join(', ') + ')',
+    `- peak RSS (VmHWM) of the node: ${node?.peakRssKb ? `${(node.peakRssKb / 1024).toFixed(1)} MB` : 'n/a'}` +
+      (targets.floor?.peakRssKb ? `; of the floor responder, for comparison: ${(targets.floor.peakRssKb / 1024).toFixed(1)} MB` : ''),
+    '',
+    '## Machine',
+    '',
+    `- date: ${machine.date}`,
+    `- CPU: ${machine.cpu}, nproc ${machine.nproc}; Linux ${machine.kernel}; load average before the run ${fmt(machine.loadAverage, 2)}`,
+    `- Node ${machine.node}; Kamailio ${machine.kamailio}; ${machine.sipp}`,
+    '',
+    '## Method',
+    '',
+    `- ${settings.users} users (u0000…), each target holding all of them; ${settings.rounds} rounds per target,`,
+    `  alternating (${settings.targets.join(', ')}, ${settings.targets.join(', ')}, …), each round ${settings.calls} registrations`,
+    `  with at most ${settings.limit} outstanding and an offered rate far above capacity, after one unmeasured`,
+    `  warm-up round of ${settings.warmup} per target.`,
+    '- Each target is started once, before the first round, and kept running across its rounds (bindings',
+    '  accumulate, as on a live registrar); only one target is loaded at a time.',
+    '- Rate: successful registrations over sipp\'s elapsed time (its final statistics line). Failed: calls',
+    '  that did not end in 200, including those unfinished at sipp\'s timeout.',
+    '- Target CPU: user + system time of the target\'s processes during the round over its length; about 1.0',
+    '  means the one worker or event loop was saturated. sipp shares the machine with the target, and',
+    '  anything else running on it lowers every rate; registrations per CPU-second (rate over target CPU)',
+    '  is the cost of one registration and depends much less on that.',
+    '- Kamailio: `bench/kamailio/kamailio.cfg` (sl, registrar, usrloc in memory, auth with the password',
+    '  derived from the user name, qop=auth). Floor: `bench/floor-responder.mjs` (401 with a fixed nonce,',
+    '  then 200 after one MD5; no parsing, no state).',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function median(values) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function sum(values) {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function fmt(value, digits) {
+  return value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
+}

@@ -1,0 +1,177 @@
+// The register bench: authenticated REGISTER transactions per second over UDP, measured with sipp
+// against (a) this node, (b) Kamailio as a plain registrar and (c) the floor of one Node event
+// loop, in alternating rounds within one run. Writes bench/RESULTS.md and bench/out/register.json.
+// Started by bench/run.sh (`npm run bench`), which checks the tools and builds first.
+//
+// Settings (environment): BENCH_TARGETS (node,kamailio,floor), BENCH_ROUNDS (5), BENCH_CALLS
+// (30000 registrations per round), BENCH_LIMIT (200 outstanding), BENCH_USERS (500),
+// BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor), BENCH_TIMEOUT (60 s
+// per round), SIPP and KAMAILIO (paths of the binaries).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeMachine } from './lib/machine.mjs';
+import { assertUdpPortFree } from './lib/ports.mjs';
+import { ProcessGroups } from './lib/processes.mjs';
+import { groupCpuSeconds, peakRssKb } from './lib/proc-stats.mjs';
+import { summarise, writeResults } from './lib/results.mjs';
+import { runSippRound } from './lib/sipp-round.mjs';
+import { startFloor } from './lib/targets/floor.mjs';
+import { startKamailio } from './lib/targets/kamailio.mjs';
+import { startNode } from './lib/targets/node.mjs';
+import { benchUsers, writeUsersCsv } from './lib/users.mjs';
+
+const ALL_TARGETS = ['node', 'kamailio', 'floor'];
+const STARTERS = { node: startNode, kamailio: startKamailio, floor: startFloor };
+const DOMAIN = 'bench.mesh';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const settings = readSettings(process.env);
+const outDir = join(root, 'bench/out');
+const workDir = join(outDir, 'register');
+const log = (line) => console.log(line);
+
+rmSync(workDir, { recursive: true, force: true });
+mkdirSync(workDir, { recursive: true });
+const groups = new ProcessGroups(join(outDir, 'register.pids'));
+// Targets keep their data and run directories under this one, removed however the bench ends.
+const tmpRoot = mkdtempSync(join(tmpdir(), 'trucada-bench-'));
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the targets`);
+    interrupted.abort();
+    groups.stopAll().finally(() => {
+      rmSync(tmpRoot, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
+
+try {
+  await main(interrupted.signal);
+} catch (err) {
+  if (!interrupted.signal.aborted) console.error(`register bench failed: ${err.message}`);
+  await groups.stopAll();
+  process.exitCode = 1;
+} finally {
+  rmSync(tmpRoot, { recursive: true, force: true });
+}
+
+async function main(abort) {
+  const users = benchUsers(settings.users);
+  const usersCsv = join(workDir, 'users.csv');
+  writeUsersCsv(usersCsv, users);
+  const machine = describeMachine(settings);
+  log(`register bench: ${settings.targets.join(', ')}; ${settings.rounds} rounds of ${settings.calls}, ${settings.limit} outstanding`);
+
+  const running = {};
+  try {
+    return await measure(running, users, usersCsv, machine, abort);
+  } finally {
+    for (const target of Object.keys(running)) await running[target].stop();
+  }
+}
+
+async function measure(running, users, usersCsv, machine, abort) {
+  for (const target of settings.targets) {
+    const port = settings.ports[target];
+    await assertUdpPortFree(port);
+    log(`starting ${target} on udp 127.0.0.1:${port}`);
+    running[target] = await STARTERS[target](groups, {
+      root,
+      port,
+      logDir: workDir,
+      tmpDir: tmpRoot,
+      usersCsv,
+      users,
+      domain: DOMAIN,
+      kamailio: settings.kamailio,
+      log,
+    });
+  }
+
+  const round = (target, name, calls) =>
+    runSippRound(groups, {
+      sipp: settings.sipp,
+      scenario: join(root, 'test/sipp/register-auth.xml'),
+      usersCsv,
+      domain: DOMAIN,
+      port: settings.ports[target],
+      calls,
+      limit: settings.limit,
+      timeoutSeconds: settings.timeoutSeconds,
+      dir: workDir,
+      name,
+    });
+
+  for (const target of settings.targets) {
+    const warm = await round(target, `${target}-warmup`, settings.warmup);
+    log(`warm-up ${target}: ${warm.rate.toFixed(0)}/s, ${warm.failed} failed`);
+  }
+
+  const rounds = [];
+  for (let r = 1; r <= settings.rounds; r += 1) {
+    for (const target of settings.targets) {
+      const { pid } = running[target];
+      const cpuBefore = groupCpuSeconds(pid);
+      const result = await round(target, `${target}-${r}`, settings.calls);
+      const cpuCores = (groupCpuSeconds(pid) - cpuBefore) / result.seconds;
+      // A round cut short by SIGINT/SIGTERM measures nothing.
+      abort.throwIfAborted();
+      rounds.push({ target, round: r, ...result, cpuCores });
+      log(
+        `round ${r} ${target.padEnd(8)} ${result.rate.toFixed(0).padStart(6)}/s  failed ${result.failed}  ` +
+          `retrans ${result.retransmissions}  cpu ${cpuCores.toFixed(2)}  mean ${result.meanCallMs.toFixed(2)} ms`,
+      );
+    }
+  }
+
+  // Kamailio is several processes sharing memory: one VmHWM would not describe it.
+  const peak = {};
+  for (const target of ['node', 'floor']) if (running[target]) peak[target] = peakRssKb(running[target].pid);
+
+  const summary = summarise(rounds, settings.targets, { peakRssKb: peak });
+  writeResults({
+    mdPath: join(root, 'bench/RESULTS.md'),
+    jsonPath: join(outDir, 'register.json'),
+    machine,
+    settings: { ...settings, ports: undefined, sipp: undefined, kamailio: undefined },
+    summary,
+    rounds,
+  });
+  for (const [target, t] of Object.entries(summary.targets)) {
+    log(`${target.padEnd(8)} median ${t.medianRate.toFixed(0)}/s, failed ${t.failed}${t.peakRssKb ? `, peak RSS ${(t.peakRssKb / 1024).toFixed(1)} MB` : ''}`);
+  }
+  const { nodeOverFloor, nodeOverKamailio } = summary.ratios;
+  if (nodeOverFloor !== null) log(`node/floor ${nodeOverFloor.toFixed(2)}, node/kamailio ${nodeOverKamailio?.toFixed(2) ?? 'n/a'}`);
+  log('wrote bench/RESULTS.md and bench/out/register.json');
+}
+
+function readSettings(env) {
+  const int = (name, fallback, min) => {
+    const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
+    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}`);
+    return value;
+  };
+  const targets = (env.BENCH_TARGETS || ALL_TARGETS.join(',')).split(',').map((t) => t.trim());
+  for (const t of targets) if (!ALL_TARGETS.includes(t)) throw new Error(`BENCH_TARGETS: unknown target '${t}'`);
+  const base = int('BENCH_PORT_BASE', 15070, 1024);
+  const users = int('BENCH_USERS', 500, 1);
+  const limit = int('BENCH_LIMIT', 200, 1);
+  // Two calls of one user at once would race each other's bindings; keep them apart.
+  if (limit > users) throw new Error('BENCH_LIMIT must not exceed BENCH_USERS');
+  return {
+    targets,
+    rounds: int('BENCH_ROUNDS', 5, 1),
+    calls: int('BENCH_CALLS', 30000, 1),
+    limit,
+    users,
+    warmup: int('BENCH_WARMUP', 3000, 1),
+    timeoutSeconds: int('BENCH_TIMEOUT', 60, 1),
+    ports: { node: base, kamailio: base + 1, floor: base + 2 },
+    sipp: env.SIPP || 'sipp',
+    kamailio: env.KAMAILIO || 'kamailio',
+  };
+}

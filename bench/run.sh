@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `npm run bench`: the register bench (bench/register-bench.mjs). Installs sipp and Kamailio from
+# Debian when they are missing and this runs as root, builds the bundle when dist/ is missing, and
+# keeps the whole run bounded in time; on exit, stops any target or sipp the bench left running.
+# Settings: see the head of bench/register-bench.mjs (BENCH_TARGETS, BENCH_ROUNDS, ...).
+set -u
+cd "$(dirname "$0")/.."
+
+# Kamailio lives in /usr/sbin, which is not on every user's PATH.
+if [ -z "${KAMAILIO:-}" ] && ! command -v kamailio >/dev/null 2>&1 && [ -x /usr/sbin/kamailio ]; then
+  export KAMAILIO=/usr/sbin/kamailio
+fi
+missing=()
+command -v "${SIPP:-sipp}" >/dev/null 2>&1 || missing+=(sip-tester)
+command -v "${KAMAILIO:-kamailio}" >/dev/null 2>&1 || missing+=(kamailio)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || exit 1
+    [ -z "${KAMAILIO:-}" ] && ! command -v kamailio >/dev/null 2>&1 && export KAMAILIO=/usr/sbin/kamailio
+  else
+    echo "missing Debian packages (run as root to install them): ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+case ",${BENCH_TARGETS:-node}," in
+  *,node,*) [ -f dist/trucada.cjs ] || npm run --silent build || exit 1 ;;
+esac
+
+mkdir -p bench/out
+pidfile=bench/out/register.pids
+cleanup() {
+  [ -f "$pidfile" ] || return 0
+  while read -r pgid; do
+    [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null
+  done < "$pidfile"
+  rm -f "$pidfile"
+}
+trap cleanup EXIT
+# Bash runs a trap only once its foreground command ends, so the bench runs in the background and
+# the script waits for it: SIGINT/SIGTERM are passed on, and the bench stops its targets itself.
+bench=
+stop() {
+  [ -n "$bench" ] && kill -TERM "$bench" 2>/dev/null && wait "$bench"
+  exit 130
+}
+trap stop INT TERM
+
+# The whole bench stays under 10 minutes.
+timeout --kill-after=20 600 node bench/register-bench.mjs &
+bench=$!
+wait "$bench"

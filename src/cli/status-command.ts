@@ -1,0 +1,49 @@
+/** `trucada status`: what a running daemon reports, or what the files say when none runs. */
+import { mkdirSync } from 'node:fs';
+import type { Config } from '../config/config.js';
+import { sendControl } from '../control/client.js';
+import type { StatusReply } from '../control/protocol.js';
+import { controlSocketPath, databasePath } from '../paths.js';
+import { AccountStore } from '../store/accounts.js';
+import { openDatabase } from '../store/database.js';
+import { realmFor } from '../store/realm.js';
+import { VERSION } from '../version.js';
+import { EXIT } from './usage.js';
+
+export async function statusCommand(config: Config, json: boolean, out: (line: string) => void): Promise<number> {
+  const reply = await sendControl(controlSocketPath(config), { cmd: 'status' });
+  if (reply?.ok && reply.status) {
+    if (json) out(JSON.stringify({ running: true, ...reply.status }));
+    else printStatus(reply.status, config, out);
+    return EXIT.ok;
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(databasePath(config));
+  try {
+    const realm = realmFor(db, config.domain);
+    const users = new AccountStore(db, realm).list().length;
+    const ports = { sip: config.sipPort, http: config.httpPort, https: config.httpsPort };
+    if (json) out(JSON.stringify({ running: false, version: VERSION, domain: config.domain, realm, ports, users }));
+    else {
+      out(`trucada ${VERSION}: not running (config: ${config.source})`);
+      out(`domain ${config.domain}, realm ${realm}`);
+      out(`ports: sip ${ports.sip} udp/tcp, ws ${ports.http}, wss ${ports.https}`);
+      out(`users: ${users}`);
+    }
+  } finally {
+    db.close();
+  }
+  return EXIT.ok;
+}
+
+function printStatus(s: StatusReply, config: Config, out: (line: string) => void): void {
+  out(`trucada ${s.version}: running, pid ${s.pid}, up ${Math.round(s.uptime)} s (config: ${config.source})`);
+  out(`domain ${s.domain}, realm ${s.realm}`);
+  out(`ports: sip ${s.ports.sip} udp/tcp, ws ${s.ports.http}, wss ${s.ports.https}`);
+  out(`users: ${s.users}`);
+  out(`registrations: ${s.bindings.length}`);
+  for (const b of s.bindings) {
+    const agent = b.userAgent ? ` (${b.userAgent})` : '';
+    out(`  ${b.user}  ${b.transport} ${b.source}  ${b.contact}  expires in ${b.expiresIn} s${agent}`);
+  }
+}

@@ -1,0 +1,33 @@
+/** The `trucada --help` text and the exit codes every command uses. */
+export const EXIT = {
+  ok: 0,
+  /** The command ran and failed (user exists, daemon already running, ...). */
+  failed: 1,
+  /** The command line itself is wrong. */
+  usage: 2,
+  /** The configuration file is wrong (sysexits EX_CONFIG). */
+  config: 78,
+} as const;
+
+export const USAGE = `Usage: trucada <command> [options]
+
+Commands:
+  serve                     run the node (SIP registrar, WebSocket, HTTPS) in the foreground
+  user add NAME             create an account (asks for the password)
+  user passwd NAME          change an account's password (drops its registrations)
+  user del NAME             delete an account (drops its registrations)
+  user list                 list the accounts
+  status                    version, domain, ports, users and current registrations
+
+Options:
+  --config FILE             UCI configuration file (else $TRUCADA_CONFIG, else /etc/config/trucada
+                            when it exists, else built-in defaults with ./data and ./run)
+  --password PASSWORD       for user add/passwd in scripts, instead of the prompt
+  --json                    status as JSON
+  -h, --help                this text
+  -v, --version             the version
+
+User names: 1-32 characters of a-z 0-9 . _ - (case does not matter).
+`;
+
+export class UsageError extends Error {}

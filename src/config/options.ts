@@ -1,0 +1,252 @@
+/**
+ * Every option of `config trucada 'main'`, in one table: UCI name, type, default, meaning, example.
+ * The loader reads it, the docs test compares docs/config-options.md against it, and the OpenWrt init
+ * script's validation list is checked against it.
+ */
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import type { Config } from './config.js';
+
+/** The Config fields that come from options (`source` is where they came from). */
+export type Field = Exclude<keyof Config, 'source'>;
+
+/** What defaults and values depend on. */
+export interface LoadContext {
+  /** The machine's host name, for the default domain. */
+  hostname: string;
+  /** A configuration file is in use (router layout) rather than the built-in defaults (a checkout). */
+  withFile: boolean;
+  /** Relative paths are resolved against it. */
+  cwd: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; index: number; reason: string };
+
+export interface ValueType<T> {
+  /** The type as the docs name it. */
+  readonly describe: string;
+  /** A UCI list (several values) rather than an option. */
+  readonly list: boolean;
+  /** Reads the values as written (one for an option); on refusal, which one and why. */
+  parse(values: readonly string[], ctx: LoadContext): Parsed<T>;
+}
+
+export interface OptionSpec<K extends Field = Field> {
+  /** The UCI option name (snake_case). */
+  readonly name: string;
+  readonly field: K;
+  readonly type: ValueType<Config[K]>;
+  /** The value when the file leaves the option out, written as in a UCI file; absent: none. */
+  readonly default?: string | ((ctx: LoadContext) => string);
+  /** How the docs show the default, when it is not one constant. */
+  readonly defaultDoc?: string;
+  /** One line: what the option does. */
+  readonly meaning: string;
+  readonly example: string;
+}
+
+/** A value as it may be shown in one line of an error message. */
+function show(raw: string): string {
+  return `'${raw.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))}'`;
+}
+
+function scalar<T>(describe: string, refusal: string, read: (raw: string, ctx: LoadContext) => T | undefined): ValueType<T> {
+  return {
+    describe,
+    list: false,
+    parse(values, ctx) {
+      const raw = values[0] ?? '';
+      const value = read(raw, ctx);
+      return value === undefined ? { ok: false, index: 0, reason: `${show(raw)} is not ${refusal}` } : { ok: true, value };
+    },
+  };
+}
+
+function optional<T>(type: ValueType<T>): ValueType<T | undefined> {
+  return { ...type, parse: (values, ctx) => (values.length === 0 ? { ok: true, value: undefined } : type.parse(values, ctx)) };
+}
+
+function listOf<T>(describe: string, item: ValueType<T>): ValueType<T[]> {
+  return {
+    describe,
+    list: true,
+    parse(values, ctx) {
+      const out: T[] = [];
+      for (const [index, raw] of values.entries()) {
+        const r = item.parse([raw], ctx);
+        if (!r.ok) return { ok: false, index, reason: r.reason };
+        out.push(r.value);
+      }
+      return { ok: true, value: out };
+    },
+  };
+}
+
+function readInteger(raw: string, min: number, max: number): number | undefined {
+  if (!/^[0-9]{1,9}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+}
+
+export function integer(min: number, max: number): ValueType<number> {
+  return scalar(`integer (${min}-${max})`, `an integer from ${min} to ${max}`, (raw) => readInteger(raw, min, max));
+}
+
+export const PORT = scalar('port (0-65535)', 'a port (0-65535)', (raw) => readInteger(raw, 0, 65535));
+
+/** The spellings OpenWrt's validation (`bool`) accepts. */
+const BOOLEANS: Record<string, boolean> = {
+  '1': true, yes: true, on: true, true: true, enabled: true,
+  '0': false, no: false, off: false, false: false, disabled: false,
+};
+export const BOOLEAN = scalar('boolean', 'a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)', (raw) => BOOLEANS[raw]);
+
+export function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
+  const text = choices.join(', ');
+  return scalar(`one of ${text}`, `one of ${text}`, (raw) => choices.find((c) => c === raw));
+}
+
+export const IP_ADDRESS = scalar('IP address', 'an IPv4 or IPv6 address', (raw) => (isIP(raw) === 0 ? undefined : raw));
+
+/** A file or directory; relative paths are taken from the working directory. */
+export const PATH = scalar('path', 'a path (no control characters)', (raw, ctx) =>
+  raw === '' || /[\x00-\x1f\x7f]/.test(raw) ? undefined : resolve(ctx.cwd, raw),
+);
+
+/** RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens, 63 bytes each. */
+function isDomain(name: string): boolean {
+  return name.length <= 253 && name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
+}
+
+export const DOMAIN = scalar('domain name', 'a domain name (dot-separated labels of letters, digits and inner -)', (raw) => {
+  const name = raw.toLowerCase();
+  return isDomain(name) ? name : undefined;
+});
+
+/** The default domain: the host name made into valid labels, plus `.mesh`. */
+export function defaultDomain(hostname: string): string {
+  const labels = hostname
+    .toLowerCase()
+    .split('.')
+    .map((l) => l.replace(/[^a-z0-9-]+/g, '-').slice(0, 63).replace(/^-+|-+$/g, ''))
+    .filter((l) => l !== '');
+  const name = labels.join('.');
+  return `${name !== '' && name.length <= 248 ? name : 'trucada'}.mesh`;
+}
+
+const EXPIRY = integer(1, 86400);
+
+const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
+  domain: {
+    name: 'domain', field: 'domain', type: DOMAIN, default: (c) => defaultDomain(c.hostname), defaultDoc: 'host name + `.mesh`',
+    meaning: "SIP domain of this node's users (`alice@domain`)", example: 'node7.mesh',
+  },
+  listen: {
+    name: 'listen', field: 'listen', type: listOf('list of IP addresses', IP_ADDRESS), defaultDoc: '(every address)',
+    meaning: 'addresses to listen on; none means every IPv4 and IPv6 address', example: '10.1.2.3',
+  },
+  sipPort: { name: 'sip_port', field: 'sipPort', type: PORT, default: '5060', meaning: 'UDP and TCP port for SIP', example: '5062' },
+  httpPort: {
+    name: 'http_port', field: 'httpPort', type: PORT, default: '8080',
+    meaning: '`ws://` for clients that are not browsers, and a page pointing to HTTPS', example: '80',
+  },
+  httpsPort: {
+    name: 'https_port', field: 'httpsPort', type: PORT, default: '8443',
+    meaning: 'HTTPS: the page, and `wss://` for browsers', example: '443',
+  },
+  stunPort: {
+    name: 'stun_port', field: 'stunPort', type: PORT, default: '3478',
+    meaning: 'UDP port of the STUN responder; 0 turns it off', example: '0',
+  },
+  dataDir: {
+    name: 'data_dir', field: 'dataDir', type: PATH, default: (c) => (c.withFile ? '/etc/trucada' : './data'),
+    defaultDoc: '`/etc/trucada` (`./data` without a config file)',
+    meaning: 'persistent state (flash): accounts, realm, certificate, node key', example: '/srv/trucada',
+  },
+  runDir: {
+    name: 'run_dir', field: 'runDir', type: PATH, default: (c) => (c.withFile ? '/tmp/trucada' : './run'),
+    defaultDoc: '`/tmp/trucada` (`./run` without a config file)',
+    meaning: 'volatile state (RAM): registrations, control socket', example: '/var/run/trucada',
+  },
+  cert: {
+    name: 'cert', field: 'cert', type: optional(PATH), defaultDoc: '(self-signed, made in `data_dir`)',
+    meaning: 'PEM certificate for HTTPS and `wss://`; needs `key`', example: '/etc/ssl/node7.crt',
+  },
+  key: {
+    name: 'key', field: 'key', type: optional(PATH), defaultDoc: '(self-signed, made in `data_dir`)',
+    meaning: 'PEM private key of `cert`', example: '/etc/ssl/node7.key',
+  },
+  logLevel: {
+    name: 'log_level', field: 'logLevel', type: oneOf<LogLevel>(LOG_LEVELS), default: 'info',
+    meaning: 'most detailed level written to the log', example: 'debug',
+  },
+  minExpires: {
+    name: 'min_expires', field: 'minExpires', type: EXPIRY, default: '60',
+    meaning: 'shortest registration accepted in seconds; shorter ones get 423 (RFC 3261 §10.3)', example: '120',
+  },
+  maxExpires: {
+    name: 'max_expires', field: 'maxExpires', type: EXPIRY, default: '3600',
+    meaning: 'longest registration granted in seconds; longer ones are shortened', example: '7200',
+  },
+  defaultExpires: {
+    name: 'default_expires', field: 'defaultExpires', type: EXPIRY, default: '3600',
+    meaning: 'registration length in seconds when the request names none', example: '600',
+  },
+  maxContacts: {
+    name: 'max_contacts', field: 'maxContacts', type: integer(1, 100), default: '10',
+    meaning: 'devices one user may have registered at once', example: '5',
+  },
+  maxMessageSize: {
+    name: 'max_message_size', field: 'maxMessageSize', type: integer(1024, 1048576), default: '65535',
+    meaning: 'largest SIP message accepted, in bytes', example: '16384',
+  },
+  maxConnectionsPerAddress: {
+    name: 'max_connections_per_address', field: 'maxConnectionsPerAddress', type: integer(1, 10000), default: '32',
+    meaning: 'TCP and WebSocket connections accepted at once from one address', example: '64',
+  },
+  idleTimeout: {
+    name: 'idle_timeout', field: 'idleTimeout', type: integer(10, 86400), default: '120',
+    meaning: 'seconds a connection may stay silent before a WebSocket ping, then closing', example: '300',
+  },
+};
+
+/** The options in the order the docs list them. */
+export const OPTIONS: readonly OptionSpec[] = Object.values(SPECS);
+
+/** The Default column of the docs table. */
+export function defaultText(spec: OptionSpec): string {
+  return spec.defaultDoc ?? (typeof spec.default === 'string' ? `\`${spec.default}\`` : '');
+}
+
+/** Values each allowed alone that cannot go together; `options` are the UCI names involved, the first one named. */
+export interface Conflict {
+  options: readonly string[];
+  reason: string;
+}
+
+export function findConflict(c: Config): Conflict | undefined {
+  if (c.minExpires > c.defaultExpires) {
+    const reason = `min_expires (${c.minExpires}) is greater than default_expires (${c.defaultExpires})`;
+    return { options: ['min_expires', 'default_expires'], reason };
+  }
+  if (c.defaultExpires > c.maxExpires) {
+    const reason = `default_expires (${c.defaultExpires}) is greater than max_expires (${c.maxExpires})`;
+    return { options: ['default_expires', 'max_expires'], reason };
+  }
+  // SIP is UDP and TCP, HTTP(S) TCP, STUN UDP: these pairs would share a socket.
+  const pairs: [string, number, string, number][] = [
+    ['sip_port', c.sipPort, 'http_port', c.httpPort],
+    ['sip_port', c.sipPort, 'https_port', c.httpsPort],
+    ['http_port', c.httpPort, 'https_port', c.httpsPort],
+    ['sip_port', c.sipPort, 'stun_port', c.stunPort],
+  ];
+  for (const [a, pa, b, pb] of pairs) {
+    if (pa !== 0 && pa === pb) return { options: [a, b], reason: `${a} and ${b} are both ${pa}` };
+  }
+  if ((c.cert === undefined) !== (c.key === undefined)) {
+    const [set, unset] = c.cert === undefined ? ['key', 'cert'] : ['cert', 'key'];
+    return { options: [set], reason: `${set} is set but ${unset} is not (give both or neither)` };
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * The local control channel between the `trucada` command and a running daemon: one JSON request
+ * line, one JSON reply line, over a Unix socket in run_dir (file permissions keep it local to root).
+ * The command writes accounts to SQLite itself; this channel only tells the daemon to re-read them,
+ * so an account change takes effect at once, and lets `trucada status` show live bindings.
+ */
+export type ControlRequest =
+  | { cmd: 'account-changed'; user: string; /** password changed or user deleted: drop bindings */ dropBindings: boolean }
+  | { cmd: 'status' };
+
+export interface BindingSummary {
+  user: string;
+  contact: string;
+  transport: string;
+  source: string;
+  expiresIn: number;
+  userAgent?: string;
+}
+
+export interface StatusReply {
+  version: string;
+  pid: number;
+  domain: string;
+  realm: string;
+  ports: { sip: number; http: number; https: number };
+  users: number;
+  bindings: BindingSummary[];
+  uptime: number;
+}
+
+export type ControlReply = { ok: true; status?: StatusReply } | { ok: false; error: string };
+
+/** Longest request line the daemon reads; anything longer is refused. */
+export const MAX_CONTROL_LINE = 4096;
+
+export const CONTROL_SOCKET_NAME = 'control.sock';

@@ -1,0 +1,107 @@
+/**
+ * Wiring: builds every layer from the validated Config and starts the node. Each part gets its
+ * dependencies here and nowhere else (no global state), so tests can start several nodes in one
+ * process.
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { startControlServer } from './control/server.js';
+import { loadOrCreateCertificate } from './http/certificate.js';
+import { Location } from './location/location.js';
+import { BindingPersistence, restore } from './location/persistence.js';
+import type { Logger } from './log.js';
+import { bindingsPath, controlSocketPath, databasePath } from './paths.js';
+import { Dispatcher } from './proxy/dispatcher.js';
+import { Registrar } from './registrar/registrar.js';
+import type { ParseLimits } from './sip/limits.js';
+import { ServerTransactionTable } from './sip/transactions/server-transaction-table.js';
+import { createControlHandler } from './control/handler.js';
+import { AccountCache } from './store/account-cache.js';
+import { AccountStore } from './store/accounts.js';
+import { acquireDataDirLock } from './store/data-dir-lock.js';
+import { openDatabase } from './store/database.js';
+import { realmFor } from './store/realm.js';
+import { startTransports } from './transport/transports.js';
+
+export interface RunningNode {
+  readonly ports: { sip: number; http: number; https: number };
+  readonly location: Location;
+  readonly accounts: AccountCache;
+  stop(): Promise<void>;
+}
+
+export async function startNode(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningNode> {
+  const startedAt = clock.now();
+  mkdirSync(config.runDir, { recursive: true });
+  const lock = acquireDataDirLock(config.dataDir, databasePath(config));
+  const undo: Array<() => unknown> = [() => lock.release()];
+  try {
+    const db = openDatabase(databasePath(config));
+    undo.push(() => db.close());
+    const accounts = new AccountCache(new AccountStore(db, realmFor(db, config.domain)));
+    const tls = loadOrCreateCertificate({
+      dataDir: config.dataDir,
+      cert: config.cert,
+      key: config.key,
+      domain: config.domain,
+      hostname: hostname(),
+      addresses: localAddresses(),
+    });
+    if (tls.created) logger.info(`made a self-signed certificate for ${config.domain} in ${config.dataDir}`);
+
+    const location = new Location({ clock, logger });
+    undo.push(() => location.close());
+    for (const binding of restore(bindingsPath(config), clock.now(), logger)) location.save(binding);
+    const persistence = new BindingPersistence({ location, path: bindingsPath(config), clock, logger });
+    undo.push(() => persistence.close());
+
+    const transactions = new ServerTransactionTable({ clock });
+    undo.push(() => transactions.close());
+    const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now() });
+    const dispatcher = new Dispatcher({ registrar, location, transactions, logger });
+    const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
+    const transports = await startTransports({ config, sink: dispatcher, logger, tls, limits });
+    undo.push(() => transports.stop());
+
+    const control = await startControlServer(
+      controlSocketPath(config),
+      createControlHandler({ config, accounts, location, ports: transports.ports, startedAt, clock, logger }),
+      logger,
+    );
+    undo.push(() => control.close());
+
+    const { sip, http, https } = transports.ports;
+    logger.info(`trucada serving ${config.domain}: sip ${sip} udp/tcp, ws ${http}, wss ${https}; ${accounts.names().length} users (config: ${config.source})`);
+    let stopped: Promise<void> | undefined;
+    return {
+      ports: transports.ports,
+      location,
+      accounts,
+      stop: () => (stopped ??= unwind(undo)),
+    };
+  } catch (err) {
+    await unwind(undo);
+    throw err;
+  }
+}
+
+/** Undo the start in reverse order; every step runs even when an earlier one fails. */
+async function unwind(undo: Array<() => unknown>): Promise<void> {
+  for (const step of undo.splice(0).reverse()) {
+    try {
+      await step();
+    } catch {
+      // Shutting down: nothing left to tell but the first error, which the caller already has.
+    }
+  }
+}
+
+/** The node's own addresses, for the certificate's subjectAltName. */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined)
+    .map((i) => i.address);
+}

@@ -1,0 +1,119 @@
+/**
+ * Stateless digest nonces (RFC 2617 §3.2.1, RFC 3261 §22.4) with nonce-count replay protection.
+ *
+ *   nonce = base64url( issued-at (8 bytes, ms) | random (8 bytes) | HMAC-SHA256(secret, first 16 bytes)[0..16) )
+ *
+ * Nothing is stored when a nonce is issued: the HMAC proves the node made it and the timestamp
+ * dates it. The secret is drawn at every start, so a restart invalidates every nonce; clients then
+ * get a fresh challenge. State is kept only for nonces that were used with valid credentials: the
+ * highest `nc` seen, so a captured request cannot be replayed while its nonce is still fresh.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export interface NonceOptions {
+  now: () => number;
+  /** How long a nonce is accepted after issue, in ms. Default 300 000 (5 min). */
+  lifetimeMs?: number;
+  /** Most nonces whose nonce-count is remembered at once. Default 10 000. */
+  maxTracked?: number;
+  /** HMAC key; random per process unless a test passes one. */
+  secret?: Buffer;
+}
+
+/** `stale`: made here but too old (answer `stale=true`); `invalid`: not made here, or malformed. */
+export type NonceStatus = 'valid' | 'stale' | 'invalid';
+
+const TIME_BYTES = 8;
+const RANDOM_BYTES = 8;
+const MAC_BYTES = 16;
+const NONCE_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
+/** Clocks of one process do not run backwards much; a nonce from the future is forged. */
+const FUTURE_TOLERANCE_MS = 5_000;
+
+export class NonceManager {
+  private readonly now: () => number;
+  private readonly lifetimeMs: number;
+  private readonly maxTracked: number;
+  private readonly secret: Buffer;
+  /** nonce -> { issued-at, highest nc }; insertion order is first-use order. */
+  private readonly counts = new Map<string, { issuedAt: number; nc: number }>();
+  /**
+   * Nonces issued at or before this instant may have been evicted from `counts` for lack of room:
+   * one of them that is not tracked is answered as stale rather than trusted afresh.
+   */
+  private evictedUpTo = -Infinity;
+
+  constructor(options: NonceOptions) {
+    this.now = options.now;
+    this.lifetimeMs = options.lifetimeMs ?? 300_000;
+    this.maxTracked = options.maxTracked ?? 10_000;
+    this.secret = options.secret ?? randomBytes(32);
+  }
+
+  issue(): string {
+    const head = Buffer.alloc(TIME_BYTES + RANDOM_BYTES);
+    head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
+    randomBytes(RANDOM_BYTES).copy(head, TIME_BYTES);
+    return Buffer.concat([head, this.mac(head)]).toString('base64url');
+  }
+
+  check(nonce: string): NonceStatus {
+    const issuedAt = this.authenticIssueTime(nonce);
+    if (issuedAt === undefined) return 'invalid';
+    const age = this.now() - issuedAt;
+    if (age < -FUTURE_TOLERANCE_MS) return 'invalid';
+    if (age > this.lifetimeMs) return 'stale';
+    if (issuedAt <= this.evictedUpTo && !this.counts.has(nonce)) return 'stale';
+    return 'valid';
+  }
+
+  /**
+   * Record a use of a valid nonce with nonce-count `nc`; false if `nc` is not higher than every
+   * earlier use (a replay). Call only after the response was verified, so that a forger cannot burn
+   * the counts of a real client's nonce.
+   */
+  use(nonce: string, nc: number): boolean {
+    const seen = this.counts.get(nonce);
+    if (seen) {
+      if (nc <= seen.nc) return false;
+      seen.nc = nc;
+      return true;
+    }
+    const issuedAt = this.authenticIssueTime(nonce);
+    if (issuedAt === undefined) return false;
+    this.makeRoom();
+    this.counts.set(nonce, { issuedAt, nc });
+    return true;
+  }
+
+  /** Number of nonces whose count is remembered (for tests and status). */
+  get tracked(): number {
+    return this.counts.size;
+  }
+
+  private makeRoom(): void {
+    if (this.counts.size < this.maxTracked) return;
+    const oldest = this.now() - this.lifetimeMs;
+    for (const [nonce, entry] of this.counts) {
+      if (entry.issuedAt < oldest) this.counts.delete(nonce);
+    }
+    for (const [nonce, entry] of this.counts) {
+      if (this.counts.size < this.maxTracked) break;
+      this.counts.delete(nonce);
+      this.evictedUpTo = Math.max(this.evictedUpTo, entry.issuedAt);
+    }
+  }
+
+  private authenticIssueTime(nonce: string): number | undefined {
+    if (nonce.length !== Math.ceil((NONCE_BYTES * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) return undefined;
+    const raw = Buffer.from(nonce, 'base64url');
+    if (raw.length !== NONCE_BYTES) return undefined;
+    const head = raw.subarray(0, TIME_BYTES + RANDOM_BYTES);
+    if (!timingSafeEqual(raw.subarray(TIME_BYTES + RANDOM_BYTES), this.mac(head))) return undefined;
+    return Number(head.readBigUInt64BE(0));
+  }
+
+  private mac(head: Buffer): Buffer {
+    return createHmac('sha256', this.secret).update(head).digest().subarray(0, MAC_BYTES);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The REGISTER rules of RFC 3261 §10.3 (with RFC 5626 §6 for instance and reg-id), and nothing
+ * else: the caller has already absorbed retransmissions (server transaction table) and sends the
+ * response this returns. Bindings are written through `Location`; sockets are never touched.
+ *
+ * Whose AOR: the account is the user part of the To URI. Its host, and the Request-URI's host,
+ * must be the node's domain or the address the request arrived at (a desk phone configured with
+ * the router's IP as its domain); anything else is 404 "Not our domain", as the node relays no
+ * REGISTER to other registrars.
+ */
+import { isIP } from 'node:net';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log.js';
+import type { Binding } from '../location/binding.js';
+import type { Location } from '../location/location.js';
+import { parseCSeq } from '../sip/cseq.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import { parseNameAddr } from '../sip/name-addr.js';
+import { createResponse } from '../sip/response.js';
+import { bareHost, parseUri } from '../sip/uri.js';
+import type { Credentials } from '../store/credentials.js';
+import type { Flow } from '../transport/flow.js';
+import { DigestAuthenticator } from './authenticate.js';
+import { challenge } from './challenge.js';
+import { readContacts } from './contact-updates.js';
+import { NonceManager } from './nonce.js';
+import { refuse, type RefusalName } from './refusal.js';
+import { FailureThrottle } from './throttle.js';
+import { applyUpdates, bindingContacts, type RegisterContext } from './bindings-update.js';
+
+export interface RegistrarDeps {
+  config: Pick<Config, 'domain' | 'minExpires' | 'maxExpires' | 'defaultExpires' | 'maxContacts'>;
+  credentials: Credentials;
+  location: Location;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Option tags this registrar understands in Require (§8.2.2.3). */
+const SUPPORTED_OPTIONS = new Set(['outbound']);
+
+export class Registrar {
+  private readonly nonces: NonceManager;
+  private readonly throttle: FailureThrottle;
+  private readonly auth: DigestAuthenticator;
+
+  constructor(private readonly deps: RegistrarDeps) {
+    this.nonces = new NonceManager({ now: deps.now });
+    this.throttle = new FailureThrottle({ now: deps.now });
+    this.auth = new DigestAuthenticator({ credentials: deps.credentials, nonces: this.nonces });
+  }
+
+  handle(req: SipRequest, flow: Flow): SipResponse {
+    const head = this.readHead(req, flow);
+    if (typeof head === 'string') return refuse(req, head);
+    const { aor, callId, cseq } = head;
+
+    // §10.3 step 2: refuse extensions the node does not implement.
+    const unsupported = req.headers.getAll('require').filter((o) => !SUPPORTED_OPTIONS.has(o.toLowerCase()));
+    if (unsupported.length > 0) return refuse(req, 'BAD_EXTENSION', { Unsupported: unsupported.join(', ') });
+
+    const refused = this.authorize(req, flow, aor);
+    if (refused) return refused;
+
+    const contacts = readContacts(req, this.deps.config);
+    if (contacts.kind === 'refuse') {
+      const extra: Record<string, string> =
+        contacts.refusal === 'INTERVAL_TOO_BRIEF' ? { 'Min-Expires': String(this.deps.config.minExpires) } : {};
+      return refuse(req, contacts.refusal, extra);
+    }
+    const ctx: RegisterContext = {
+      location: this.deps.location,
+      logger: this.deps.logger,
+      now: this.deps.now(),
+      maxContacts: this.deps.config.maxContacts,
+      aor,
+      callId,
+      cseq,
+      flow,
+      userAgent: req.headers.get('user-agent')?.slice(0, 200),
+    };
+    const failed = applyUpdates(ctx, contacts);
+    if (failed) return refuse(req, failed);
+    return this.ok(req, aor, ctx.now, ctx.outbound === true);
+  }
+
+  /** To, Request-URI, Call-ID and CSeq: who is registering, and whether it is ours to answer. */
+  private readHead(req: SipRequest, flow: Flow): { aor: string; callId: string; cseq: number } | RefusalName {
+    let to;
+    try {
+      to = parseNameAddr(req.headers.get('to') ?? '').uri;
+    } catch {
+      return 'BAD_TO';
+    }
+    if (to.scheme === 'tel') return 'BAD_TO';
+    if (!to.user) return 'NO_TO_USER';
+    let ruri;
+    try {
+      ruri = parseUri(req.uri);
+    } catch {
+      return 'BAD_REQUEST_URI';
+    }
+    if (!this.isOurHost(ruri.host, flow) || !this.isOurHost(to.host, flow)) return 'NOT_OUR_DOMAIN';
+    const callId = req.headers.get('call-id')?.trim();
+    if (!callId) return 'BAD_CALL_ID';
+    let cseq;
+    try {
+      cseq = parseCSeq(req.headers.get('cseq') ?? '');
+    } catch {
+      return 'BAD_CSEQ';
+    }
+    return { aor: to.user.toLowerCase(), callId, cseq: cseq.seq };
+  }
+
+  private isOurHost(host: string, flow: Flow): boolean {
+    const h = bareHost(host).toLowerCase();
+    if (h === this.deps.config.domain.toLowerCase()) return true;
+    // A dual-stack socket reports IPv4 peers and itself as IPv4-mapped IPv6.
+    const local = flow.localAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    return isIP(h) !== 0 && h === local;
+  }
+
+  /** §10.3 steps 3 and 4: throttle, digest, and the authenticated user must be the AOR's. */
+  private authorize(req: SipRequest, flow: Flow, aor: string): SipResponse | undefined {
+    const { logger } = this.deps;
+    const source = `${flow.remoteAddress}:${flow.remotePort}`;
+    const addrKey = `addr:${flow.remoteAddress}`;
+    const userKey = `user:${aor}`;
+    const wait = Math.max(this.throttle.blockedFor(addrKey), this.throttle.blockedFor(userKey));
+    if (wait > 0) return refuse(req, 'TOO_MANY_FAILURES', { 'Retry-After': String(Math.ceil(wait / 1000)) });
+
+    const result = this.auth.authenticate(req);
+    if (result.kind === 'refuse') return refuse(req, result.refusal);
+    if (result.kind === 'challenge') {
+      if (result.failedUser !== undefined) {
+        logger.warn(`authentication failed for ${JSON.stringify(result.failedUser)} (To ${aor}) from ${flow.transport} ${source}`);
+        this.throttle.recordFailure(addrKey);
+        this.throttle.recordFailure(userKey);
+      }
+      return challenge(req, this.deps.credentials.realm, this.nonces.issue(), result.stale);
+    }
+    // Only the user's own key is cleared: a success with one account must not wipe the failures
+    // an address has piled up guessing others.
+    this.throttle.recordSuccess(userKey);
+    if (result.user.toLowerCase() !== aor) {
+      logger.warn(`${JSON.stringify(result.user)} tried to register ${aor} from ${flow.transport} ${source}`);
+      return refuse(req, 'USER_MISMATCH');
+    }
+    return undefined;
+  }
+
+  /** §10.3 step 8: every current binding with its remaining expiry, and a Date. */
+  private ok(req: SipRequest, aor: string, now: number, outbound: boolean): SipResponse {
+    const res = createResponse(req, 200, 'OK');
+    const bindings: Binding[] = this.deps.location.lookup(aor);
+    for (const contact of bindingContacts(bindings, now)) res.headers.append('Contact', contact);
+    // RFC 5626 §6: a registrar that applied outbound to the binding says so.
+    if (outbound && req.headers.getAll('supported').some((o) => o.toLowerCase() === 'outbound')) {
+      res.headers.append('Require', 'outbound');
+    }
+    res.headers.append('Date', new Date(now).toUTCString());
+    return res;
+  }
+}

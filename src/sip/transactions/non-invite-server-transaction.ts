@@ -1,0 +1,148 @@
+/**
+ * Non-INVITE server transaction, RFC 3261 §17.2.2 (Figure 8).
+ *
+ *                        |Request received
+ *                        |pass to TU
+ *                        V
+ *                  +-----------+
+ *                  |           |
+ *                  | Trying    |-------------+
+ *                  |           |             |
+ *                  +-----------+             |200-699 from TU
+ *                        |                   |send response
+ *                        |1xx from TU        |
+ *                        |send response      |
+ *                        |                   |
+ *     Request            V      1xx from TU  |
+ *     send response+-----------+send response|
+ *         +--------|           |--------+    |
+ *         |        | Proceeding|        |    |
+ *         +------->|           |<-------+    |
+ *  +<--------------|           |             |
+ *  |Trnsprt Err    +-----------+             |
+ *  |Inform TU            |                   |
+ *  |                     |                   |
+ *  |                     |200-699 from TU    |
+ *  |                     |send response      |
+ *  |  Request            V                   |
+ *  |  send response+-----------+             |
+ *  |      +--------|           |             |
+ *  |      |        | Completed |<------------+
+ *  |      +------->|           |
+ *  +<--------------|           |
+ *  |Trnsprt Err    +-----------+
+ *  |Inform TU            |
+ *  |                     |Timer J fires
+ *  |                     |-
+ *  |                     |
+ *  |                     V
+ *  |               +-----------+
+ *  |               |           |
+ *  +-------------->| Terminated|
+ *                  |           |
+ *                  +-----------+
+ *
+ * The transaction keeps the last response so a retransmitted request gets it again without the
+ * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long.
+ */
+import type { Flow } from '../../transport/flow.js';
+import type { SipRequest, SipResponse } from '../message.js';
+
+export enum NonInviteServerTransactionState {
+  Trying = 'Trying',
+  Proceeding = 'Proceeding',
+  Completed = 'Completed',
+  Terminated = 'Terminated',
+}
+
+export interface TransactionClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface NonInviteServerTransactionOptions {
+  clock: TransactionClock;
+  /** RFC 3261 §17.1.1.1 T1, the round-trip estimate. Default 500 ms. */
+  t1?: number;
+  /** Called once, on entering Terminated, so the owner can forget the transaction. */
+  onTerminated: (tx: NonInviteServerTransaction) => void;
+}
+
+export class NonInviteServerTransaction {
+  private stateValue = NonInviteServerTransactionState.Trying;
+  private lastResponse: SipResponse | undefined;
+  private timerJ: unknown;
+  /**
+   * Timer F of the client (§17.1.2.2) gives up after 64*T1; a transaction the TU never answers is
+   * useless past that and would only hold memory.
+   */
+  private guard: unknown;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    private readonly options: NonInviteServerTransactionOptions,
+  ) {
+    this.guard = options.clock.setTimeout(() => this.terminate(), this.t1 * 64);
+  }
+
+  get state(): NonInviteServerTransactionState {
+    return this.stateValue;
+  }
+
+  private get t1(): number {
+    return this.options.t1 ?? 500;
+  }
+
+  /** The same request arrived again (matched by the table, §17.2.3). */
+  receiveRetransmission(): void {
+    switch (this.stateValue) {
+      case NonInviteServerTransactionState.Trying:
+        // §17.2.2: "any further request retransmissions are discarded" while in Trying.
+        return;
+      case NonInviteServerTransactionState.Proceeding:
+      case NonInviteServerTransactionState.Completed:
+        // §17.2.2: the most recent provisional / the final response is passed to the transport again.
+        if (this.lastResponse) this.send(this.lastResponse);
+        return;
+      case NonInviteServerTransactionState.Terminated:
+        return;
+    }
+  }
+
+  /** The TU answers. Returns false when the transaction can no longer send (or the send failed). */
+  respond(response: SipResponse): boolean {
+    const s = this.stateValue;
+    if (s === NonInviteServerTransactionState.Completed || s === NonInviteServerTransactionState.Terminated) return false;
+    this.lastResponse = response;
+    if (response.status < 200) {
+      this.stateValue = NonInviteServerTransactionState.Proceeding;
+      return this.send(response);
+    }
+    this.stateValue = NonInviteServerTransactionState.Completed;
+    this.options.clock.clearTimeout(this.guard);
+    const sent = this.send(response);
+    if (this.stateValue === NonInviteServerTransactionState.Completed) {
+      // §17.2.2: Timer J = 64*T1 for unreliable transports, zero for reliable ones.
+      if (this.flow.reliable) this.terminate();
+      else this.timerJ = this.options.clock.setTimeout(() => this.terminate(), this.t1 * 64);
+    }
+    return sent;
+  }
+
+  /** Drop the transaction now (table full, or shutting down). */
+  terminate(): void {
+    if (this.stateValue === NonInviteServerTransactionState.Terminated) return;
+    this.stateValue = NonInviteServerTransactionState.Terminated;
+    this.options.clock.clearTimeout(this.guard);
+    if (this.timerJ !== undefined) this.options.clock.clearTimeout(this.timerJ);
+    this.options.onTerminated(this);
+  }
+
+  private send(response: SipResponse): boolean {
+    if (this.flow.send(response)) return true;
+    // §17.2.4: a transport failure moves the transaction straight to Terminated.
+    this.terminate();
+    return false;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The Via header value (RFC 3261 §20.42, §25.1 via-parm): sent-protocol, sent-by and parameters.
+ * `branch`, `received`, `rport` and the rest are in `params` (rport is null when sent as a flag).
+ */
+import { isIPv6 } from 'node:net';
+import { SipParseError } from './parse-error.js';
+import { formatParams, parseParams } from './params.js';
+
+export interface Via {
+  /** Protocol name and version, upper-case: 'SIP/2.0'. */
+  protocol: string;
+  /** Upper-case: UDP, TCP, TLS, SCTP, WS, WSS or another token. */
+  transport: string;
+  /** Lower-case; an IPv6 address keeps its brackets. */
+  host: string;
+  port?: number;
+  params: Map<string, string | null>;
+}
+
+const TOKEN = "[A-Za-z0-9\\-.!%*_+`'~]+";
+// SLASH and COLON allow whitespace on both sides (§25.1); sent-protocol and sent-by are split by LWS.
+const VIA = new RegExp(
+  `^[ \\t]*(${TOKEN})[ \\t]*/[ \\t]*(${TOKEN})[ \\t]*/[ \\t]*(${TOKEN})[ \\t]+` +
+    `(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9][A-Za-z0-9_.-]*)(?:[ \\t]*:[ \\t]*(\\d{1,5}))?(.*)$`,
+  's',
+);
+
+export function parseVia(s: string): Via {
+  const m = VIA.exec(s);
+  if (!m) throw bad();
+  const [, name, version, transport, rawHost, port, rest] = m as unknown as string[];
+  const host = rawHost!.toLowerCase();
+  if (host.startsWith('[') && !isIPv6(host.slice(1, -1))) throw bad();
+  if (port !== undefined && Number(port) > 65535) throw bad();
+  let params;
+  try {
+    params = parseParams(rest!);
+  } catch {
+    throw bad();
+  }
+  const via: Via = { protocol: `${name!.toUpperCase()}/${version}`, transport: transport!.toUpperCase(), host, params };
+  if (port !== undefined) via.port = Number(port);
+  return via;
+}
+
+export function formatVia(v: Via): string {
+  const host = v.host.includes(':') && !v.host.startsWith('[') ? `[${v.host}]` : v.host;
+  const port = v.port === undefined ? '' : `:${v.port}`;
+  return `${v.protocol}/${v.transport} ${host}${port}${formatParams(v.params)}`;
+}
+
+function bad(): SipParseError {
+  return new SipParseError('BAD_VIA', 'Bad Via header');
+}

@@ -1,0 +1,122 @@
+/**
+ * The node's own users. A password is never stored: only its HA1 for each digest algorithm
+ * (RFC 3261 §22.4, RFC 8760 §2), which is all the registrar needs, and a slow scrypt hash for the
+ * web login. HA1 covers the lower-case name, so SIP clients authenticate with the lower-case name.
+ */
+import { ha1 } from '../sip/digest-hash.js';
+import type { Db, Row } from './database.js';
+import { checkPassword, hashPassword } from './password-hash.js';
+import { StoreError } from './store-error.js';
+import { normalizeUserName } from './user-name.js';
+
+export const PASSWORD_MAX = 128;
+
+export interface Account {
+  name: string;
+  ha1Md5: string;
+  ha1Sha256: string;
+}
+
+export interface AccountSummary {
+  name: string;
+  /** ms since 1970 */
+  createdAt: number;
+}
+
+/**
+ * Checked against when the user is unknown, so a login takes as long whether or not the name exists;
+ * it has the same cost as a real hash and matches nothing.
+ */
+const UNKNOWN_USER_HASH = `scrypt$16384$8$1$${'A'.repeat(22)}==$${'A'.repeat(43)}=`;
+
+export class AccountStore {
+  constructor(
+    private readonly db: Db,
+    readonly realm: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(rawName: string, password: string): void {
+    const name = normalizeUserName(rawName);
+    // Hash before taking the lock: scrypt takes a while on a router, and the daemon waits for the lock.
+    const hashes = this.hashes(name, password);
+    const time = this.now();
+    this.db.transaction(() => {
+      if (this.db.get('SELECT 1 FROM accounts WHERE name = ?', [name])) {
+        throw new StoreError('USER_EXISTS', `user ${name} already exists`);
+      }
+      this.db.run(
+        'INSERT INTO accounts (name, ha1_md5, ha1_sha256, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [name, hashes.md5, hashes.sha256, hashes.slow, time, time],
+      );
+    });
+  }
+
+  remove(rawName: string): void {
+    const name = normalizeUserName(rawName);
+    if (this.db.run('DELETE FROM accounts WHERE name = ?', [name]) === 0) throw noSuchUser(name);
+  }
+
+  setPassword(rawName: string, password: string): void {
+    const name = normalizeUserName(rawName);
+    const hashes = this.hashes(name, password);
+    const changed = this.db.run(
+      'UPDATE accounts SET ha1_md5 = ?, ha1_sha256 = ?, password_hash = ?, updated_at = ? WHERE name = ?',
+      [hashes.md5, hashes.sha256, hashes.slow, this.now(), name],
+    );
+    if (changed === 0) throw noSuchUser(name);
+  }
+
+  list(): AccountSummary[] {
+    return this.db
+      .all('SELECT name, created_at FROM accounts ORDER BY name')
+      .map((row) => ({ name: String(row.name), createdAt: Number(row.created_at) }));
+  }
+
+  /** Undefined for an unknown user and for a name that could not be one (input from the network). */
+  get(rawName: string): Account | undefined {
+    const name = validName(rawName);
+    if (name === undefined) return undefined;
+    const row = this.db.get('SELECT name, ha1_md5, ha1_sha256 FROM accounts WHERE name = ?', [name]);
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  /** Every account with its HA1s, for the daemon's cache. */
+  all(): Account[] {
+    return this.db.all('SELECT name, ha1_md5, ha1_sha256 FROM accounts').map(toAccount);
+  }
+
+  verifyPassword(rawName: string, password: string): boolean {
+    const name = validName(rawName);
+    const row = name === undefined ? undefined : this.db.get('SELECT password_hash FROM accounts WHERE name = ?', [name]);
+    const matches = checkPassword(password, row === undefined ? UNKNOWN_USER_HASH : String(row.password_hash));
+    return row !== undefined && matches;
+  }
+
+  private hashes(name: string, password: string): { md5: string; sha256: string; slow: string } {
+    if (password.length === 0 || password.length > PASSWORD_MAX) {
+      throw new StoreError('BAD_PASSWORD', `a password needs 1 to ${PASSWORD_MAX} characters`);
+    }
+    return {
+      md5: ha1('MD5', name, this.realm, password),
+      sha256: ha1('SHA-256', name, this.realm, password),
+      slow: hashPassword(password),
+    };
+  }
+}
+
+function toAccount(row: Row): Account {
+  return { name: String(row.name), ha1Md5: String(row.ha1_md5), ha1Sha256: String(row.ha1_sha256) };
+}
+
+function noSuchUser(name: string): StoreError {
+  return new StoreError('NO_SUCH_USER', `no user ${name}`);
+}
+
+function validName(rawName: string): string | undefined {
+  try {
+    return normalizeUserName(rawName);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Warnings about what the network sends (malformed messages, refused connections) are capped per
+ * time window: a flood must not fill a router's log buffer. Past the cap the lines go to debug and
+ * one summary line counts them when the next window opens.
+ */
+import type { Logger } from '../log.js';
+
+export class RateLimitedLog {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private inWindow = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number,
+    private readonly maxPerWindow = 10,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  warn(line: string): void {
+    const t = this.now();
+    if (t - this.windowStart >= this.windowMs) {
+      if (this.suppressed > 0) this.logger.warn(`${this.suppressed} similar warnings were not logged`);
+      this.windowStart = t;
+      this.inWindow = 0;
+      this.suppressed = 0;
+    }
+    if (this.inWindow < this.maxPerWindow) {
+      this.inWindow++;
+      this.logger.warn(line);
+    } else {
+      this.suppressed++;
+      this.logger.debug(line);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A flow over one connection (TCP or WebSocket): reliable, open until its connection closes, and
+ * never reopened — a new connection is a new flow (RFC 5626 §3).
+ */
+import type { SipMessage } from '../sip/message.js';
+import { serializeMessage } from '../sip/serializer.js';
+import type { Flow, TransportName } from './flow.js';
+import { unmapAddress } from './addresses.js';
+
+export interface StreamFlowEnds {
+  readonly id: string;
+  readonly transport: TransportName;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The connection's socket: its local end is known only once an outgoing connection is made. */
+  readonly socket: { readonly localAddress?: string | undefined; readonly localPort?: number | undefined };
+}
+
+export class StreamFlow implements Flow {
+  readonly id: string;
+  readonly transport: TransportName;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly reliable = true;
+  private readonly socket: StreamFlowEnds['socket'];
+  private local: { address: string; port: number } | undefined;
+  private closed = false;
+
+  /** `write` puts bytes on the connection and says whether it took them. */
+  constructor(ends: StreamFlowEnds, private readonly write: (data: Buffer) => boolean) {
+    this.id = ends.id;
+    this.transport = ends.transport;
+    this.remoteAddress = ends.remoteAddress;
+    this.remotePort = ends.remotePort;
+    this.socket = ends.socket;
+  }
+
+  get localAddress(): string {
+    return this.localEnd().address;
+  }
+
+  get localPort(): number {
+    return this.localEnd().port;
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  send(message: SipMessage): boolean {
+    if (this.closed) return false;
+    return this.write(serializeMessage(message));
+  }
+
+  private localEnd(): { address: string; port: number } {
+    if (this.local) return this.local;
+    const { localAddress, localPort } = this.socket;
+    if (localAddress === undefined || localPort === undefined) return { address: '', port: 0 };
+    this.local = { address: unmapAddress(localAddress), port: localPort };
+    return this.local;
+  }
+
+  /** The connection has gone; later sends return false. */
+  markClosed(): void {
+    this.closed = true;
+  }
+}

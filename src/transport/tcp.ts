@@ -1,0 +1,167 @@
+/**
+ * SIP over TCP (RFC 3261 §18): a listening socket per bind address, a `StreamFramer` per
+ * connection, CRLF keep-alives answered (RFC 5626 §3.5.1), silent connections closed, and at most
+ * `maxConnectionsPerAddress` accepted connections per peer. Requests for a peer with no open
+ * connection open a new one (RFC 3261 §18.1.1).
+ */
+import net from 'node:net';
+import { StreamFramer } from '../sip/stream-framer.js';
+import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from './addresses.js';
+import type { ConnectionLimits } from './connection-limits.js';
+import type { Flow } from './flow.js';
+import { type ReceiveContext, deliverClosed, receiveMessage, rejectMalformed } from './received.js';
+import { StreamFlow } from './stream-flow.js';
+
+/** After a framing error the 400 is flushed and the peer gets this long to close before we do. */
+const LINGER_MS = 2_000;
+
+export interface TcpOptions {
+  readonly binds: readonly BindAddress[];
+  readonly port: number;
+  readonly ctx: ReceiveContext;
+  readonly connectionLimits: ConnectionLimits;
+  /** Milliseconds without a byte either way before a connection is closed. */
+  readonly idleTimeoutMs: number;
+}
+
+export interface TcpTransport {
+  /** The open connection to that address, or a new outgoing one; undefined for a non-IP address. */
+  flowTo(remoteAddress: string, remotePort: number): Flow | undefined;
+  flowById(id: string): Flow | undefined;
+  stop(): Promise<void>;
+}
+
+function listen(server: net.Server, bind: BindAddress, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: bind.host, port, ipv6Only: bind.ipv6Only, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
+  const { ctx, connectionLimits } = opts;
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  const flows = new Map<string, StreamFlow>();
+  const byPeer = new Map<string, StreamFlow>();
+  // Bytes queued to a peer that does not read: past this the connection is dropped.
+  const maxQueued = Math.max(1 << 20, 16 * ctx.limits.maxMessageSize);
+  let seq = 0;
+  let stopped = false;
+
+  const write = (socket: net.Socket, data: Buffer): boolean => {
+    if (socket.destroyed || !socket.writable) return false;
+    if (socket.writableLength > maxQueued) {
+      ctx.warnings.warn(`TCP: ${socket.remoteAddress ?? '?'} does not read its data; connection closed`);
+      socket.destroy();
+      return false;
+    }
+    socket.write(data);
+    return true;
+  };
+
+  const attach = (socket: net.Socket, remoteAddress: string, remotePort: number, counted: boolean): StreamFlow => {
+    const id = `tcp#${++seq}`;
+    const flow = new StreamFlow({ id, transport: 'tcp', remoteAddress, remotePort, socket }, (d) => write(socket, d));
+    const peer = hostPort(remoteAddress, remotePort);
+    flows.set(id, flow);
+    byPeer.set(peer, flow);
+    sockets.add(socket);
+    const framer = new StreamFramer(ctx.limits);
+    let broken = false;
+    socket.setNoDelay(true);
+    socket.setTimeout(opts.idleTimeoutMs, () => {
+      ctx.logger.debug(`TCP ${id} (${peer}) idle; closed`);
+      socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (broken) return;
+      for (const event of framer.push(chunk)) {
+        if (event.type === 'message') receiveMessage(event.data, flow, ctx);
+        else if (event.type === 'ping') write(socket, Buffer.from('\r\n'));
+        else if (event.type === 'error') {
+          // The stream can no longer be framed: answer what can be answered, then close.
+          broken = true;
+          rejectMalformed(event.error, flow, ctx);
+          socket.end();
+          setTimeout(() => socket.destroy(), LINGER_MS).unref();
+          return;
+        }
+        if (socket.destroyed) return;
+      }
+    });
+    socket.on('error', (err) => ctx.logger.debug(`TCP ${id} (${peer}): ${err.message}`));
+    socket.on('close', () => {
+      flow.markClosed();
+      sockets.delete(socket);
+      flows.delete(id);
+      if (byPeer.get(peer) === flow) byPeer.delete(peer);
+      if (counted) connectionLimits.release(remoteAddress);
+      deliverClosed(flow, ctx);
+    });
+    return flow;
+  };
+
+  const accept = (socket: net.Socket) => {
+    const { remoteAddress, remotePort } = socket;
+    if (remoteAddress === undefined || remotePort === undefined) {
+      socket.destroy();
+      return;
+    }
+    const address = unmapAddress(remoteAddress);
+    if (!connectionLimits.acquire(address)) {
+      ctx.warnings.warn(`TCP: refused a connection from ${address}: it already has the most connections allowed`);
+      socket.destroy();
+      return;
+    }
+    attach(socket, address, remotePort, true);
+  };
+
+  const stop = async () => {
+    stopped = true;
+    const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const socket of sockets) {
+      closing.push(new Promise<void>((resolve) => socket.once('close', () => resolve())));
+      socket.destroy();
+    }
+    await Promise.all(closing);
+  };
+
+  for (const bind of opts.binds) {
+    const server = net.createServer(accept);
+    try {
+      await listen(server, bind, opts.port);
+      servers.push(server);
+      server.on('error', (err) => ctx.logger.warn(`TCP server ${hostPort(bind.host, opts.port)}: ${err.message}`));
+    } catch (err) {
+      if (!bind.required && isMissingFamily(err)) {
+        ctx.logger.info(`TCP: no ${bind.host} socket (${(err as Error).message})`);
+        continue;
+      }
+      await stop();
+      throw err;
+    }
+  }
+
+  // Outgoing connections leave from a configured address of the peer's family, when there is one.
+  const localFor = (family: number) =>
+    opts.binds.find((b) => net.isIP(b.host) === family && b.host !== '0.0.0.0' && b.host !== '::')?.host;
+
+  return {
+    flowTo(remoteAddress, remotePort) {
+      const open = byPeer.get(hostPort(remoteAddress, remotePort));
+      if (open?.open) return open;
+      const family = net.isIP(remoteAddress);
+      if (family === 0 || !Number.isInteger(remotePort) || remotePort < 1 || remotePort > 65535) return undefined;
+      if (stopped) return undefined;
+      const localAddress = localFor(family);
+      const socket = net.connect({ host: remoteAddress, port: remotePort, ...(localAddress ? { localAddress } : {}) });
+      return attach(socket, remoteAddress, remotePort, false);
+    },
+    flowById: (id) => flows.get(id),
+    stop,
+  };
+}

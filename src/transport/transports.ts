@@ -1,0 +1,95 @@
+/**
+ * Every SIP transport of the node, started together: UDP and TCP on the SIP port, ws:// on the HTTP
+ * port and wss:// on the HTTPS port. Messages from all of them reach one sink; the layers above
+ * reach peers only through the flows handed out here.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+import { startHttpServers } from '../http/server.js';
+import type { Logger } from '../log.js';
+import type { ParseLimits } from '../sip/limits.js';
+import { bindAddresses } from './addresses.js';
+import { ConnectionLimits } from './connection-limits.js';
+import type { Flow, FlowAddress, MessageSink } from './flow.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import type { ReceiveContext } from './received.js';
+import { startTcp } from './tcp.js';
+import { startUdp } from './udp.js';
+import { createWsTransport } from './ws.js';
+
+export interface TransportsOptions {
+  readonly config: Config;
+  readonly sink: MessageSink;
+  readonly logger: Logger;
+  readonly tls: { readonly cert: string; readonly key: string };
+  readonly limits: ParseLimits;
+  /** Clock for rate-limiting warnings; defaults to `Date.now`. */
+  readonly now?: () => number;
+}
+
+export interface Transports {
+  readonly ports: { sip: number; http: number; https: number };
+  flowById(id: string): Flow | undefined;
+  /**
+   * UDP: a flow from our socket of the peer's family. TCP: the open connection to that address or a
+   * new outgoing one (RFC 3261 §18.1.1). ws/wss: only an open connection.
+   */
+  flowTo(address: FlowAddress): Flow | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startTransports(opts: TransportsOptions): Promise<Transports> {
+  const { config, logger } = opts;
+  const ctx: ReceiveContext = {
+    sink: opts.sink,
+    limits: opts.limits,
+    logger,
+    warnings: new RateLimitedLog(logger, opts.now ?? Date.now),
+  };
+  const connectionLimits = new ConnectionLimits(config.maxConnectionsPerAddress);
+  const idleTimeoutMs = config.idleTimeout * 1000;
+  const binds = bindAddresses(config.listen);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    // In reverse order of starting, like unwinding a stack.
+    for (const s of stops.splice(0).reverse()) await s();
+  };
+
+  try {
+    const udp = await startUdp({ binds, port: config.sipPort, ctx });
+    stops.push(udp.stop);
+    const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, idleTimeoutMs });
+    stops.push(tcp.stop);
+    const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs });
+    stops.push(ws.stop);
+    const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade });
+    stops.push(servers.stop);
+    const portOf = (s: { address(): AddressInfo | string | null } | undefined, fallback: number) => {
+      const a = s?.address();
+      return a && typeof a === 'object' ? a.port : fallback;
+    };
+    logger.info(`SIP on UDP and TCP port ${config.sipPort}, ws:// on ${config.httpPort}, wss:// on ${config.httpsPort}`);
+    return {
+      ports: {
+        sip: config.sipPort,
+        http: portOf(servers.http[0], config.httpPort),
+        https: portOf(servers.https[0], config.httpsPort),
+      },
+      flowById(id) {
+        if (id.startsWith('udp:')) return udp.flowById(id);
+        if (id.startsWith('tcp#')) return tcp.flowById(id);
+        return ws.flowById(id);
+      },
+      flowTo(address) {
+        const { transport, remoteAddress, remotePort } = address;
+        if (transport === 'udp') return udp.flowTo(remoteAddress, remotePort);
+        if (transport === 'tcp') return tcp.flowTo(remoteAddress, remotePort);
+        return ws.flowTo(transport, remoteAddress, remotePort);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

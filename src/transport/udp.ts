@@ -1,0 +1,154 @@
+/**
+ * SIP over UDP (RFC 3261 §18): one socket per bind address, one message per datagram. A flow is a
+ * (local socket, remote address) pair; its id names both, so it can be rebuilt from the id alone and
+ * nothing is kept per peer (a flood of spoofed sources costs no memory).
+ */
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import type { SipMessage } from '../sip/message.js';
+import { serializeMessage } from '../sip/serializer.js';
+import { type BindAddress, hostPort, isMissingFamily } from './addresses.js';
+import type { Flow } from './flow.js';
+import { type ReceiveContext, receiveMessage } from './received.js';
+
+/** The largest UDP payload over IPv4; IPv6 allows a little more, but no SIP message needs it. */
+const MAX_DATAGRAM = 65_507;
+
+export interface UdpOptions {
+  readonly binds: readonly BindAddress[];
+  readonly port: number;
+  readonly ctx: ReceiveContext;
+}
+
+export interface UdpTransport {
+  /** A flow from the first socket of the peer's family; undefined when there is none. */
+  flowTo(remoteAddress: string, remotePort: number): Flow | undefined;
+  flowById(id: string): Flow | undefined;
+  stop(): Promise<void>;
+}
+
+interface BoundSocket {
+  readonly socket: dgram.Socket;
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  closed: boolean;
+}
+
+class UdpFlow implements Flow {
+  readonly transport = 'udp';
+  readonly reliable = false;
+  readonly id: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+
+  constructor(
+    private readonly bound: BoundSocket,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    private readonly ctx: ReceiveContext,
+  ) {
+    this.localAddress = bound.address;
+    this.localPort = bound.port;
+    this.id = `udp:${hostPort(bound.address, bound.port)}/${hostPort(remoteAddress, remotePort)}`;
+  }
+
+  get open(): boolean {
+    return !this.bound.closed;
+  }
+
+  send(message: SipMessage): boolean {
+    if (this.bound.closed) return false;
+    const data = serializeMessage(message);
+    if (data.length > MAX_DATAGRAM) {
+      this.ctx.logger.warn(`not sent: a ${data.length}-byte message does not fit a UDP datagram (${this.id})`);
+      return false;
+    }
+    try {
+      this.bound.socket.send(data, this.remotePort, this.remoteAddress, (err) => {
+        if (err) this.ctx.logger.debug(`UDP send to ${this.id} failed: ${err.message}`);
+      });
+      return true;
+    } catch (err) {
+      this.ctx.logger.debug(`UDP send to ${this.id} failed: ${String(err)}`);
+      return false;
+    }
+  }
+}
+
+/** A datagram of nothing but CR, LF, space or tab is a keep-alive (RFC 5626 §3.5.1 style): ignored. */
+function isKeepAlive(data: Buffer): boolean {
+  return data.every((b) => b === 0x0d || b === 0x0a || b === 0x20 || b === 0x09);
+}
+
+function bindSocket(bind: BindAddress, port: number): Promise<BoundSocket> {
+  const family = isIP(bind.host) === 6 ? 6 : 4;
+  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: bind.ipv6Only });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind({ address: bind.host, port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve({ socket, address: bind.host, port: socket.address().port, family, closed: false });
+    });
+  });
+}
+
+const ID = /^udp:(\[[^\]]+\]|[^:/]+):(\d+)\/(\[[^\]]+\]|[^:/]+):(\d+)$/;
+
+export async function startUdp(opts: UdpOptions): Promise<UdpTransport> {
+  const sockets: BoundSocket[] = [];
+  const { ctx } = opts;
+  const closeAll = () =>
+    Promise.all(
+      sockets.map(
+        (b) =>
+          new Promise<void>((resolve) => {
+            if (b.closed) return resolve();
+            b.closed = true;
+            b.socket.close(() => resolve());
+          }),
+      ),
+    ).then(() => undefined);
+
+  for (const bind of opts.binds) {
+    try {
+      sockets.push(await bindSocket(bind, opts.port));
+    } catch (err) {
+      if (!bind.required && isMissingFamily(err)) {
+        ctx.logger.info(`UDP: no ${bind.host} socket (${(err as Error).message})`);
+        continue;
+      }
+      await closeAll();
+      throw err;
+    }
+  }
+  for (const b of sockets) {
+    b.socket.on('message', (data, rinfo) => {
+      if (isKeepAlive(data)) return;
+      receiveMessage(data, new UdpFlow(b, rinfo.address, rinfo.port, ctx), ctx);
+    });
+    b.socket.on('error', (err) => ctx.logger.warn(`UDP socket ${hostPort(b.address, b.port)}: ${err.message}`));
+  }
+
+  const unbracket = (h: string) => (h.startsWith('[') ? h.slice(1, -1) : h);
+  return {
+    flowTo(remoteAddress, remotePort) {
+      const family = isIP(remoteAddress);
+      const b = sockets.find((s) => s.family === family && !s.closed);
+      return b && remotePort > 0 && remotePort < 65536 ? new UdpFlow(b, remoteAddress, remotePort, ctx) : undefined;
+    },
+    flowById(id) {
+      const m = ID.exec(id);
+      if (!m) return undefined;
+      const local = unbracket(m[1]!);
+      const b = sockets.find((s) => s.address === local && s.port === Number(m[2]) && !s.closed);
+      const remote = unbracket(m[3]!);
+      return b && isIP(remote) === b.family ? new UdpFlow(b, remote, Number(m[4]), ctx) : undefined;
+    },
+    stop: closeAll,
+  };
+}

@@ -1,0 +1,71 @@
+// The `trucada` command as built for the router: help, exit codes, accounts, configuration errors.
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trucada, writeDaemonConfig } from '../helpers/daemon.js';
+
+t.test('--help and --version', async (t) => {
+  const help = trucada(['--help']);
+  t.equal(help.status, 0);
+  t.match(help.stdout, /user add NAME/);
+  const version = trucada(['--version']);
+  t.equal(version.status, 0);
+  t.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+t.test('a wrong command line exits 2 with the usage', async (t) => {
+  for (const args of [[], ['dance'], ['user'], ['user', 'add'], ['user', 'frobnicate', 'x'], ['--bogus']]) {
+    const r = trucada(args);
+    t.equal(r.status, 2, `trucada ${args.join(' ')}`);
+    t.match(r.stderr, /Usage: trucada/);
+  }
+});
+
+t.test('user add, list, passwd, del', async (t) => {
+  const s = await writeDaemonConfig(t);
+  const c = ['--config', s.configPath];
+  t.equal(trucada(['user', 'add', 'Alice', '--password', 'secret', ...c]).status, 0);
+  const viaStdin = trucada(['user', 'add', 'bob', ...c], { input: 'hunter2\n' });
+  t.equal(viaStdin.status, 0, viaStdin.stderr);
+  t.equal(trucada(['user', 'list', ...c]).stdout, 'alice\nbob\n', 'names are lower-cased and sorted');
+
+  const again = trucada(['user', 'add', 'ALICE', '--password', 'x', ...c]);
+  t.equal(again.status, 1);
+  t.match(again.stderr, /alice/);
+  const badName = trucada(['user', 'add', 'al ice', '--password', 'x', ...c]);
+  t.equal(badName.status, 1);
+  t.match(badName.stderr, /1 to 32 characters among a-z, 0-9/);
+  const noPassword = trucada(['user', 'add', 'carol', ...c], { input: '' });
+  t.equal(noPassword.status, 1, 'no password on standard input');
+
+  t.equal(trucada(['user', 'passwd', 'bob', '--password', 'new', ...c]).status, 0);
+  t.equal(trucada(['user', 'passwd', 'nobody', '--password', 'new', ...c]).status, 1);
+  t.equal(trucada(['user', 'del', 'bob', ...c]).status, 0);
+  t.equal(trucada(['user', 'del', 'bob', ...c]).status, 1, 'deleting twice fails');
+  t.equal(trucada(['user', 'list', ...c]).stdout, 'alice\n');
+
+  const status = trucada(['status', '--json', ...c]);
+  t.equal(status.status, 0);
+  t.match(JSON.parse(status.stdout), { running: false, domain: s.domain, realm: s.domain, users: 1 });
+});
+
+t.test('the config is found by --config, then $TRUCADA_CONFIG', async (t) => {
+  const s = await writeDaemonConfig(t);
+  const env = { ...process.env, TRUCADA_CONFIG: s.configPath };
+  t.equal(trucada(['user', 'add', 'dora', '--password', 'x'], { env }).status, 0);
+  t.equal(trucada(['user', 'list', '--config', s.configPath]).stdout, 'dora\n');
+  const missing = trucada(['status', '--config', join(s.dir, 'nope')]);
+  t.equal(missing.status, 78);
+  t.match(missing.stderr, /nope/);
+});
+
+t.test('a bad value stops with the file, line, option and what is allowed', async (t) => {
+  const s = await writeDaemonConfig(t);
+  const path = join(s.dir, 'bad.uci');
+  writeFileSync(path, `config trucada 'main'\n\toption domain 'x.mesh'\n\toption sip_port '70000'\n`);
+  const r = trucada(['serve', '--config', path]);
+  t.equal(r.status, 78);
+  t.match(r.stderr, `${path}:3`);
+  t.match(r.stderr, /sip_port/);
+  t.match(r.stderr, /0-65535/);
+});

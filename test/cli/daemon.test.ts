@@ -1,0 +1,83 @@
+// `trucada serve` as procd runs it: account changes reach the running node at once, one daemon per
+// data_dir, UDP bindings survive a restart, and a kill -9 leaves nothing that stops the next start.
+import t from 'tap';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NODE18, startDaemon, trucada, writeDaemonConfig, type DaemonSetup } from '../helpers/daemon.js';
+import { runSipp } from '../helpers/sipp.js';
+
+interface StatusJson {
+  running: boolean;
+  users: number;
+  bindings?: { user: string; transport: string }[];
+}
+
+function status(s: DaemonSetup): StatusJson {
+  const r = trucada(['status', '--json', '--config', s.configPath]);
+  if (r.status !== 0) throw new Error(`status failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+function register(s: DaemonSetup, user: string, password: string, transport: 'udp' | 'tcp' = 'udp') {
+  return runSipp({ scenario: 'register.xml', transport, port: s.sipPort, domain: s.domain, user, password });
+}
+
+t.test('accounts changed by the command take effect in the running node', async (t) => {
+  const s = await writeDaemonConfig(t);
+  const daemon = await startDaemon(t, s.configPath);
+  t.equal(trucada(['user', 'add', 'alice', '--password', 'one', '--config', s.configPath]).status, 0);
+  const first = await register(s, 'alice', 'one');
+  t.equal(first.code, 0, `alice registers with the new account:\n${first.output}`);
+  t.match(status(s), { running: true, users: 1, bindings: [{ user: 'alice', transport: 'udp' }] });
+
+  t.equal(trucada(['user', 'passwd', 'alice', '--password', 'two', '--config', s.configPath]).status, 0);
+  t.same(status(s).bindings, [], 'a changed password drops the bindings');
+  const old = await runSipp({ scenario: 'register-wrong-password.xml', transport: 'udp', port: s.sipPort, domain: s.domain, user: 'alice', password: 'one' });
+  t.equal(old.code, 0, `the old password is refused:\n${old.output}`);
+  t.equal((await register(s, 'alice', 'two')).code, 0, 'the new password works');
+
+  t.equal(trucada(['user', 'del', 'alice', '--config', s.configPath]).status, 0);
+  t.match(status(s), { users: 0, bindings: [] });
+  t.equal(await daemon.stop(), 0, 'SIGTERM stops it cleanly');
+  t.match(daemon.log(), /unregister alice/);
+});
+
+t.test('one daemon per data_dir', async (t) => {
+  const s = await writeDaemonConfig(t);
+  await startDaemon(t, s.configPath);
+  const second = trucada(['serve', '--config', s.configPath]);
+  t.equal(second.status, 1);
+  t.match(second.stderr, /another trucada \(pid \d+\)/);
+});
+
+t.test('UDP bindings survive a restart and a kill -9', async (t) => {
+  const s = await writeDaemonConfig(t);
+  t.equal(trucada(['user', 'add', 'bob', '--password', 'pw', '--config', s.configPath]).status, 0);
+  const first = await startDaemon(t, s.configPath);
+  t.equal((await register(s, 'bob', 'pw')).code, 0);
+  t.equal(await first.stop(), 0);
+
+  const second = await startDaemon(t, s.configPath);
+  t.match(status(s).bindings, [{ user: 'bob', transport: 'udp' }], 'restored after a clean restart');
+  await second.kill9();
+  // What a kill -9 in the middle of a write leaves: our pid file and SQLite's lock directory.
+  const sqliteLock = join(s.dir, 'data', 'trucada.db.lock');
+  mkdirSync(sqliteLock);
+  t.ok(existsSync(join(s.dir, 'data', 'trucada.pid')));
+
+  const third = await startDaemon(t, s.configPath);
+  t.notOk(existsSync(sqliteLock), 'the stale SQLite lock was cleared');
+  t.match(status(s), { running: true, users: 1, bindings: [{ user: 'bob', transport: 'udp' }] });
+  t.equal(await third.stop(), 0);
+});
+
+t.test('the bundle runs on Node 18.20.6 (OpenWrt 23.05) and registers a user', { skip: !existsSync(NODE18) && `no ${NODE18}` }, async (t) => {
+  const s = await writeDaemonConfig(t);
+  t.equal(trucada(['user', 'add', 'carol', '--password', 'pw', '--config', s.configPath], { node: NODE18 }).status, 0);
+  const daemon = await startDaemon(t, s.configPath, NODE18);
+  for (const transport of ['udp', 'tcp'] as const) {
+    const run = await register(s, 'carol', 'pw', transport);
+    t.equal(run.code, 0, `register over ${transport} on Node 18:\n${run.output}`);
+  }
+  t.equal(await daemon.stop(), 0);
+});

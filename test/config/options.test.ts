@@ -1,0 +1,107 @@
+import t from 'tap';
+import {
+  BOOLEAN,
+  DOMAIN,
+  IP_ADDRESS,
+  OPTIONS,
+  PATH,
+  PORT,
+  defaultDomain,
+  defaultText,
+  integer,
+  type LoadContext,
+  type ValueType,
+} from '../../src/config/options.js';
+
+const ctx: LoadContext = { hostname: 'node7', withFile: true, cwd: '/work' };
+
+function accepts<T>(type: ValueType<T>, raw: string): T | undefined {
+  const r = type.parse([raw], ctx);
+  return r.ok ? r.value : undefined;
+}
+
+t.test('the table: snake_case names of the Config fields, each once, with docs text', async (t) => {
+  const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  t.same(
+    OPTIONS.map((o) => o.name),
+    OPTIONS.map((o) => snake(o.field)),
+  );
+  t.equal(new Set(OPTIONS.map((o) => o.name)).size, OPTIONS.length);
+  t.equal(OPTIONS.length, 18, 'every Config field but source');
+  for (const o of OPTIONS) {
+    t.not(defaultText(o), '', `${o.name} has a documented default`);
+    t.not(o.meaning, '', `${o.name} has a meaning`);
+    t.ok(o.type.parse([o.example], ctx).ok, `${o.name}: example ${o.example} is valid`);
+  }
+});
+
+t.test('every built-in default is valid, with and without a file', async (t) => {
+  for (const withFile of [true, false]) {
+    for (const o of OPTIONS) {
+      const c = { ...ctx, withFile };
+      const raw = typeof o.default === 'function' ? o.default(c) : o.default;
+      t.ok(o.type.parse(raw === undefined ? [] : [raw], c).ok, `${o.name} (withFile=${withFile})`);
+    }
+  }
+});
+
+t.test('default domain: the host name made into DNS labels, plus .mesh', async (t) => {
+  const cases: [string, string][] = [
+    ['Node7', 'node7.mesh'],
+    ['gw.zone1.guifi.net', 'gw.zone1.guifi.net.mesh'],
+    ['My_Router (2)', 'my-router-2.mesh'],
+    ['-edge-', 'edge.mesh'],
+    ['', 'trucada.mesh'],
+    ['___', 'trucada.mesh'],
+    ['a..b.', 'a.b.mesh'],
+    ['x'.repeat(80), `${'x'.repeat(63)}.mesh`],
+    ['ab.'.repeat(90), 'trucada.mesh'],
+  ];
+  for (const [host, domain] of cases) {
+    t.equal(defaultDomain(host), domain, host);
+    t.equal(accepts(DOMAIN, defaultDomain(host)), domain, `${domain} is a valid domain`);
+  }
+});
+
+t.test('domain names', async (t) => {
+  t.equal(accepts(DOMAIN, 'Node7.MESH'), 'node7.mesh', 'lower-cased');
+  t.equal(accepts(DOMAIN, 'mesh'), 'mesh');
+  for (const bad of ['', 'a..b', 'a.', '.a', 'a_b', 'a-.b', `${'x'.repeat(64)}.mesh`, `${'abc.'.repeat(64)}mesh`, 'é.mesh']) {
+    t.equal(accepts(DOMAIN, bad), undefined, bad);
+  }
+});
+
+t.test('integers and ports', async (t) => {
+  t.equal(accepts(PORT, '0'), 0);
+  t.equal(accepts(PORT, '65535'), 65535);
+  t.equal(accepts(PORT, '08080'), 8080);
+  for (const bad of ['65536', '-1', '+5', ' 5', '5 ', '5.0', '1e3', '0x10', '', '99999999999999999999']) {
+    t.equal(accepts(PORT, bad), undefined, `port ${JSON.stringify(bad)}`);
+  }
+  const ten = integer(1, 10);
+  t.equal(ten.describe, 'integer (1-10)');
+  t.same(ten.parse(['11'], ctx), { ok: false, index: 0, reason: "'11' is not an integer from 1 to 10" });
+});
+
+t.test('booleans use the spellings of OpenWrt validation', async (t) => {
+  for (const yes of ['1', 'yes', 'on', 'true', 'enabled']) t.equal(accepts(BOOLEAN, yes), true, yes);
+  for (const no of ['0', 'no', 'off', 'false', 'disabled']) t.equal(accepts(BOOLEAN, no), false, no);
+  t.same(BOOLEAN.parse(['maybe'], ctx), {
+    ok: false,
+    index: 0,
+    reason: "'maybe' is not a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)",
+  });
+});
+
+t.test('IP addresses and paths', async (t) => {
+  for (const ip of ['0.0.0.0', '10.1.2.3', '::', 'fd00::7', 'fe80::1%wlan0-mesh', '::ffff:10.0.0.1']) {
+    t.equal(accepts(IP_ADDRESS, ip), ip);
+  }
+  for (const bad of ['10.0.0.256', '010.0.0.1', 'node7.mesh', '10.0.0.1/24', '[::1]', '']) {
+    t.equal(accepts(IP_ADDRESS, bad), undefined, bad);
+  }
+  t.equal(accepts(PATH, 'data'), '/work/data');
+  t.equal(accepts(PATH, '../x/'), '/x');
+  t.equal(accepts(PATH, '/etc/trucada'), '/etc/trucada');
+  t.equal(accepts(PATH, 'a\tb'), undefined);
+});

@@ -1,0 +1,73 @@
+/**
+ * A browser-shaped WebSocket for JsSIP and SIP.js running in Node 20, which has no global
+ * WebSocket. Both libraries call `new WebSocket(url, 'sip')` on the global name (JsSIP in
+ * `WebSocketInterface.connect`, SIP.js in its web `Transport`), so the class is installed on
+ * `globalThis` for the length of one test and the previous value put back afterwards.
+ *
+ * `ws` already has the browser API (`binaryType`, `readyState`, `protocol`, `on*` handlers,
+ * `addEventListener`, the state constants, text frames delivered as strings); the subclass only
+ * accepts the node's self-signed certificate, always asks for the `sip` subprotocol (RFC 7118 §4),
+ * and records what went over each socket so a failing test can show the SIP exchange.
+ */
+import WebSocket from 'ws';
+
+interface TestScope {
+  teardown(fn: () => unknown): void;
+  passing(): boolean;
+}
+
+export interface SipSockets {
+  /** Sockets opened since install and not yet closed. */
+  readonly open: Set<WebSocket>;
+  /** Every frame sent (`>>`) and received (`<<`), in order, for failure reports. */
+  readonly transcript: string[];
+  /** Drop every open connection without a close frame, as a crashed or unplugged client would. */
+  terminateAll(): void;
+}
+
+/** A WebSocket class bound to one `SipSockets` record. */
+function sipWebSocketClass(open: Set<WebSocket>, transcript: string[]) {
+  return class SipWebSocket extends WebSocket {
+    constructor(url: string | URL, _protocols?: string | string[]) {
+      super(url, 'sip', { rejectUnauthorized: false });
+      open.add(this);
+      const where = String(url);
+      this.on('message', (data, isBinary) => transcript.push(`<< ${where}\n${isBinary ? `[${(data as Buffer).length} binary bytes]` : String(data)}`));
+      this.on('close', (code, reason) => {
+        open.delete(this);
+        transcript.push(`-- ${where} closed ${code} ${reason.toString()}`);
+      });
+    }
+
+    override send(data: unknown, ...rest: unknown[]): void {
+      transcript.push(`>> ${this.url}\n${typeof data === 'string' ? data : '[binary]'}`);
+      (super.send as (...args: unknown[]) => void)(data, ...rest);
+    }
+  };
+}
+
+/**
+ * Make `globalThis.WebSocket` the SIP-ready class until the test ends. Tests of one file run one
+ * after another, so each test's install sees only its own sockets. When the test has failed, the
+ * transcript goes to stderr, which tap shows beside the failure.
+ */
+export function installSipWebSocket(t: TestScope): SipSockets {
+  const open = new Set<WebSocket>();
+  const transcript: string[] = [];
+  const scope = globalThis as { WebSocket?: unknown };
+  const previous = scope.WebSocket;
+  scope.WebSocket = sipWebSocketClass(open, transcript);
+  t.teardown(() => {
+    if (!t.passing()) process.stderr.write(`SIP over WebSocket in the failed test:\n${transcript.join('\n')}\n`);
+    for (const socket of open) socket.terminate();
+    if (previous === undefined) delete scope.WebSocket;
+    else scope.WebSocket = previous;
+  });
+  return {
+    open,
+    transcript,
+    terminateAll() {
+      for (const socket of open) socket.terminate();
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import t from 'tap';
+import type { SipRequest } from '../../../src/sip/message.js';
+import { parseMessage } from '../../../src/sip/parser.js';
+import { createResponse } from '../../../src/sip/response.js';
+import { NonInviteServerTransaction, NonInviteServerTransactionState as State } from '../../../src/sip/transactions/non-invite-server-transaction.js';
+import { ServerTransactionTable } from '../../../src/sip/transactions/server-transaction-table.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { FakeFlow } from '../../helpers/fake-flow.js';
+
+function request(o: { method?: string; branch?: string; sentBy?: string } = {}): SipRequest {
+  const method = o.method ?? 'REGISTER';
+  const text = [
+    `${method} sip:node1.mesh SIP/2.0`,
+    `Via: SIP/2.0/UDP ${o.sentBy ?? '192.168.1.20:5062'};branch=${o.branch ?? 'z9hG4bKnashds7'}`,
+    'Max-Forwards: 70',
+    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
+    'To: <sip:alice@node1.mesh>',
+    'Call-ID: 1j9FpLxk3uxtm8tn@192.168.1.20',
+    `CSeq: 1 ${method}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  return parseMessage(Buffer.from(text)) as SipRequest;
+}
+
+function setup(transport: 'udp' | 'tcp' = 'udp') {
+  const clock = new FakeClock();
+  const table = new ServerTransactionTable({ clock });
+  const flow = new FakeFlow({ transport });
+  return { clock, table, flow };
+}
+
+t.test('a retransmission in Trying is absorbed silently', async (t) => {
+  const { table, flow } = setup();
+  const req = request();
+  t.equal(table.receive(req, flow), 'new');
+  t.equal(table.receive(request(), flow), 'absorbed');
+  t.equal(flow.sent.length, 0);
+  t.equal(table.size, 1);
+});
+
+t.test('retransmissions after the final response get it again until Timer J', async (t) => {
+  const { table, flow, clock } = setup();
+  const req = request();
+  table.receive(req, flow);
+  const ok = createResponse(req, 200);
+  t.ok(table.respond(req, ok, flow));
+  t.equal(flow.sent.length, 1);
+  t.equal(table.receive(request(), flow), 'absorbed');
+  t.equal(flow.sent.length, 2);
+  t.equal(flow.sent[1], ok, 'the same response');
+  t.notOk(table.respond(req, createResponse(req, 500), flow), 'a second final response is not sent');
+  clock.advance(64 * 500 - 1);
+  t.equal(table.receive(request(), flow), 'absorbed');
+  clock.advance(1);
+  t.equal(table.size, 0, 'Timer J = 64*T1 fired');
+  t.equal(table.receive(request(), flow), 'new', 'a late copy starts afresh');
+});
+
+t.test('Proceeding resends the provisional response', async (t) => {
+  const { table, flow } = setup();
+  const req = request({ method: 'MESSAGE' });
+  table.receive(req, flow);
+  table.respond(req, createResponse(req, 100), flow);
+  t.equal(table.receive(request({ method: 'MESSAGE' }), flow), 'absorbed');
+  t.same(flow.sent.map((m) => (m.kind === 'response' ? m.status : 0)), [100, 100]);
+  table.respond(req, createResponse(req, 202), flow);
+  t.equal(table.receive(request({ method: 'MESSAGE' }), flow), 'absorbed');
+  t.same(flow.sent.map((m) => (m.kind === 'response' ? m.status : 0)), [100, 100, 202, 202]);
+});
+
+t.test('reliable transports: Timer J is zero', async (t) => {
+  const { table, flow } = setup('tcp');
+  const req = request();
+  table.receive(req, flow);
+  table.respond(req, createResponse(req, 200), flow);
+  t.equal(table.size, 0);
+});
+
+t.test('matching uses branch, sent-by and method (§17.2.3)', async (t) => {
+  const { table, flow } = setup();
+  table.receive(request(), flow);
+  t.equal(table.receive(request({ branch: 'z9hG4bKother' }), flow), 'new');
+  t.equal(table.receive(request({ sentBy: '192.168.1.21:5062' }), flow), 'new');
+  t.equal(table.receive(request({ method: 'OPTIONS' }), flow), 'new');
+  t.equal(table.receive(request({ sentBy: '192.168.1.20:5062' }), flow), 'absorbed');
+  t.equal(table.size, 4);
+});
+
+t.test('RFC 2543 branches and INVITE are not tracked; respond sends statelessly', async (t) => {
+  const { table, flow } = setup();
+  const old = request({ branch: '1234' });
+  t.equal(table.receive(old, flow), 'new');
+  t.equal(table.receive(request({ branch: '1234' }), flow), 'new');
+  t.equal(table.size, 0);
+  t.ok(table.respond(old, createResponse(old, 200), flow));
+  t.equal(flow.sent.length, 1);
+  t.equal(table.receive(request({ method: 'INVITE' }), flow), 'new');
+  t.equal(table.size, 0);
+});
+
+t.test('a transport error terminates the transaction', async (t) => {
+  const { table, flow } = setup();
+  const req = request();
+  table.receive(req, flow);
+  flow.failSends = true;
+  t.notOk(table.respond(req, createResponse(req, 200), flow));
+  t.equal(table.size, 0);
+});
+
+t.test('an unanswered transaction is dropped after 64*T1; the table is bounded', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const table = new ServerTransactionTable({ clock, maxTransactions: 3 });
+  for (let i = 0; i < 5; i++) table.receive(request({ branch: `z9hG4bK${i}` }), flow);
+  t.equal(table.size, 3);
+  t.equal(table.receive(request({ branch: 'z9hG4bK0' }), flow), 'new', 'the oldest was dropped');
+  clock.advance(32_000);
+  t.equal(table.size, 0);
+  t.equal(clock.pending, 0, 'no timers left');
+});
+
+t.test('close terminates everything and clears timers', async (t) => {
+  const { table, flow, clock } = setup();
+  const req = request();
+  table.receive(req, flow);
+  table.receive(request({ branch: 'z9hG4bK2' }), flow);
+  table.respond(req, createResponse(req, 200), flow);
+  table.close();
+  t.equal(table.size, 0);
+  t.equal(clock.pending, 0);
+});
+
+t.test('states follow Figure 8', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const req = request();
+  let terminated = 0;
+  const tx = new NonInviteServerTransaction(req, flow, { clock, onTerminated: () => terminated++ });
+  t.equal(tx.state, State.Trying);
+  tx.respond(createResponse(req, 180));
+  t.equal(tx.state, State.Proceeding);
+  tx.respond(createResponse(req, 486));
+  t.equal(tx.state, State.Completed);
+  clock.advance(32_000);
+  t.equal(tx.state, State.Terminated);
+  t.equal(terminated, 1);
+});

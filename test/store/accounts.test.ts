@@ -1,0 +1,104 @@
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ha1 } from '../../src/sip/digest-hash.js';
+import { AccountCache } from '../../src/store/account-cache.js';
+import { AccountStore } from '../../src/store/accounts.js';
+import { openDatabase } from '../../src/store/database.js';
+import { tempDir } from './temp-dir.js';
+
+function setup(t: { teardown(fn: () => void): void }, now = () => 1_700_000_000_000) {
+  const dir = tempDir(t);
+  const db = openDatabase(join(dir, 'trucada.db'));
+  t.teardown(() => db.close());
+  return { dir, db, store: new AccountStore(db, 'node1.mesh', now) };
+}
+
+t.test('add, list, get, change password, remove', async (t) => {
+  let clock = 1000;
+  const { store } = setup(t, () => clock);
+  store.add('Alice', 'secret one');
+  clock = 2000;
+  store.add('bob', 'hunter2');
+  t.same(store.list(), [
+    { name: 'alice', createdAt: 1000 },
+    { name: 'bob', createdAt: 2000 },
+  ]);
+  t.same(store.get('ALICE'), {
+    name: 'alice',
+    ha1Md5: ha1('MD5', 'alice', 'node1.mesh', 'secret one'),
+    ha1Sha256: ha1('SHA-256', 'alice', 'node1.mesh', 'secret one'),
+  });
+  t.ok(store.verifyPassword('alice', 'secret one'));
+  t.notOk(store.verifyPassword('alice', 'secret two'));
+
+  store.setPassword('aLiCe', 'secret two');
+  t.equal(store.get('alice')?.ha1Md5, ha1('MD5', 'alice', 'node1.mesh', 'secret two'));
+  t.ok(store.verifyPassword('Alice', 'secret two'));
+  t.notOk(store.verifyPassword('alice', 'secret one'));
+
+  store.remove('BOB');
+  t.same(store.list().map((a) => a.name), ['alice']);
+  t.equal(store.get('bob'), undefined);
+  t.notOk(store.verifyPassword('bob', 'hunter2'));
+});
+
+t.test('refusals carry stable codes', async (t) => {
+  const { store } = setup(t);
+  store.add('carol', 'pw');
+  t.throws(() => store.add('CAROL', 'other'), { code: 'USER_EXISTS' });
+  t.throws(() => store.remove('dave'), { code: 'NO_SUCH_USER' });
+  t.throws(() => store.setPassword('dave', 'pw'), { code: 'NO_SUCH_USER' });
+  t.throws(() => store.add('dave', ''), { code: 'BAD_PASSWORD' });
+  t.throws(() => store.add('dave', 'x'.repeat(129)), { code: 'BAD_PASSWORD', message: /1 to 128/ });
+  t.throws(() => store.setPassword('carol', ''), { code: 'BAD_PASSWORD' });
+  t.throws(() => store.add('da ve', 'pw'), { code: 'BAD_USER_NAME' });
+  t.equal(store.get('da ve'), undefined, 'a name from the network that cannot exist is just unknown');
+  t.notOk(store.verifyPassword('da ve', 'pw'));
+  store.add('dave', 'x'.repeat(128));
+  t.same(store.list().map((a) => a.name), ['carol', 'dave']);
+  t.ok(store.verifyPassword('carol', 'pw'), 'a refused change left the old password');
+});
+
+t.test('no password is written anywhere in the files', async (t) => {
+  const { dir, db, store } = setup(t);
+  const passwords = ['Correct-Horse-Battery', 'S3cret!Zebra', 'Kettle-Lamp-77'];
+  store.add('erin', passwords[0]!);
+  store.setPassword('erin', passwords[1]!);
+  store.add('frank', passwords[2]!);
+  store.remove('frank');
+  db.close();
+  for (const file of readdirSync(dir)) {
+    const bytes = readFileSync(join(dir, file));
+    for (const p of passwords) {
+      t.equal(bytes.indexOf(p, 0, 'utf8'), -1, `${file} lacks the password in UTF-8`);
+      t.equal(bytes.indexOf(p, 0, 'utf16le'), -1, `${file} lacks the password in UTF-16`);
+    }
+  }
+});
+
+t.test('the daemon cache answers HA1 and follows reloads', async (t) => {
+  const { db, store } = setup(t);
+  store.add('gina', 'pw1');
+  const cache = new AccountCache(new AccountStore(db, store.realm));
+  t.equal(cache.realm, 'node1.mesh');
+  t.equal(cache.ha1('GINA', 'MD5'), ha1('MD5', 'gina', 'node1.mesh', 'pw1'));
+  t.equal(cache.ha1('gina', 'SHA-256'), ha1('SHA-256', 'gina', 'node1.mesh', 'pw1'));
+  t.equal(cache.ha1('nobody', 'MD5'), undefined);
+
+  store.setPassword('gina', 'pw2');
+  store.add('hugo', 'pw3');
+  t.equal(cache.ha1('gina', 'MD5'), ha1('MD5', 'gina', 'node1.mesh', 'pw1'), 'unchanged until told');
+  cache.reload('Gina');
+  t.equal(cache.ha1('gina', 'MD5'), ha1('MD5', 'gina', 'node1.mesh', 'pw2'));
+  t.equal(cache.ha1('hugo', 'MD5'), undefined);
+  cache.reload();
+  t.same(cache.names(), ['gina', 'hugo']);
+
+  store.remove('gina');
+  cache.reload('gina');
+  t.equal(cache.ha1('gina', 'MD5'), undefined);
+  t.same(cache.names(), ['hugo']);
+  cache.reload('no such name!');
+  t.same(cache.names(), ['hugo']);
+});
