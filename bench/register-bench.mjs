@@ -3,10 +3,11 @@
 // loop, in alternating rounds within one run. Writes bench/RESULTS.md and bench/out/register.json.
 // Started by bench/run.sh (`npm run bench`), which checks the tools and builds first.
 //
-// Settings (environment): BENCH_TARGETS (node,kamailio,floor), BENCH_ROUNDS (5), BENCH_CALLS
-// (30000 registrations per round), BENCH_LIMIT (200 outstanding), BENCH_USERS (500),
-// BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor), BENCH_TIMEOUT (60 s
-// per round), SIPP and KAMAILIO (paths of the binaries).
+// Settings (environment): BENCH_TARGETS (node,kamailio,floor), BENCH_ROUNDS (5),
+// BENCH_ROUND_SECONDS (5: each target's rounds are sized from its warm-up rate to last about this
+// long), BENCH_CALLS (50000: the most registrations in one round), BENCH_LIMIT (200 outstanding),
+// BENCH_USERS (500), BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor),
+// BENCH_TIMEOUT (60 s per round), SIPP and KAMAILIO (paths of the binaries).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,7 @@ import { benchUsers, writeUsersCsv } from './lib/users.mjs';
 const ALL_TARGETS = ['node', 'kamailio', 'floor'];
 const STARTERS = { node: startNode, kamailio: startKamailio, floor: startFloor };
 const DOMAIN = 'bench.mesh';
+const MIN_CALLS = 2000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const settings = readSettings(process.env);
@@ -64,7 +66,7 @@ async function main(abort) {
   const usersCsv = join(workDir, 'users.csv');
   writeUsersCsv(usersCsv, users);
   const machine = describeMachine(settings);
-  log(`register bench: ${settings.targets.join(', ')}; ${settings.rounds} rounds of ${settings.calls}, ${settings.limit} outstanding`);
+  log(`register bench: ${settings.targets.join(', ')}; ${settings.rounds} rounds of about ${settings.roundSeconds} s, ${settings.limit} outstanding`);
 
   const running = {};
   try {
@@ -106,9 +108,13 @@ async function measure(running, users, usersCsv, machine, abort) {
       name,
     });
 
+  // Rounds of equal length rather than equal count: a slow target then stays well inside sipp's
+  // timeout, and a fast one is still measured over seconds.
+  const callsPerRound = {};
   for (const target of settings.targets) {
     const warm = await round(target, `${target}-warmup`, settings.warmup);
-    log(`warm-up ${target}: ${warm.rate.toFixed(0)}/s, ${warm.failed} failed`);
+    callsPerRound[target] = Math.min(settings.maxCalls, Math.max(MIN_CALLS, Math.round(warm.rate * settings.roundSeconds)));
+    log(`warm-up ${target}: ${warm.rate.toFixed(0)}/s, ${warm.failed} failed; rounds of ${callsPerRound[target]}`);
   }
 
   const rounds = [];
@@ -116,7 +122,7 @@ async function measure(running, users, usersCsv, machine, abort) {
     for (const target of settings.targets) {
       const { pid } = running[target];
       const cpuBefore = groupCpuSeconds(pid);
-      const result = await round(target, `${target}-${r}`, settings.calls);
+      const result = await round(target, `${target}-${r}`, callsPerRound[target]);
       const cpuCores = (groupCpuSeconds(pid) - cpuBefore) / result.seconds;
       // A round cut short by SIGINT/SIGTERM measures nothing.
       abort.throwIfAborted();
@@ -165,7 +171,8 @@ function readSettings(env) {
   return {
     targets,
     rounds: int('BENCH_ROUNDS', 5, 1),
-    calls: int('BENCH_CALLS', 30000, 1),
+    roundSeconds: int('BENCH_ROUND_SECONDS', 5, 1),
+    maxCalls: int('BENCH_CALLS', 50000, MIN_CALLS),
     limit,
     users,
     warmup: int('BENCH_WARMUP', 3000, 1),

@@ -4,9 +4,10 @@ import { hostname } from 'node:os';
 import { parseCliArgs } from './cli/args.js';
 import { serveCommand } from './cli/serve-command.js';
 import { statusCommand } from './cli/status-command.js';
-import { EXIT, USAGE, UsageError } from './cli/usage.js';
+import { CommandError, EXIT, USAGE, UsageError } from './cli/usage.js';
 import { userCommand } from './cli/user-command.js';
 import { ConfigError } from './config/errors.js';
+import { CertificateError } from './http/certificate.js';
 import { findConfigPath, loadConfig } from './config/load.js';
 import { StoreError } from './store/store-error.js';
 import { VERSION } from './version.js';
@@ -50,7 +51,7 @@ run(process.argv.slice(2)).then(
     } else if (err instanceof ConfigError) {
       process.stderr.write(`trucada: ${err.message}\n`);
       process.exitCode = EXIT.config;
-    } else if (err instanceof StoreError) {
+    } else if (err instanceof StoreError || err instanceof CertificateError || err instanceof CommandError) {
       process.stderr.write(`trucada: ${err.message}\n`);
       process.exitCode = EXIT.failed;
     } else {

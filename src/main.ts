@@ -4,11 +4,11 @@
  * process.
  */
 import { mkdirSync } from 'node:fs';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { startControlServer } from './control/server.js';
-import { loadOrCreateCertificate } from './http/certificate.js';
+import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
 import { Location } from './location/location.js';
 import { BindingPersistence, restore } from './location/persistence.js';
 import type { Logger } from './log.js';
@@ -47,7 +47,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       key: config.key,
       domain: config.domain,
       hostname: hostname(),
-      addresses: localAddresses(),
+      addresses: nodeAddresses(),
     });
     if (tls.created) logger.info(`made a self-signed certificate for ${config.domain} in ${config.dataDir}`);
 
@@ -98,10 +98,3 @@ async function unwind(undo: Array<() => unknown>): Promise<void> {
   }
 }
 
-/** The node's own addresses, for the certificate's subjectAltName. */
-function localAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((i) => i !== undefined)
-    .map((i) => i.address);
-}

@@ -3,12 +3,13 @@
  * input when it is not a terminal, so scripts can pipe it in instead of using --password.
  */
 import { createInterface } from 'node:readline';
+import { CommandError } from './usage.js';
 
 export async function promptPassword(input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
   if (!input.isTTY) return readLine(input);
   const first = await askHidden('Password: ', input, output);
   const second = await askHidden('Again: ', input, output);
-  if (first !== second) throw new Error('the two passwords differ');
+  if (first !== second) throw new CommandError('the two passwords differ');
   return first;
 }
 
@@ -22,7 +23,7 @@ function readLine(input: NodeJS.ReadableStream): Promise<string> {
       resolve(line);
     });
     rl.once('close', () => {
-      if (!answered) reject(new Error('no password given on standard input'));
+      if (!answered) reject(new CommandError('no password given on standard input'));
     });
   });
 }

@@ -31,3 +31,6 @@ User names: 1-32 characters of a-z 0-9 . _ - (case does not matter).
 `;
 
 export class UsageError extends Error {}
+
+/** The command ran and failed for a reason the user can act on (no stack trace shown). */
+export class CommandError extends Error {}

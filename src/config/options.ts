@@ -96,11 +96,11 @@ export function integer(min: number, max: number): ValueType<number> {
 export const PORT = scalar('port (0-65535)', 'a port (0-65535)', (raw) => readInteger(raw, 0, 65535));
 
 /** The spellings OpenWrt's validation (`bool`) accepts. */
-const BOOLEANS: Record<string, boolean> = {
-  '1': true, yes: true, on: true, true: true, enabled: true,
-  '0': false, no: false, off: false, false: false, disabled: false,
-};
-export const BOOLEAN = scalar('boolean', 'a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)', (raw) => BOOLEANS[raw]);
+const BOOLEANS = new Map<string, boolean>([
+  ['1', true], ['yes', true], ['on', true], ['true', true], ['enabled', true],
+  ['0', false], ['no', false], ['off', false], ['false', false], ['disabled', false],
+]);
+export const BOOLEAN = scalar('boolean', 'a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)', (raw) => BOOLEANS.get(raw));
 
 export function oneOf<T extends string>(choices: readonly T[]): ValueType<T> {
   const text = choices.join(', ');

@@ -42,10 +42,10 @@ export interface UciFile {
 const NAME = /^[A-Za-z0-9_]+$/;
 const PACKAGE = /^[A-Za-z0-9_-]+$/;
 const TYPE = /^[\x21-\x7e]+$/;
-const KEYWORDS: Record<string, 'package' | 'config' | 'option' | 'list'> = {
-  package: 'package', p: 'package', config: 'config', c: 'config',
-  option: 'option', o: 'option', list: 'list', l: 'list',
-};
+const KEYWORDS = new Map<string, 'package' | 'config' | 'option' | 'list'>([
+  ['package', 'package'], ['p', 'package'], ['config', 'config'], ['c', 'config'],
+  ['option', 'option'], ['o', 'option'], ['list', 'list'], ['l', 'list'],
+]);
 
 export function parseUci(text: string, file?: string): UciFile {
   const scanner = new Scanner(text, file);
@@ -119,7 +119,7 @@ class Builder {
 
   apply(words: Word[]): void {
     const [command, ...args] = words as [Word, ...Word[]];
-    const keyword = KEYWORDS[command.text];
+    const keyword = KEYWORDS.get(command.text);
     if (keyword === undefined) {
       this.fail(`unknown statement '${command.text}' (expected config, option, list or package)`, command.line);
     }

@@ -103,7 +103,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
   const start = async (server: http.Server, bind: BindAddress, port: number, isSecure: boolean) => {
     limit(server);
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => opts.onUpgrade(req, socket, head, isSecure));
-    server.on('tlsClientError', (err: Error) => logger.debug(`TLS handshake failed: ${err.message}`));
+    if (isSecure) server.on('tlsClientError', (err: Error) => logger.debug(`TLS handshake failed: ${err.message}`));
     try {
       await listen(server, bind, port);
     } catch (err) {

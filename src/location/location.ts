@@ -5,14 +5,9 @@
  * Expiry runs on one timer armed for the earliest `expiresAt`; lookups also skip anything already
  * past its time, so a late timer never hands out a dead binding.
  */
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { sameBinding, type Binding, type BindingEvent, type BindingIdentity } from './binding.js';
-
-export interface LocationClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export type BindingListener = (event: BindingEvent) => void;
 
@@ -25,7 +20,7 @@ export class Location {
   private timer: unknown;
   private timerAt = Infinity;
 
-  constructor(private readonly deps: { clock: LocationClock; logger: Logger }) {}
+  constructor(private readonly deps: { clock: Clock; logger: Logger }) {}
 
   /** The AOR's live bindings, most preferred first (q descending, then newest). */
   lookup(aor: string): Binding[] {

@@ -8,11 +8,12 @@
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { FlowAddress } from '../transport/flow.js';
 import { parseUri } from '../sip/uri.js';
 import type { Binding } from './binding.js';
-import type { Location, LocationClock } from './location.js';
+import type { Location } from './location.js';
 
 const FORMAT_VERSION = 1;
 /** Far above what a router holds; a bigger file is not ours. */
@@ -31,7 +32,7 @@ export class BindingPersistence {
     private readonly deps: {
       location: Location;
       path: string;
-      clock: LocationClock;
+      clock: Clock;
       logger: Logger;
       /** Delay between the first change and the write, in ms. Default 2000. */
       debounceMs?: number;

@@ -10,6 +10,8 @@ export const REFUSALS = {
   /** To missing, unreadable, or not a SIP/SIPS URI (RFC 3261 §10.2: the AOR MUST be one). */
   BAD_TO: { status: 400, reason: 'Bad To header' },
   NO_TO_USER: { status: 400, reason: 'No user in To URI' },
+  /** §10.3 step 5: a To user that cannot be an account name here (an unknown valid one gets 401). */
+  NOT_AN_ACCOUNT: { status: 404, reason: 'Not Found' },
   BAD_REQUEST_URI: { status: 400, reason: 'Bad Request-URI' },
   BAD_CALL_ID: { status: 400, reason: 'Bad Call-ID header' },
   BAD_CSEQ: { status: 400, reason: 'Bad CSeq header' },

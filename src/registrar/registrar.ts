@@ -19,6 +19,7 @@ import { parseNameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
 import { bareHost, parseUri } from '../sip/uri.js';
 import type { Credentials } from '../store/credentials.js';
+import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
 import { DigestAuthenticator } from './authenticate.js';
 import { challenge } from './challenge.js';
@@ -109,7 +110,13 @@ export class Registrar {
     } catch {
       return 'BAD_CSEQ';
     }
-    return { aor: to.user.toLowerCase(), callId, cseq: cseq.seq };
+    let aor;
+    try {
+      aor = normalizeUserName(to.user);
+    } catch {
+      return 'NOT_AN_ACCOUNT';
+    }
+    return { aor, callId, cseq: cseq.seq };
   }
 
   private isOurHost(host: string, flow: Flow): boolean {

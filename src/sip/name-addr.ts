@@ -3,7 +3,7 @@
  * (RFC 3261 §20.10, §25.1).
  */
 import { SipParseError } from './parse-error.js';
-import { formatParams, isToken, parseParams, quote, quotedEnd, skipWhitespace, trimWhitespace, unquote } from './params.js';
+import { formatParams, parseParams, quote, quotedEnd, skipWhitespace, trimWhitespace, unquote } from './params.js';
 import { formatUri, parseUri, type SipUri } from './uri.js';
 
 export interface NameAddr {
@@ -28,16 +28,16 @@ export function parseNameAddr(s: string): NameAddr {
     lt = unquotedIndex(text, '<');
     if (lt > 0) {
       // An unquoted display name is a run of tokens (§25.1 display-name); a comma or other
-      // separator there is an error (RFC 4475 §3.1.2.16).
+      // separator there is an error (RFC 4475 §3.1.2.15).
       const words = trimWhitespace(text.slice(0, lt)).split(/[ \t]+/);
-      if (!words.every((w) => isToken(w) || /^[^\x00-\x7f]+$/.test(w))) throw bad('Bad display name');
+      if (!words.every(isDisplayWord)) throw bad('Bad display name');
       displayName = words.join(' ');
     }
   }
   if (lt < 0) return parseAddrSpec(text);
   const gt = text.indexOf('>', lt);
   if (gt < 0) throw bad('Missing >');
-  // No LWS is allowed inside the angle brackets (RFC 4475 §3.1.2.15): parseUri refuses it.
+  // No LWS is allowed inside the angle brackets (RFC 4475 §3.1.2.14): parseUri refuses it.
   const uri = parseUri(text.slice(lt + 1, gt));
   const params = parseHeaderParams(text.slice(gt + 1));
   return displayName === undefined ? { uri, params } : { displayName, uri, params };
@@ -71,6 +71,11 @@ function parseHeaderParams(text: string): Map<string, string | null> {
   } catch (e) {
     throw e instanceof SipParseError ? bad(e.reason) : e;
   }
+}
+
+/** A token, leniently also holding UTF-8 letters that a strict sender would have quoted. */
+function isDisplayWord(word: string): boolean {
+  return /^(?:[A-Za-z0-9\-.!%*_+`'~]|[^\x00-\x7f])+$/.test(word);
 }
 
 /** Index of `ch` outside quoted strings, or -1. */

@@ -61,8 +61,8 @@ function readHead(data: Buffer, limits: ParseLimits): Head {
     if (b === LF) {
       const end = i > lineStart && data[i - 1] === CR ? i - 1 : i;
       if (end - lineStart > limits.maxLineLength) throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
-      if (end === lineStart) {
-        if (startLine === undefined) throw new SipParseError('BAD_START_LINE', 'Bad start line');
+      // The first line is never empty: the CRs and LFs before it were skipped.
+      if (end === lineStart && startLine !== undefined) {
         if (!isUtf8(data.subarray(pos, i))) throw new SipParseError('BAD_CHARACTER', 'Invalid UTF-8 in headers');
         return { startLine, headers: new Headers(fields), bodyStart: i + 1 };
       }

@@ -135,11 +135,12 @@ export async function startUdp(opts: UdpOptions): Promise<UdpTransport> {
   }
 
   const unbracket = (h: string) => (h.startsWith('[') ? h.slice(1, -1) : h);
+  const validPort = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
   return {
     flowTo(remoteAddress, remotePort) {
       const family = isIP(remoteAddress);
       const b = sockets.find((s) => s.family === family && !s.closed);
-      return b && remotePort > 0 && remotePort < 65536 ? new UdpFlow(b, remoteAddress, remotePort, ctx) : undefined;
+      return b && validPort(remotePort) ? new UdpFlow(b, remoteAddress, remotePort, ctx) : undefined;
     },
     flowById(id) {
       const m = ID.exec(id);
@@ -147,7 +148,8 @@ export async function startUdp(opts: UdpOptions): Promise<UdpTransport> {
       const local = unbracket(m[1]!);
       const b = sockets.find((s) => s.address === local && s.port === Number(m[2]) && !s.closed);
       const remote = unbracket(m[3]!);
-      return b && isIP(remote) === b.family ? new UdpFlow(b, remote, Number(m[4]), ctx) : undefined;
+      const port = Number(m[4]);
+      return b && isIP(remote) === b.family && validPort(port) ? new UdpFlow(b, remote, port, ctx) : undefined;
     },
     stop: closeAll,
   };

@@ -17,6 +17,7 @@ import { StreamFlow } from './stream-flow.js';
 /** After a going-away close the peer gets this long to answer before the socket is cut. */
 const CLOSE_GRACE_MS = 1_000;
 const CRLF = Buffer.from('\r\n');
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
 export interface WsOptions {
   readonly ctx: ReceiveContext;
@@ -100,7 +101,7 @@ export function createWsTransport(opts: WsOptions): WsTransport {
       const data = toBuffer(raw);
       if (isKeepAlive(data)) {
         // A double CRLF is a ping to answer with one CRLF; a lone CRLF is a pong.
-        if (data.length === 4) send(ws, CRLF);
+        if (data.equals(CRLF_CRLF)) send(ws, CRLF);
         return;
       }
       receiveMessage(data, flow, ctx);

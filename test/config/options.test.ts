@@ -9,6 +9,7 @@ import {
   defaultDomain,
   defaultText,
   integer,
+  oneOf,
   type LoadContext,
   type ValueType,
 } from '../../src/config/options.js';
@@ -83,9 +84,17 @@ t.test('integers and ports', async (t) => {
   t.same(ten.parse(['11'], ctx), { ok: false, index: 0, reason: "'11' is not an integer from 1 to 10" });
 });
 
+t.test('enumerations', async (t) => {
+  const ab = oneOf(['a', 'b']);
+  t.equal(ab.describe, 'one of a, b');
+  t.equal(accepts(ab, 'b'), 'b');
+  for (const bad of ['A', 'toString', '']) t.equal(accepts(ab, bad), undefined, bad);
+});
+
 t.test('booleans use the spellings of OpenWrt validation', async (t) => {
   for (const yes of ['1', 'yes', 'on', 'true', 'enabled']) t.equal(accepts(BOOLEAN, yes), true, yes);
   for (const no of ['0', 'no', 'off', 'false', 'disabled']) t.equal(accepts(BOOLEAN, no), false, no);
+  t.equal(accepts(BOOLEAN, 'constructor'), undefined, 'no inherited names');
   t.same(BOOLEAN.parse(['maybe'], ctx), {
     ok: false,
     index: 0,

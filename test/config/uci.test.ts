@@ -116,6 +116,7 @@ t.test('more syntax errors', async (t) => {
     ['config x\n\toption', 2, /option needs a name/],
     ['config x\n\tlist sip-port 1', 2, /invalid list name 'sip-port'/],
     ['package', 1, /package needs a name/],
+    ['config x\ntoString y', 2, /unknown statement 'toString'/],
     ['package a.b', 1, /invalid package name/],
     ['config x\n\toption a "b\\"', 2, /unterminated double quote/],
     ['config x\n\n\toption a b\0', 3, /NUL byte/],

@@ -3,7 +3,9 @@
  * in time order, each with `now()` set to its due time, so cascades (a timer that arms another)
  * behave as they would in real time.
  */
-export class FakeClock {
+import type { Clock } from '../../src/clock.js';
+
+export class FakeClock implements Clock {
   private time: number;
   private nextId = 1;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();

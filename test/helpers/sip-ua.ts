@@ -8,6 +8,8 @@
  */
 import JsSIP from 'jssip';
 import { Registerer, RegistererState, UserAgent } from 'sip.js';
+import type { BindingEvent, BindingEventType } from '../../src/location/binding.js';
+import type { Location } from '../../src/location/location.js';
 
 /** How long any one step may take before the test fails. */
 export const WAIT_MS = 5000;
@@ -39,6 +41,26 @@ export async function until(condition: () => boolean, what: string, ms = WAIT_MS
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The next location event of `type` for `aor` (unbounded: wrap it in `within`). */
+export function bindingEvent(location: Pick<Location, 'onChange'>, type: BindingEventType, aor: string): Promise<BindingEvent> {
+  return new Promise((resolve) => {
+    const off = location.onChange((event) => {
+      if (event.type !== type || event.binding.aor !== aor) return;
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/**
+ * The Contact header lines of the last 200 to a REGISTER among `messages` (as received by the
+ * client), or undefined when there is none.
+ */
+export function lastRegisterOkContacts(messages: readonly string[]): string[] | undefined {
+  const ok = messages.filter((m) => /^SIP\/2\.0 200 /.test(m) && /^CSeq:\s*\d+\s+REGISTER\s*$/im.test(m)).at(-1);
+  return ok?.split('\r\n').filter((line) => /^(Contact|m)\s*:/i.test(line));
 }
 
 export interface JsSipClient {

@@ -16,35 +16,50 @@ interface TestScope {
   passing(): boolean;
 }
 
+/** One WebSocket message as the client sent or received it; `closed` marks the end of a socket. */
+export interface Frame {
+  direction: 'sent' | 'received' | 'closed';
+  url: string;
+  text: string;
+}
+
 export interface SipSockets {
   /** Sockets opened since install and not yet closed. */
   readonly open: Set<WebSocket>;
-  /** Every frame sent (`>>`) and received (`<<`), in order, for failure reports. */
-  readonly transcript: string[];
+  /** Every frame, in order. */
+  readonly frames: Frame[];
+  /** The text of every message received, in order. */
+  received(): string[];
+  /** The frames written out for a failure report. */
+  transcript(): string;
   /** Drop every open connection without a close frame, as a crashed or unplugged client would. */
   terminateAll(): void;
 }
 
-/** A WebSocket class bound to one `SipSockets` record. */
-function sipWebSocketClass(open: Set<WebSocket>, transcript: string[]) {
+/** A WebSocket class that records into `frames` and keeps `open` current. */
+function sipWebSocketClass(open: Set<WebSocket>, frames: Frame[]) {
   return class SipWebSocket extends WebSocket {
     constructor(url: string | URL, _protocols?: string | string[]) {
       super(url, 'sip', { rejectUnauthorized: false });
       open.add(this);
       const where = String(url);
-      this.on('message', (data, isBinary) => transcript.push(`<< ${where}\n${isBinary ? `[${(data as Buffer).length} binary bytes]` : String(data)}`));
+      this.on('message', (data, isBinary) =>
+        frames.push({ direction: 'received', url: where, text: isBinary ? `[${(data as Buffer).length} binary bytes]` : String(data) }),
+      );
       this.on('close', (code, reason) => {
         open.delete(this);
-        transcript.push(`-- ${where} closed ${code} ${reason.toString()}`);
+        frames.push({ direction: 'closed', url: where, text: `${code} ${reason.toString()}` });
       });
     }
 
     override send(data: unknown, ...rest: unknown[]): void {
-      transcript.push(`>> ${this.url}\n${typeof data === 'string' ? data : '[binary]'}`);
+      frames.push({ direction: 'sent', url: this.url, text: typeof data === 'string' ? data : '[binary]' });
       (super.send as (...args: unknown[]) => void)(data, ...rest);
     }
   };
 }
+
+const ARROWS = { sent: '>>', received: '<<', closed: '--' } as const;
 
 /**
  * Make `globalThis.WebSocket` the SIP-ready class until the test ends. Tests of one file run one
@@ -53,21 +68,24 @@ function sipWebSocketClass(open: Set<WebSocket>, transcript: string[]) {
  */
 export function installSipWebSocket(t: TestScope): SipSockets {
   const open = new Set<WebSocket>();
-  const transcript: string[] = [];
+  const frames: Frame[] = [];
   const scope = globalThis as { WebSocket?: unknown };
   const previous = scope.WebSocket;
-  scope.WebSocket = sipWebSocketClass(open, transcript);
-  t.teardown(() => {
-    if (!t.passing()) process.stderr.write(`SIP over WebSocket in the failed test:\n${transcript.join('\n')}\n`);
-    for (const socket of open) socket.terminate();
-    if (previous === undefined) delete scope.WebSocket;
-    else scope.WebSocket = previous;
-  });
-  return {
+  scope.WebSocket = sipWebSocketClass(open, frames);
+  const sockets: SipSockets = {
     open,
-    transcript,
+    frames,
+    received: () => frames.filter((f) => f.direction === 'received').map((f) => f.text),
+    transcript: () => frames.map((f) => `${ARROWS[f.direction]} ${f.url}\n${f.text}`).join('\n'),
     terminateAll() {
       for (const socket of open) socket.terminate();
     },
   };
+  t.teardown(() => {
+    if (!t.passing()) process.stderr.write(`SIP over WebSocket in the failed test:\n${sockets.transcript()}\n`);
+    sockets.terminateAll();
+    if (previous === undefined) delete scope.WebSocket;
+    else scope.WebSocket = previous;
+  });
+  return sockets;
 }

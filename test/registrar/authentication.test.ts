@@ -129,3 +129,10 @@ t.test('the domain must be ours or the address the request came to', async (t) =
   t.equal(byIp.status, 401);
   t.equal(registrar.handle(register({ ruri: `sip:${DOMAIN.toUpperCase()}` }), flow).status, 401);
 });
+
+t.test('a To user that cannot be an account is 404 without a challenge', async (t) => {
+  const { registrar, flow } = setup();
+  const res = registrar.handle(register({ user: 'al%C3%AFce' }), flow);
+  t.equal(res.status, 404);
+  t.equal(registrar.handle(register({ user: 'ALICE' }), flow).status, 401, 'case does not matter');
+});

@@ -43,6 +43,7 @@ t.test('name-addr with quoted, unquoted and no display name', async (t) => {
   t.equal(d.displayName, '');
   t.equal(formatNameAddr(d), '<sip:x@y>');
   t.equal(parseNameAddr('"\u00c0ngel" <tel:+3493>').displayName, 'Àngel');
+  t.equal(parseNameAddr('Àngel Martí <sip:am@node1.mesh>').displayName, 'Àngel Martí', 'UTF-8 tolerated unquoted');
 });
 
 t.test('addr-spec: parameters after the URI belong to the header (RFC 3261 §20.10)', async (t) => {

@@ -5,7 +5,7 @@ import { ha1 } from '../../src/sip/digest-hash.js';
 import { AccountCache } from '../../src/store/account-cache.js';
 import { AccountStore } from '../../src/store/accounts.js';
 import { openDatabase } from '../../src/store/database.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function setup(t: { teardown(fn: () => void): void }, now = () => 1_700_000_000_000) {
   const dir = tempDir(t);

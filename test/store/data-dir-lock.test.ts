@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { acquireDataDirLock, PID_FILE, readDaemonPid } from '../../src/store/data-dir-lock.js';
 import { openDatabase } from '../../src/store/database.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sqlitePackage = createRequire(import.meta.url).resolve('node-sqlite3-wasm');
 

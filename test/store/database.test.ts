@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.js';
 import { MIGRATIONS, migrate, schemaVersion } from '../../src/store/migrations.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 t.test('a new file gets the whole schema', async (t) => {
   const db = openDatabase(join(tempDir(t), 'a.db'));

@@ -2,7 +2,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.js';
 import { realmFor } from '../../src/store/realm.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 t.test('the realm is the domain at first use, and stays when the domain changes', async (t) => {
   const path = join(tempDir(t), 'trucada.db');

@@ -45,6 +45,7 @@
  * The transaction keeps the last response so a retransmitted request gets it again without the
  * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long.
  */
+import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 
@@ -55,13 +56,8 @@ export enum NonInviteServerTransactionState {
   Terminated = 'Terminated',
 }
 
-export interface TransactionClock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface NonInviteServerTransactionOptions {
-  clock: TransactionClock;
+  clock: Clock;
   /** RFC 3261 §17.1.1.1 T1, the round-trip estimate. Default 500 ms. */
   t1?: number;
   /** Called once, on entering Terminated, so the owner can forget the transaction. */

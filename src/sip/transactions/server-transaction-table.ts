@@ -9,13 +9,14 @@
  * retransmission, already answered if a response exists, and the TU must not see it. The TU then
  * answers with `respond(req, response, flow)`, which sends through the transaction.
  */
+import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { parseVia } from '../via.js';
-import { NonInviteServerTransaction, type TransactionClock } from './non-invite-server-transaction.js';
+import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 
 export interface ServerTransactionTableOptions {
-  clock: TransactionClock;
+  clock: Clock;
   /** RFC 3261 T1 in ms. Default 500. */
   t1?: number;
   /** Most live transactions; the oldest is dropped to make room. Default 5000. */
