@@ -9,7 +9,7 @@
 // BENCH_USERS (500), BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor),
 // BENCH_TIMEOUT (60 s per round), SIPP and KAMAILIO (paths of the binaries).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
@@ -29,7 +29,7 @@ const DOMAIN = 'bench.mesh';
 const MIN_CALLS = 2000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const settings = readSettings(process.env);
+const settings = settingsOrExit(process.env);
 const outDir = join(root, 'bench/out');
 const workDir = join(outDir, 'register');
 const log = (line) => console.log(line);
@@ -142,7 +142,7 @@ async function measure(running, users, usersCsv, machine, abort) {
   writeResults({
     mdPath: join(root, 'bench/RESULTS.md'),
     jsonPath: join(outDir, 'register.json'),
-    machine,
+    machine: { ...machine, loadAverageAfter: loadavg()[0] },
     settings: { ...settings, ports: undefined, sipp: undefined, kamailio: undefined },
     summary,
     rounds,
@@ -153,6 +153,15 @@ async function measure(running, users, usersCsv, machine, abort) {
   const { nodeOverFloor, nodeOverKamailio } = summary.ratios;
   if (nodeOverFloor !== null) log(`node/floor ${nodeOverFloor.toFixed(2)}, node/kamailio ${nodeOverKamailio?.toFixed(2) ?? 'n/a'}`);
   log('wrote bench/RESULTS.md and bench/out/register.json');
+}
+
+function settingsOrExit(env) {
+  try {
+    return readSettings(env);
+  } catch (err) {
+    console.error(`register bench: ${err.message}`);
+    process.exit(2);
+  }
 }
 
 function readSettings(env) {

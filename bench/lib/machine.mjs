@@ -9,10 +9,11 @@ export function describeMachine({ kamailio, sipp }) {
     nproc: cores.length,
     cpu: cores[0]?.model.trim() ?? 'unknown',
     kernel: release(),
-    // Other work on the machine skews the rates; the 1-minute load average before the run says how much.
+    // Other work on the machine skews the rates; the load average says how much (the bench adds the
+    // one after the run).
     loadAverage: loadavg()[0],
     node: process.version,
-    kamailio: firstMatch(kamailio, ['-v'], /version: (.+)/),
+    kamailio: firstMatch(kamailio, ['-v'], /version: kamailio (.+)/),
     sipp: firstMatch(sipp, ['-v'], /(SIPp v[^\s]+)/),
   };
 }

@@ -4,6 +4,8 @@
 import { writeFileSync } from 'node:fs';
 
 export const GOAL_NODE_OVER_FLOOR = 0.8;
+/** Below this many cores a single-threaded target was waiting, not working flat out. */
+const SATURATED_CPU = 0.8;
 
 export const TARGET_LABELS = {
   node: 'trucada (this node)',
@@ -78,7 +80,7 @@ export function writeResults({ mdPath, jsonPath, machine, settings, summary, rou
 function renderMarkdown({ machine, settings, summary }) {
   const { targets, ratios, goals } = summary;
   const rows = Object.entries(targets).map(([, t]) =>
-    `| ${t.label} | ${fmt(t.medianRate, 0)} | ${t.rates.map((r) => fmt(r, 0)).join(', ')} | ${t.failed} of ${t.registrations} | ${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} |`,
+    `| ${t.label} | ${fmt(t.medianRate, 0)} | ${t.rates.map((r) => fmt(r, 0)).join(', ')} | ${t.failed} of ${t.registrations} | ${t.retransmissions} | ${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} |`,
   );
   const node = targets.node;
   const lines = [
@@ -88,8 +90,8 @@ function renderMarkdown({ machine, settings, summary }) {
     '`test/sipp/register-auth.xml` (REGISTER, 401, REGISTER with digest credentials, 200) against each',
     'target. Written by `npm run bench` (bench/run.sh); the raw rounds are in `bench/out/register.json`.',
     '',
-    '| target | registrations/s (median) | each round | failed | target CPU (cores, median) | registrations per CPU-second (median) | mean REGISTER→200 (ms) |',
-    '|---|---:|---|---:|---:|---:|---:|',
+    '| target | registrations/s (median) | each round | failed | sipp retransmissions | target CPU (cores, median) | registrations per CPU-second (median) | mean REGISTER→200 (ms) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `- node / floor: ${fmt(ratios.nodeOverFloor, 2)}${goals ? ` (goal ≥ ${GOAL_NODE_OVER_FLOOR}: ${goals.nodeOverFloor ? 'met' : 'not met'})` : ''}` +
@@ -102,11 +104,12 @@ function renderMarkdown({ machine, settings, summary }) {
       : '- the node was not measured in this run (targets: ' + Object.keys(targets).join(', ') + ')',
     `- peak RSS (VmHWM) of the node: ${node?.peakRssKb ? `${(node.peakRssKb / 1024).toFixed(1)} MB` : 'n/a'}` +
       (targets.floor?.peakRssKb ? `; of the floor responder, for comparison: ${(targets.floor.peakRssKb / 1024).toFixed(1)} MB` : ''),
+    ...unsaturatedNote(targets),
     '',
     '## Machine',
     '',
     `- date: ${machine.date}`,
-    `- CPU: ${machine.cpu}, nproc ${machine.nproc}; Linux ${machine.kernel}; load average before the run ${fmt(machine.loadAverage, 2)}`,
+    `- CPU: ${machine.cpu}, nproc ${machine.nproc}; Linux ${machine.kernel}; load average (1 min) ${fmt(machine.loadAverage, 2)} before the run, ${fmt(machine.loadAverageAfter, 2)} after`,
     `- Node ${machine.node}; Kamailio ${machine.kamailio}; ${machine.sipp}`,
     '',
     '## Method',
@@ -119,6 +122,8 @@ function renderMarkdown({ machine, settings, summary }) {
     '  accumulate, as on a live registrar); only one target is loaded at a time.',
     '- Rate: successful registrations over sipp\'s elapsed time (its final statistics line). Failed: calls',
     '  that did not end in 200, including those unfinished at sipp\'s timeout.',
+    '- sipp retransmissions: requests sipp sent again after 500 ms without an answer, which on 127.0.0.1',
+    '  means a datagram dropped because a receive buffer was full (sipp\'s own is set to 4 MB).',
     '- Target CPU: user + system time of the target\'s processes during the round over its length; about 1.0',
     '  means the one worker or event loop was saturated. sipp shares the machine with the target, and',
     '  anything else running on it lowers every rate; registrations per CPU-second (rate over target CPU)',
@@ -129,6 +134,17 @@ function renderMarkdown({ machine, settings, summary }) {
     '',
   ];
   return lines.join('\n');
+}
+
+/** Targets that never worked flat out: their rate measures something else as well. */
+function unsaturatedNote(targets) {
+  const idle = Object.entries(targets).filter(([, t]) => t.medianCpuCores !== null && t.medianCpuCores < SATURATED_CPU);
+  if (idle.length === 0) return [];
+  return [
+    `- not saturated (median CPU below ${SATURATED_CPU}): ${idle.map(([name, t]) => `${name} ${fmt(t.medianCpuCores, 2)}`).join(', ')}.`,
+    '  Their rates are bounded by sipp, by dropped datagrams (retransmissions) or by other load on the',
+    '  machine; registrations per CPU-second compares them better.',
+  ];
 }
 
 function median(values) {
