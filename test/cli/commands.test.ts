@@ -2,7 +2,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trucada, writeDaemonConfig } from '../helpers/daemon.js';
+import { commandEnv, trucada, writeDaemonConfig } from '../helpers/daemon.js';
 
 t.test('--help and --version', async (t) => {
   const help = trucada(['--help']);
@@ -51,7 +51,7 @@ t.test('user add, list, passwd, del', async (t) => {
 
 t.test('the config is found by --config, then $TRUCADA_CONFIG', async (t) => {
   const s = await writeDaemonConfig(t);
-  const env = { ...process.env, TRUCADA_CONFIG: s.configPath };
+  const env = commandEnv({ TRUCADA_CONFIG: s.configPath });
   t.equal(trucada(['user', 'add', 'dora', '--password', 'x'], { env }).status, 0);
   t.equal(trucada(['user', 'list', '--config', s.configPath]).stdout, 'dora\n');
   const missing = trucada(['status', '--config', join(s.dir, 'nope')]);

