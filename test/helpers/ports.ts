@@ -28,14 +28,25 @@ function holdUdp(host: string, port: number): Promise<dgram.Socket> {
   });
 }
 
+/**
+ * Candidates come from below Linux's ephemeral range (32768-60999): a port found free there and
+ * released could otherwise be taken as the source port of another test's outgoing connection
+ * before the node under test binds it.
+ */
+const FIRST_PORT = 20000;
+const LAST_PORT = 32767;
+
+function candidate(): number {
+  return FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT + 1));
+}
+
 /** Hold every socket of one port candidate; undefined (and nothing held) when one is taken. */
 async function tryPort(hosts: readonly string[]): Promise<{ port: number; held: Holder[] } | undefined> {
-  const first = await holdTcp(hosts[0]!, 0);
-  const port = (first.address() as net.AddressInfo).port;
-  const held: Holder[] = [first];
+  const port = candidate();
+  const held: Holder[] = [];
   try {
-    for (const [i, host] of hosts.entries()) {
-      if (i > 0) held.push(await holdTcp(host, port));
+    for (const host of hosts) {
+      held.push(await holdTcp(host, port));
       held.push(await holdUdp(host, port));
     }
     return { port, held };

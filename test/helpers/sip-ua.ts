@@ -74,7 +74,7 @@ export interface JsSipClient {
    */
   refresh<T>(landed: Promise<T>): Promise<T>;
   unregister(): Promise<void>;
-  /** Stop the UA (unregistering if still registered) and wait for its socket to close. */
+  /** Unregister (if still registered), stop the UA and wait for it to drop its connection. */
   stop(): Promise<void>;
 }
 
@@ -96,6 +96,15 @@ export async function startJsSip(t: { teardown(fn: () => unknown): void }, optio
     ua.once('disconnected', (e) => reject(new Error(`JsSIP could not connect to ${options.url} (code ${e.code ?? '-'})`)));
   });
   ua.start();
+  const unregisterNow = () => {
+    const done = new Promise<void>((resolve, reject) => {
+      ua.once('unregistered', (e) =>
+        e.cause ? reject(new Error(`JsSIP's un-REGISTER failed: ${e.response?.status_code ?? '-'} ${String(e.cause)}`)) : resolve(),
+      );
+    });
+    ua.unregister();
+    return within(done, `JsSIP's un-REGISTER for ${options.user} to be answered`);
+  };
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
@@ -103,8 +112,12 @@ export async function startJsSip(t: { teardown(fn: () => unknown): void }, optio
         ua.stop();
         return;
       }
+      if (ua.isRegistered()) await unregisterNow();
+      // JsSIP keeps a finished client transaction until its Timer K (0 ms over WebSocket), armed
+      // just after it reports the response; a UA stopped with a transaction left waits 2 s
+      // before closing. One timer turn later the table is empty and the socket closes at once.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       const closed = new Promise<void>((resolve) => ua.once('disconnected', () => resolve()));
-      // With an un-REGISTER in flight JsSIP waits up to 2 s before closing the socket.
       ua.stop();
       await within(closed, `JsSIP to close its connection to ${options.url}`);
     })());
@@ -132,15 +145,7 @@ export async function startJsSip(t: { teardown(fn: () => unknown): void }, optio
       ua.register();
       return within(Promise.race([landed, failed]), `JsSIP's re-REGISTER for ${options.user} to land`);
     },
-    unregister() {
-      const done = new Promise<void>((resolve, reject) => {
-        ua.once('unregistered', (e) =>
-          e.cause ? reject(new Error(`JsSIP's un-REGISTER failed: ${e.response?.status_code ?? '-'} ${String(e.cause)}`)) : resolve(),
-        );
-      });
-      ua.unregister();
-      return within(done, `JsSIP's un-REGISTER for ${options.user} to be answered`);
-    },
+    unregister: unregisterNow,
     stop,
   };
 }

@@ -43,8 +43,9 @@ function sipWebSocketClass(open: Set<WebSocket>, frames: Frame[]) {
       super(url, 'sip', { rejectUnauthorized: false });
       open.add(this);
       const where = String(url);
+      // `ws` hands text frames over as a Buffer whatever `binaryType` says.
       this.on('message', (data, isBinary) =>
-        frames.push({ direction: 'received', url: where, text: isBinary ? `[${(data as Buffer).length} binary bytes]` : String(data) }),
+        frames.push({ direction: 'received', url: where, text: isBinary ? '[binary message]' : String(data) }),
       );
       this.on('close', (code, reason) => {
         open.delete(this);
