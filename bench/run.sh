@@ -51,3 +51,12 @@ trap stop INT TERM
 timeout --kill-after=20 600 node bench/register-bench.mjs &
 bench=$!
 wait "$bench"
+register_status=$?
+
+# The package bench (bench/package-bench.mjs): the .ipk's sizes, start time and memory of the
+# installed node with and without the init script's V8 flags; appends its section to RESULTS.md.
+timeout --kill-after=20 300 node bench/package-bench.mjs &
+bench=$!
+wait "$bench"
+package_status=$?
+[ "$register_status" = 0 ] && [ "$package_status" = 0 ]

@@ -18,6 +18,8 @@ export interface Config {
   dataDir: string;
   /** Volatile state (RAM on a router): bindings, control socket. */
   runDir: string;
+  /** OpenWrt firewall zones the init script opens the ports to (LibreMesh puts its mesh in `lan`). */
+  firewallZones: string[];
   /** PEM certificate and key; when unset a self-signed pair is made in dataDir. */
   cert?: string;
   key?: string;

@@ -135,6 +135,11 @@ export function defaultDomain(hostname: string): string {
   return `${name !== '' && name.length <= 248 ? name : 'trucada'}.mesh`;
 }
 
+/** A firewall zone as OpenWrt names it (`uciname`: letters, digits, `_`). */
+export const ZONE = scalar('zone name', 'a firewall zone name (letters, digits and _)', (raw) =>
+  /^[A-Za-z0-9_]{1,32}$/.test(raw) ? raw : undefined,
+);
+
 const EXPIRY = integer(1, 86400);
 
 const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
@@ -168,6 +173,10 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'run_dir', field: 'runDir', type: PATH, default: (c) => (c.withFile ? '/tmp/trucada' : './run'),
     defaultDoc: '`/tmp/trucada` (`./run` without a config file)',
     meaning: 'volatile state (RAM): registrations, control socket', example: '/var/run/trucada',
+  },
+  firewallZones: {
+    name: 'firewall_zone', field: 'firewallZones', type: listOf('list of firewall zones', ZONE), default: 'lan',
+    meaning: 'OpenWrt firewall zones whose devices may reach the ports above (the init script opens them)', example: 'mesh',
   },
   cert: {
     name: 'cert', field: 'cert', type: optional(PATH), defaultDoc: '(self-signed, made in `data_dir`)',

@@ -6,6 +6,7 @@ import {
   OPTIONS,
   PATH,
   PORT,
+  ZONE,
   defaultDomain,
   defaultText,
   integer,
@@ -23,12 +24,14 @@ function accepts<T>(type: ValueType<T>, raw: string): T | undefined {
 
 t.test('the table: snake_case names of the Config fields, each once, with docs text', async (t) => {
   const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  // A UCI list is written one value per line, so its name may be the singular of the field's.
+  const uciName = (o: (typeof OPTIONS)[number]) => (o.type.list ? snake(o.field).replace(/s$/, '') : snake(o.field));
   t.same(
     OPTIONS.map((o) => o.name),
-    OPTIONS.map((o) => snake(o.field)),
+    OPTIONS.map((o) => (o.name === snake(o.field) ? o.name : uciName(o))),
   );
   t.equal(new Set(OPTIONS.map((o) => o.name)).size, OPTIONS.length);
-  t.equal(OPTIONS.length, 18, 'every Config field but source');
+  t.equal(OPTIONS.length, 19, 'every Config field but source');
   for (const o of OPTIONS) {
     t.not(defaultText(o), '', `${o.name} has a documented default`);
     t.not(o.meaning, '', `${o.name} has a meaning`);
@@ -113,4 +116,9 @@ t.test('IP addresses and paths', async (t) => {
   t.equal(accepts(PATH, '../x/'), '/x');
   t.equal(accepts(PATH, '/etc/trucada'), '/etc/trucada');
   t.equal(accepts(PATH, 'a\tb'), undefined);
+});
+
+t.test('firewall zones: OpenWrt section names', async (t) => {
+  for (const ok of ['lan', 'mesh_1', 'WAN6']) t.equal(accepts(ZONE, ok), ok, ok);
+  for (const bad of ['', 'lan-1', 'lan mesh', '*', 'x'.repeat(33)]) t.equal(accepts(ZONE, bad), undefined, `refuses '${bad}'`);
 });

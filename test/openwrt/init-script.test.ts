@@ -1,0 +1,101 @@
+// The procd init script run against stubs of rc.common, functions.sh and procd.sh: what it asks
+// procd for, from the shipped configuration and from changed ones, and what it refuses.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { OPTIONS } from '../../src/config/options.js';
+import { SHIPPED_CONFIG, dataBlock, expectedValidation, runInitScript, type InitRun } from './init-script-run.js';
+
+const shipped = readFileSync(SHIPPED_CONFIG, 'utf8');
+const COMMAND = ['/usr/bin/node', '--liftoff-only', '--max-semi-space-size=1', '--single-threaded', '/usr/share/trucada/trucada.cjs', 'serve', '--config', '/etc/config/trucada'];
+
+const named = (run: InitRun, name: string) => run.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
+const params = (run: InitRun) => new Map(named(run, 'procd_set_param').map(([key, ...rest]) => [key!, rest]));
+
+function rule(zone: string, what: string, proto: string, port: number) {
+  return { type: 'rule', name: `trucada ${what} ${proto} (${zone})`, src: zone, proto, dest_port: String(port), target: 'ACCEPT' };
+}
+
+t.test('the shipped configuration: one supervised node, as the user trucada, announced and let through', async (t) => {
+  const run = runInitScript(t, { config: shipped });
+  t.equal(run.status, 0, run.stderr);
+  t.same(named(run, 'procd_open_service'), [['trucada', run.calls[0]![2]]]);
+  const p = params(run);
+  t.same(p.get('command'), COMMAND, 'the bundle in the foreground with the V8 memory flags');
+  t.same(p.get('respawn'), [], 'respawn with the system defaults');
+  t.same(p.get('stdout'), ['1'], 'stdout to the log');
+  t.same(p.get('stderr'), ['1'], 'stderr to the log');
+  t.same(p.get('file'), ['/etc/config/trucada'], 'a change of the configuration restarts it');
+  t.same(p.get('user'), ['trucada'], 'unprivileged');
+  t.same(named(run, 'mkdir'), [['-p', '/etc/trucada', '/tmp/trucada']]);
+  t.same(named(run, 'chown'), [['-R', 'trucada:trucada', '/etc/trucada', '/tmp/trucada']]);
+  t.same(named(run, 'chmod'), [['0700', '/etc/trucada']]);
+  t.same(dataBlock(run.calls), {
+    mdns: {
+      trucada_sip_udp_5060: { service: '_sip._udp.local', port: 5060 },
+      trucada_sip_tcp_5060: { service: '_sip._tcp.local', port: 5060 },
+      trucada_https_8443: { service: '_https._tcp.local', port: 8443, txt: ['path=/'] },
+    },
+    firewall: [rule('lan', 'SIP', 'udp', 5060), rule('lan', 'SIP', 'tcp', 5060), rule('lan', 'HTTP', 'tcp', 8080), rule('lan', 'HTTPS', 'tcp', 8443), rule('lan', 'STUN', 'udp', 3478)],
+  });
+  const order = run.calls.map((c) => c[0]);
+  t.ok(order.indexOf('procd_open_instance') < order.indexOf('procd_open_data'), 'the data belongs to the instance');
+  t.ok(order.indexOf('procd_close_data') < order.indexOf('procd_close_instance'), 'one data block inside it');
+  t.equal(order.filter((c) => c === 'procd_open_data').length, 1, 'one data block');
+  t.same(named(run, 'procd_add_reload_trigger'), [['trucada']]);
+  t.same(named(run, 'procd_add_validation'), [['validate_trucada']]);
+  t.same(named(run, 'procd_set_config_changed'), [['firewall']], 'the firewall rereads the rules once it runs');
+  t.same(named(run, 'logger'), [], 'nothing to say');
+});
+
+t.test('every option is validated, with the types and the defaults of src/config/options.ts', async (t) => {
+  const run = runInitScript(t, { config: shipped });
+  const [call] = named(run, 'uci_load_validate');
+  t.same(call?.slice(0, 4), ['trucada', 'trucada', 'main', 'start_trucada']);
+  t.same(call?.slice(4), expectedValidation(), `the list in validate_trucada, one per option of ${OPTIONS.length}`);
+});
+
+t.test('changed ports, two zones, STUN off', async (t) => {
+  const config = `config trucada 'main'\n\toption sip_port '5070'\n\toption https_port '443'\n\toption stun_port '0'\n\tlist firewall_zone 'lan'\n\tlist firewall_zone 'mesh'\n`;
+  const run = runInitScript(t, { config });
+  t.equal(run.status, 0, run.stderr);
+  const data = dataBlock(run.calls);
+  t.same(Object.keys(data['mdns'] as object), ['trucada_sip_udp_5070', 'trucada_sip_tcp_5070', 'trucada_https_443']);
+  const fw = data['firewall'] as { name: string }[];
+  t.same(
+    fw.map((r) => r.name),
+    ['lan', 'mesh'].flatMap((z) => [`trucada SIP udp (${z})`, `trucada SIP tcp (${z})`, `trucada HTTP tcp (${z})`, `trucada HTTPS tcp (${z})`]),
+    'no STUN rule when STUN is off; each zone gets every rule',
+  );
+  t.notOk(params(run).has('user'), 'port 443 needs root');
+  t.match(named(run, 'logger'), [['-t', 'trucada', '-p', 'daemon.notice', /port 443 is below 1024/]]);
+  t.same(named(run, 'chown'), [], 'nothing is taken over');
+});
+
+t.test('directories of the owner\'s choice, or no user trucada: root, and nothing chowned', async (t) => {
+  const own = runInitScript(t, { config: `config trucada 'main'\n\toption data_dir '/srv/trucada'\n` });
+  t.notOk(params(own).has('user'));
+  t.same(named(own, 'chown'), []);
+  t.match(named(own, 'logger'), [['-t', 'trucada', '-p', 'daemon.notice', /data_dir or run_dir/]]);
+  const noUser = runInitScript(t, { config: shipped, withUser: false });
+  t.notOk(params(noUser).has('user'));
+  t.match(named(noUser, 'logger'), [['-t', 'trucada', '-p', 'daemon.notice', /no user trucada/]]);
+});
+
+for (const [option, value] of [['sip_port', '70000'], ['log_level', 'verbose'], ['firewall_zone', 'lan-1'], ['max_contacts', '0'], ['listen', '10.0.0.300']]) {
+  t.test(`${option} '${value}' is refused before the node starts`, async (t) => {
+    const run = runInitScript(t, { config: `config trucada 'main'\n\toption ${option} '${value}'\n` });
+    t.same(named(run, 'procd_open_instance'), [], 'no instance');
+    t.match(run.stderr, new RegExp(`option ${option}: '${value}'`), 'validate_data names the value');
+    t.match(run.stderr, /not started: \/etc\/config\/trucada has an invalid value/);
+    t.match(named(run, 'logger'), [['-t', 'trucada', '-p', 'daemon.err', /not started/]], 'a line in the system log');
+  });
+}
+
+t.test('stop: procd ends the instance, and the firewall drops its rules', async (t) => {
+  const run = runInitScript(t, { config: shipped, action: 'stop' });
+  t.equal(run.status, 0, run.stderr);
+  t.same(
+    run.calls.map((c) => c.join(' ')),
+    ['procd_set_config_changed firewall', 'procd_kill trucada'],
+  );
+});
