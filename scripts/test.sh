@@ -9,6 +9,8 @@ missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v turnutils_stunclient >/dev/null 2>&1 || missing+=(coturn)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${missing[*]}"

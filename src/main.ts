@@ -8,7 +8,9 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { startControlServer } from './control/server.js';
+import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
+import { placeholderPage } from './http/server.js';
 import { Location } from './location/location.js';
 import { BindingPersistence, restore } from './location/persistence.js';
 import type { Logger } from './log.js';
@@ -23,10 +25,14 @@ import { AccountStore } from './store/accounts.js';
 import { acquireDataDirLock } from './store/data-dir-lock.js';
 import { openDatabase } from './store/database.js';
 import { realmFor } from './store/realm.js';
+import { startStunResponder } from './stun/responder.js';
+import { bindAddresses } from './transport/addresses.js';
 import { startTransports } from './transport/transports.js';
+import { VERSION } from './version.js';
 
 export interface RunningNode {
-  readonly ports: { sip: number; http: number; https: number };
+  /** `stun` is 0 when the responder is off. */
+  readonly ports: { sip: number; http: number; https: number; stun: number };
   readonly location: Location;
   readonly accounts: AccountCache;
   stop(): Promise<void>;
@@ -62,8 +68,16 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now() });
     const dispatcher = new Dispatcher({ registrar, location, transactions, logger });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
-    const transports = await startTransports({ config, sink: dispatcher, logger, tls, limits });
+    const handler = createApiHandler({ config, credentials: accounts, now: () => clock.now(), fallback: placeholderPage });
+    const transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
     undo.push(() => transports.stop());
+
+    // RFC 8489 Binding responder; off with stun_port 0 (when a coturn on the router owns 3478).
+    const stun =
+      config.stunPort === 0
+        ? undefined
+        : await startStunResponder({ binds: bindAddresses(config.listen), port: config.stunPort, logger, software: `trucada ${VERSION}` });
+    if (stun) undo.push(() => stun.stop());
 
     const control = await startControlServer(
       controlSocketPath(config),
@@ -74,9 +88,10 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
 
     const { sip, http, https } = transports.ports;
     logger.info(`trucada serving ${config.domain}: sip ${sip} udp/tcp, ws ${http}, wss ${https}; ${accounts.names().length} users (config: ${config.source})`);
+    if (stun) logger.info(`STUN on UDP port ${config.stunPort}`);
     let stopped: Promise<void> | undefined;
     return {
-      ports: transports.ports,
+      ports: { ...transports.ports, stun: stun?.addresses[0]?.port ?? 0 },
       location,
       accounts,
       stop: () => (stopped ??= unwind(undo)),

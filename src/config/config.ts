@@ -38,6 +38,12 @@ export interface Config {
   maxConnectionsPerAddress: number;
   /** Seconds a connection may stay silent before a WebSocket ping / it is closed. */
   idleTimeout: number;
+  /** TURN servers handed to browsers (`turn:host:port?transport=udp`); none without a coturn. */
+  turnUrls: string[];
+  /** coturn's `static-auth-secret`: signs the TURN REST credentials the node hands out. */
+  turnSecret?: string;
+  /** Lifetime of those credentials, in seconds. */
+  turnTtl: number;
   /** Where the settings came from: a file path, or `defaults`. */
   source: string;
 }

@@ -142,6 +142,24 @@ export const ZONE = scalar('zone name', 'a firewall zone name (letters, digits a
 
 const EXPIRY = integer(1, 86400);
 
+/**
+ * A TURN server URI as RTCPeerConnection takes it (RFC 7065 §3.1): `turn:` or `turns:`, a host name,
+ * IPv4 address or bracketed IPv6 address, an optional port, and optionally `?transport=udp|tcp`.
+ */
+export const TURN_URL = scalar('TURN URL', 'a TURN URL (turn:HOST[:PORT][?transport=udp|tcp])', (raw) => {
+  const m = /^turns?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(?:\?transport=(?:udp|tcp))?$/.exec(raw);
+  if (!m) return undefined;
+  const host = m[1]!;
+  const hostOk = host.startsWith('[') ? isIP(host.slice(1, -1)) === 6 : isIP(host) === 4 || isDomain(host.toLowerCase());
+  const port = m[2] === undefined ? 1 : Number(m[2]);
+  return hostOk && port >= 1 && port <= 65535 ? raw : undefined;
+});
+
+/** A shared secret: printable, no spaces (coturn reads it from its command line or config file). */
+export const SECRET = scalar('secret', 'a secret of printable characters without spaces', (raw) =>
+  /^[\x21-\x7e]{1,256}$/.test(raw) ? raw : undefined,
+);
+
 const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
   domain: {
     name: 'domain', field: 'domain', type: DOMAIN, default: (c) => defaultDomain(c.hostname), defaultDoc: 'host name + `.mesh`',
@@ -218,6 +236,19 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'idle_timeout', field: 'idleTimeout', type: integer(10, 86400), default: '120',
     meaning: 'seconds a connection may stay silent before a WebSocket ping, then closing', example: '300',
   },
+  turnUrls: {
+    name: 'turn_url', field: 'turnUrls', type: listOf('list of TURN URLs', TURN_URL), defaultDoc: '(none)',
+    meaning: 'TURN servers (a coturn) given to browsers with fresh credentials; needs `turn_secret`',
+    example: 'turn:10.1.2.3:3478?transport=udp',
+  },
+  turnSecret: {
+    name: 'turn_secret', field: 'turnSecret', type: optional(SECRET), defaultDoc: '(none)',
+    meaning: "coturn's `static-auth-secret` (`use-auth-secret`), which signs the TURN credentials", example: 'b9f3c2e1d0a7',
+  },
+  turnTtl: {
+    name: 'turn_ttl', field: 'turnTtl', type: integer(60, 604800), default: '43200',
+    meaning: 'seconds the TURN credentials stay valid', example: '3600',
+  },
 };
 
 /** The options in the order the docs list them. */
@@ -252,6 +283,9 @@ export function findConflict(c: Config): Conflict | undefined {
   ];
   for (const [a, pa, b, pb] of pairs) {
     if (pa !== 0 && pa === pb) return { options: [a, b], reason: `${a} and ${b} are both ${pa}` };
+  }
+  if (c.turnUrls.length > 0 && c.turnSecret === undefined) {
+    return { options: ['turn_url'], reason: 'turn_url is set but turn_secret is not (the node signs TURN credentials with it)' };
   }
   if ((c.cert === undefined) !== (c.key === undefined)) {
     const [set, unset] = c.cert === undefined ? ['key', 'cert'] : ['cert', 'key'];

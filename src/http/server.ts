@@ -62,7 +62,8 @@ function plainHandler(httpsPort: number): RequestHandler {
   };
 }
 
-const placeholder: RequestHandler = (req, res) => {
+/** The HTTPS page until the softphone lands: `/` only. */
+export const placeholderPage: RequestHandler = (req, res) => {
   if (!readOnly(req, res)) return;
   const path = (req.url ?? '/').split('?')[0];
   if (path !== '/') return respond(res, 404, 'text/plain', 'Not found\n');
@@ -123,7 +124,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
       if (await start(p, bind, config.httpPort, false)) plain.push(p);
       const s = https.createServer(
         { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
-        opts.handler ?? placeholder,
+        opts.handler ?? placeholderPage,
       );
       if (await start(s, bind, config.httpsPort, true)) secure.push(s);
     }

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
-import { startHttpServers } from '../http/server.js';
+import { startHttpServers, type RequestHandler } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { ParseLimits } from '../sip/limits.js';
 import { bindAddresses } from './addresses.js';
@@ -23,6 +23,8 @@ export interface TransportsOptions {
   readonly logger: Logger;
   readonly tls: { readonly cert: string; readonly key: string };
   readonly limits: ParseLimits;
+  /** Requests on the HTTPS port that are not WebSocket upgrades (the page and its API). */
+  readonly handler?: RequestHandler;
   /** Clock for rate-limiting warnings; defaults to `Date.now`. */
   readonly now?: () => number;
 }
@@ -62,7 +64,7 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
     stops.push(tcp.stop);
     const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs });
     stops.push(ws.stop);
-    const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade });
+    const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade, handler: opts.handler });
     stops.push(servers.stop);
     const portOf = (s: { address(): AddressInfo | string | null } | undefined, fallback: number) => {
       const a = s?.address();

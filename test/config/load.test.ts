@@ -66,6 +66,9 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     maxMessageSize: 65535,
     maxConnectionsPerAddress: 32,
     idleTimeout: 120,
+    turnUrls: [],
+    turnSecret: undefined,
+    turnTtl: 43200,
     source: 'defaults',
   });
   t.same(configFromDefaults('Node7', cwd), c);
@@ -105,6 +108,9 @@ t.test('every option read from a full file', async (t) => {
     maxMessageSize: 16384,
     maxConnectionsPerAddress: 64,
     idleTimeout: 300,
+    turnUrls: ['turn:10.1.2.3:3478?transport=udp', 'turn:[fd00::7]:3478?transport=tcp'],
+    turnSecret: 'b9f3c2e1d0a7',
+    turnTtl: 3600,
     source: path,
   });
 });

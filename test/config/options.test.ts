@@ -31,7 +31,7 @@ t.test('the table: snake_case names of the Config fields, each once, with docs t
     OPTIONS.map((o) => (o.name === snake(o.field) ? o.name : uciName(o))),
   );
   t.equal(new Set(OPTIONS.map((o) => o.name)).size, OPTIONS.length);
-  t.equal(OPTIONS.length, 19, 'every Config field but source');
+  t.equal(OPTIONS.length, 22, 'every Config field but source');
   for (const o of OPTIONS) {
     t.not(defaultText(o), '', `${o.name} has a documented default`);
     t.not(o.meaning, '', `${o.name} has a meaning`);
@@ -121,4 +121,17 @@ t.test('IP addresses and paths', async (t) => {
 t.test('firewall zones: OpenWrt section names', async (t) => {
   for (const ok of ['lan', 'mesh_1', 'WAN6']) t.equal(accepts(ZONE, ok), ok, ok);
   for (const bad of ['', 'lan-1', 'lan mesh', '*', 'x'.repeat(33)]) t.equal(accepts(ZONE, bad), undefined, `refuses '${bad}'`);
+});
+
+t.test('TURN URLs and secrets', async (t) => {
+  const { TURN_URL, SECRET } = await import('../../src/config/options.js');
+  for (const ok of ['turn:10.1.2.3', 'turn:10.1.2.3:3478?transport=udp', 'turns:turn.node7.mesh:5349?transport=tcp', 'turn:[fd00::7]:3478']) {
+    t.equal(accepts(TURN_URL, ok), ok, ok);
+  }
+  for (const bad of ['stun:10.1.2.3', 'turn:', 'turn:10.1.2.3:0', 'turn:10.1.2.3:70000', 'turn:[10.1.2.3]', 'turn:fd00::7', 'turn:a?transport=sctp', 'turn:a b', 'http://x']) {
+    t.equal(accepts(TURN_URL, bad), undefined, bad);
+  }
+  t.equal(accepts(SECRET, 'abc-DEF_123'), 'abc-DEF_123');
+  t.equal(accepts(SECRET, 'has space'), undefined);
+  t.equal(accepts(SECRET, ''), undefined);
 });

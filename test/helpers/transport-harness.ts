@@ -36,6 +36,8 @@ export function testConfig(ports: { sip: number; http: number; https: number }, 
     maxMessageSize: DEFAULT_LIMITS.maxMessageSize,
     maxConnectionsPerAddress: 4,
     idleTimeout: 30,
+    turnUrls: [],
+    turnTtl: 43200,
     source: 'defaults',
     ...overrides,
   };

@@ -104,8 +104,8 @@ export function validateType(spec: OptionSpec): string {
   if (range) return `range(${range[1]},${range[2]})`;
   const choice = /^one of (.*)$/.exec(describe);
   if (choice) return `or(${choice[1]!.split(', ').map((c) => JSON.stringify(c)).join(',')})`;
-  // Anything else is passed through as a string; the node checks it at start.
-  return known[describe] ?? 'string';
+  // Anything else is passed through as a string (a list of strings for UCI lists); the node checks it at start.
+  return known[describe] ?? (describe.startsWith('list of ') ? 'list(string)' : 'string');
 }
 
 /** The default on a router: constant ones, and computed ones that do not depend on the host name. */
