@@ -13,6 +13,7 @@ fi
 missing=()
 command -v "${SIPP:-sipp}" >/dev/null 2>&1 || missing+=(sip-tester)
 command -v "${KAMAILIO:-kamailio}" >/dev/null 2>&1 || missing+=(kamailio)
+command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${missing[*]}"
@@ -59,4 +60,13 @@ timeout --kill-after=20 300 node bench/package-bench.mjs &
 bench=$!
 wait "$bench"
 package_status=$?
-[ "$register_status" = 0 ] && [ "$package_status" = 0 ]
+
+# The STUN bench (bench/stun-bench.mjs): Binding responses per second from the node and from coturn
+# (default threads and -m 1), rounds alternating; replaces its section of RESULTS.md. Its targets'
+# process groups are in bench/out/stun.pids, for the exit trap.
+pidfile=bench/out/stun.pids
+timeout --kill-after=20 180 node bench/stun-bench.mjs &
+bench=$!
+wait "$bench"
+stun_status=$?
+[ "$register_status" = 0 ] && [ "$package_status" = 0 ] && [ "$stun_status" = 0 ]

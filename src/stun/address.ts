@@ -19,20 +19,30 @@ export interface TransportAddress {
   readonly port: number;
 }
 
-/** An IPv4 peer seen on a dual-stack socket (`::ffff:a.b.c.d`) is reported as the IPv4 address it is. */
-function bytesOf(address: string): Buffer {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const ip = mapped ? mapped[1]! : address;
-  if (isIP(ip) === 0) throw new RangeError(`not an IP address: ${address}`);
-  return ipAddressBytes(ip);
+/** Dotted IPv4, also as seen on a dual-stack socket (`::ffff:a.b.c.d`), reported as the IPv4 address it is. */
+const IPV4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/i;
+
+/** Byte `i` of the XOR mask: the magic cookie followed by the transaction id (RFC 8489 §14.2). */
+function maskByte(i: number, transactionId: Buffer): number {
+  return i < 4 ? (MAGIC_COOKIE >>> (24 - 8 * i)) & 0xff : transactionId[i - 4]!;
 }
 
-function encode(remote: TransportAddress, mask: Buffer | undefined): Buffer {
-  const addr = bytesOf(remote.address);
-  const value = Buffer.alloc(4 + addr.length);
+/**
+ * The attribute value, written straight into one buffer: the responder runs this for every answer,
+ * and small allocations (each a zero-filled ArrayBuffer of its own) were most of its cost.
+ */
+function encode(remote: TransportAddress, transactionId: Buffer | undefined): Buffer {
+  const v4 = IPV4.exec(remote.address);
+  const octets = v4 ? [Number(v4[1]), Number(v4[2]), Number(v4[3]), Number(v4[4])] : undefined;
+  let addr: ArrayLike<number>;
+  if (octets && octets.every((o) => o <= 255)) addr = octets;
+  else if (isIP(remote.address) === 6) addr = ipAddressBytes(remote.address);
+  else throw new RangeError(`not an IP address: ${remote.address}`);
+  const value = Buffer.allocUnsafe(4 + addr.length);
+  value[0] = 0;
   value[1] = addr.length === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
-  value.writeUInt16BE(mask ? remote.port ^ (MAGIC_COOKIE >>> 16) : remote.port, 2);
-  for (let i = 0; i < addr.length; i++) value[4 + i] = mask ? addr[i]! ^ mask[i]! : addr[i]!;
+  value.writeUInt16BE(transactionId ? remote.port ^ (MAGIC_COOKIE >>> 16) : remote.port, 2);
+  for (let i = 0; i < addr.length; i++) value[4 + i] = transactionId ? addr[i]! ^ maskByte(i, transactionId) : addr[i]!;
   return value;
 }
 
@@ -49,7 +59,7 @@ export function encodeMappedAddress(remote: TransportAddress): Buffer {
 }
 
 export function encodeXorMappedAddress(remote: TransportAddress, transactionId: Buffer): Buffer {
-  return encode(remote, xorMask(transactionId));
+  return encode(remote, transactionId);
 }
 
 function formatIp(bytes: Buffer): string {

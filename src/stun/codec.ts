@@ -29,11 +29,9 @@ export function isStunMessage(buf: Uint8Array): boolean {
 
 /** The header alone: enough to answer a message whose attributes are malformed. Call after `isStunMessage`. */
 export function decodeHeader(buf: Buffer): StunHeader {
-  return {
-    ...decodeMessageType(buf.readUInt16BE(0)),
-    cookie: buf.readUInt32BE(4),
-    transactionId: buf.subarray(8, HEADER_SIZE),
-  };
+  // Fields named one by one: an object spread here cost more than the rest of an answer together.
+  const { method, cls } = decodeMessageType(buf.readUInt16BE(0));
+  return { method, cls, cookie: buf.readUInt32BE(4), transactionId: buf.subarray(8, HEADER_SIZE) };
 }
 
 /** Throws StunError: NOT_STUN (drop), MALFORMED (a request gets 400), BAD_FINGERPRINT (drop). */
@@ -64,7 +62,8 @@ export function decodeStunMessage(buf: Buffer): StunMessage {
     attributes.push({ type, value: buf.subarray(start, start + length) });
     offset = start + padded(length);
   }
-  return { ...decodeHeader(buf), attributes };
+  const { method, cls, cookie, transactionId } = decodeHeader(buf);
+  return { method, cls, cookie, transactionId, attributes };
 }
 
 export interface EncodeOptions {
@@ -81,7 +80,9 @@ export function encodeStunMessage(message: StunMessage, options: EncodeOptions =
     size += 4 + padded(a.value.length);
   }
   if (withFingerprint) size += 8;
-  const buf = Buffer.alloc(size);
+  // From Node's pool rather than a zero-filled allocation of its own; every byte is written below,
+  // the padding explicitly (RFC 8489 §14: its value is ignored, but pool memory must not leak).
+  const buf = Buffer.allocUnsafe(size);
   buf.writeUInt16BE(encodeMessageType(message.method, message.cls), 0);
   buf.writeUInt16BE(size - HEADER_SIZE, 2);
   buf.writeUInt32BE(message.cookie >>> 0, 4);
@@ -91,6 +92,7 @@ export function encodeStunMessage(message: StunMessage, options: EncodeOptions =
     buf.writeUInt16BE(a.type, offset);
     buf.writeUInt16BE(a.value.length, offset + 2);
     a.value.copy(buf, offset + 4);
+    buf.fill(0, offset + 4 + a.value.length, offset + 4 + padded(a.value.length));
     offset += 4 + padded(a.value.length);
   }
   if (withFingerprint) {

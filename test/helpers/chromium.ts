@@ -1,0 +1,48 @@
+/**
+ * Debian's headless Chromium (package `chromium`) driven by playwright-core, for tests of what a real
+ * browser does against the node. playwright-core brings no browser of its own: it launches
+ * /usr/bin/chromium with a fresh user-data directory it removes on close.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** A skip reason when the browser is missing, else false (for `t.test(name, { skip }, ...)`). */
+export const chromiumMissing: string | false = existsSync(CHROMIUM) ? false : `${CHROMIUM} missing (apt-get install chromium)`;
+
+/**
+ * No GPU, no QUIC, nothing fetched in the background, and fake capture devices. The fake media UI
+ * answers permission prompts with "allow", and a page with camera and microphone permission is
+ * shown its raw host addresses instead of mDNS names: a test that wants a browser as an ordinary
+ * page meets it (no permission asked yet) passes `mediaPermission: false`.
+ */
+function launchArgs(mediaPermission: boolean): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-device-for-media-stream',
+    ...(mediaPermission ? ['--use-fake-ui-for-media-stream'] : []),
+  ];
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** A browser closed (and its profile removed) when the test ends. */
+export async function launchChromium(t: Teardown, opts: { mediaPermission?: boolean } = {}): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: launchArgs(opts.mediaPermission ?? true),
+    timeout: 15_000,
+  });
+  t.teardown(() => browser.close());
+  return browser;
+}
