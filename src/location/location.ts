@@ -42,7 +42,10 @@ export class Location {
     if (at < 0) list.push(binding);
     else list[at] = binding;
     this.byAor.set(binding.aor, list);
-    this.schedule();
+    // Only an earlier expiry moves the timer; finding the earliest of all bindings would cost a
+    // scan of every binding on every REGISTER. A timer left early by a refresh fires, finds
+    // nothing due and is armed again from a full scan.
+    if (binding.expiresAt < this.timerAt) this.arm(binding.expiresAt);
     this.emit({ type, binding });
     return type;
   }
@@ -51,12 +54,15 @@ export class Location {
   remove(aor: string, contact: string | BindingIdentity): Binding | undefined {
     const identity = typeof contact === 'string' ? { contact } : contact;
     const [removed] = this.removeWhere(aor, (b) => sameBinding(b, identity), 'removed');
+    this.schedule();
     return removed;
   }
 
   /** Remove every binding of the AOR (`Contact: *`, or an account deleted). */
   removeUser(aor: string): Binding[] {
-    return this.removeWhere(aor, () => true, 'removed');
+    const removed = this.removeWhere(aor, () => true, 'removed');
+    this.schedule();
+    return removed;
   }
 
   /** A connection closed: its bindings are unreachable now (RFC 5626 §5.2, RFC 7118 §5). */
@@ -65,6 +71,7 @@ export class Location {
     for (const aor of [...this.byAor.keys()]) {
       removed.push(...this.removeWhere(aor, (b) => b.flowId === flowId, 'removed'));
     }
+    this.schedule();
     return removed;
   }
 
@@ -79,6 +86,7 @@ export class Location {
     this.disarm();
   }
 
+  /** The caller re-arms the expiry timer (`schedule`) once it is done removing. */
   private removeWhere(aor: string, pred: (b: Binding) => boolean, type: 'removed' | 'expired'): Binding[] {
     const list = this.byAor.get(aor);
     if (!list) return [];
@@ -87,7 +95,6 @@ export class Location {
     const kept = list.filter((b) => !pred(b));
     if (kept.length === 0) this.byAor.delete(aor);
     else this.byAor.set(aor, kept);
-    this.schedule();
     for (const binding of removed) this.emit({ type, binding });
     return removed;
   }
@@ -100,14 +107,19 @@ export class Location {
     this.schedule();
   }
 
+  /** Arm the timer for the earliest expiry of all bindings, or for none when there are none. */
   private schedule(): void {
     let earliest = Infinity;
     for (const list of this.byAor.values()) for (const b of list) earliest = Math.min(earliest, b.expiresAt);
     if (earliest === this.timerAt) return;
+    if (earliest === Infinity) this.disarm();
+    else this.arm(earliest);
+  }
+
+  private arm(at: number): void {
     this.disarm();
-    if (earliest === Infinity) return;
-    const delay = Math.min(MAX_DELAY_MS, Math.max(0, earliest - this.deps.clock.now()));
-    this.timerAt = earliest;
+    const delay = Math.min(MAX_DELAY_MS, Math.max(0, at - this.deps.clock.now()));
+    this.timerAt = at;
     this.timer = this.deps.clock.setTimeout(() => this.sweep(), delay);
   }
 

@@ -9,6 +9,7 @@
  * highest `nc` seen, so a captured request cannot be replayed while its nonce is still fresh.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { RandomPool } from '../sip/random-pool.js';
 
 export interface NonceOptions {
   now: () => number;
@@ -35,13 +36,29 @@ export class NonceManager {
   private readonly lifetimeMs: number;
   private readonly maxTracked: number;
   private readonly secret: Buffer;
+  private readonly random = new RandomPool();
   /** nonce -> { issued-at, highest nc }; insertion order is first-use order. */
   private readonly counts = new Map<string, { issuedAt: number; nc: number }>();
+  /**
+   * The keys of `counts` in the same order, from `orderHead` on. Eviction takes the oldest from
+   * here: finding it by iterating `counts` would step over every slot deleted from the Map's
+   * front since its last rehash, thousands per eviction when the table is full.
+   */
+  private order: string[] = [];
+  private orderHead = 0;
   /**
    * Nonces issued at or before this instant may have been evicted from `counts` for lack of room:
    * one of them that is not tracked is answered as stale rather than trusted afresh.
    */
   private evictedUpTo = -Infinity;
+  /**
+   * No tracked nonce was issued before this instant (a lower bound, exact after a sweep). While it
+   * is within the lifetime nothing tracked has expired, so making room need not scan `counts`:
+   * a full table under load would otherwise cost a scan of every entry on each new nonce.
+   */
+  private oldestIssuedAt = Infinity;
+  /** The last nonce whose MAC was verified, so that `check` then `use` verify it once. */
+  private lastAuthentic: { nonce: string; issuedAt: number } | undefined;
 
   constructor(options: NonceOptions) {
     this.now = options.now;
@@ -53,7 +70,7 @@ export class NonceManager {
   issue(): string {
     const head = Buffer.alloc(TIME_BYTES + RANDOM_BYTES);
     head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
-    randomBytes(RANDOM_BYTES).copy(head, TIME_BYTES);
+    this.random.fill(head, TIME_BYTES, RANDOM_BYTES);
     return Buffer.concat([head, this.mac(head)]).toString('base64url');
   }
 
@@ -83,6 +100,8 @@ export class NonceManager {
     if (issuedAt === undefined) return false;
     this.makeRoom();
     this.counts.set(nonce, { issuedAt, nc });
+    this.order.push(nonce);
+    this.oldestIssuedAt = Math.min(this.oldestIssuedAt, issuedAt);
     return true;
   }
 
@@ -94,23 +113,37 @@ export class NonceManager {
   private makeRoom(): void {
     if (this.counts.size < this.maxTracked) return;
     const oldest = this.now() - this.lifetimeMs;
-    for (const [nonce, entry] of this.counts) {
-      if (entry.issuedAt < oldest) this.counts.delete(nonce);
+    if (this.oldestIssuedAt < oldest) {
+      this.oldestIssuedAt = Infinity;
+      for (const [nonce, entry] of this.counts) {
+        if (entry.issuedAt < oldest) this.counts.delete(nonce);
+        else this.oldestIssuedAt = Math.min(this.oldestIssuedAt, entry.issuedAt);
+      }
+      this.order = [...this.counts.keys()];
+      this.orderHead = 0;
     }
-    for (const [nonce, entry] of this.counts) {
-      if (this.counts.size < this.maxTracked) break;
+    while (this.counts.size > 0 && this.counts.size >= this.maxTracked) {
+      const nonce = this.order[this.orderHead++]!;
+      this.evictedUpTo = Math.max(this.evictedUpTo, this.counts.get(nonce)!.issuedAt);
       this.counts.delete(nonce);
-      this.evictedUpTo = Math.max(this.evictedUpTo, entry.issuedAt);
+    }
+    if (this.orderHead >= this.maxTracked) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
     }
   }
 
   private authenticIssueTime(nonce: string): number | undefined {
+    // `use` follows `check` of the same nonce: its MAC was verified a moment ago.
+    if (nonce === this.lastAuthentic?.nonce) return this.lastAuthentic.issuedAt;
     if (nonce.length !== Math.ceil((NONCE_BYTES * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) return undefined;
     const raw = Buffer.from(nonce, 'base64url');
     if (raw.length !== NONCE_BYTES) return undefined;
     const head = raw.subarray(0, TIME_BYTES + RANDOM_BYTES);
     if (!timingSafeEqual(raw.subarray(TIME_BYTES + RANDOM_BYTES), this.mac(head))) return undefined;
-    return Number(head.readBigUInt64BE(0));
+    const issuedAt = Number(head.readBigUInt64BE(0));
+    this.lastAuthentic = { nonce, issuedAt };
+    return issuedAt;
   }
 
   private mac(head: Buffer): Buffer {

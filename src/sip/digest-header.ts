@@ -7,6 +7,7 @@
  *   dig-resp    = name EQUAL ( token / quoted-string )
  */
 import type { DigestAlgorithm } from './digest-hash.js';
+import { isTokenChar } from './params.js';
 
 export type DigestHeaderErrorCode = 'NOT_DIGEST' | 'SYNTAX' | 'DUPLICATE_PARAM' | 'MISSING_PARAM' | 'TOO_MANY_PARAMS';
 
@@ -51,8 +52,6 @@ export interface DigestChallenge {
 /** A real client sends about ten; more is either broken or hostile. */
 const MAX_PARAMS = 32;
 const REQUIRED = ['username', 'realm', 'nonce', 'uri', 'response'] as const;
-const TOKEN_CHAR = /[A-Za-z0-9\-.!%*_+`'~]/;
-const WS = /[ \t\r\n]/;
 
 /** Parse a `Digest ...` credentials value; throws DigestHeaderError on anything malformed. */
 export function parseDigestCredentials(value: string): DigestCredentials {
@@ -89,7 +88,7 @@ function parseParams(s: string, start: number): Map<string, string> {
   if (i >= s.length) throw new DigestHeaderError('SYNTAX', 'Digest credentials have no parameters');
   while (i < s.length) {
     const nameStart = i;
-    while (i < s.length && TOKEN_CHAR.test(s[i]!)) i++;
+    while (i < s.length && isTokenChar(s[i]!)) i++;
     if (i === nameStart) throw new DigestHeaderError('SYNTAX', `expected a parameter name at offset ${i}`);
     const name = s.slice(nameStart, i).toLowerCase();
     i = skipWs(s, i);
@@ -111,13 +110,21 @@ function parseParams(s: string, start: number): Map<string, string> {
   return params;
 }
 
+function isLws(ch: string | undefined): boolean {
+  return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
+}
+
 function skipWs(s: string, i: number): number {
-  while (i < s.length && WS.test(s[i]!)) i++;
+  while (i < s.length && isLws(s[i])) i++;
   return i;
 }
 
 /** quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE, quoted-pair = "\" any char but CR/LF. */
 function readQuoted(s: string, i: number): [string, number] {
+  // Most values hold no quoted-pair: take them in one slice.
+  const close = s.indexOf('"', i + 1);
+  const escape = s.indexOf('\\', i + 1);
+  if (close >= 0 && (escape < 0 || escape > close)) return [s.slice(i + 1, close), close + 1];
   let out = '';
   for (let j = i + 1; j < s.length; j++) {
     const ch = s[j]!;
@@ -135,7 +142,7 @@ function readQuoted(s: string, i: number): [string, number] {
 /** Unquoted values: tokens, and in practice also hex and `MD5-sess`-like strings; stop at "," or space. */
 function readToken(s: string, i: number): [string, number] {
   let j = i;
-  while (j < s.length && s[j] !== ',' && s[j] !== '"' && !WS.test(s[j]!)) j++;
+  while (j < s.length && s[j] !== ',' && s[j] !== '"' && !isLws(s[j])) j++;
   if (j === i) throw new DigestHeaderError('SYNTAX', `empty value at offset ${i}`);
   return [s.slice(i, j), j];
 }

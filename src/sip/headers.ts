@@ -52,7 +52,9 @@ const LIST_HEADERS: ReadonlySet<string> = new Set([
 /** The canonical (lower-case, long) form of a header name. */
 export function canonicalName(name: string): string {
   const lower = name.toLowerCase();
-  return COMPACT[lower] ?? lower;
+  // Compact forms are one letter; looking every long name up in COMPACT would cost V8 a string
+  // table probe per call (a keyed load with a string it has not internalised).
+  return lower.length === 1 ? COMPACT[lower] ?? lower : lower;
 }
 
 export interface HeaderField {
@@ -63,9 +65,15 @@ export interface HeaderField {
 
 export class Headers {
   private readonly fields: HeaderField[] = [];
+  /**
+   * `canonicalName` of each field, index for index: computed once when the field is stored, as
+   * every lookup compares against every field and lower-casing the names each time cost more
+   * than the rest of the lookup.
+   */
+  private readonly canonical: string[] = [];
 
   constructor(fields: Iterable<HeaderField> = []) {
-    for (const f of fields) this.fields.push({ name: f.name, value: f.value });
+    for (const f of fields) this.append(f.name, f.value);
   }
 
   /** Number of header fields (lines), not values. */
@@ -74,15 +82,13 @@ export class Headers {
   }
 
   has(name: string): boolean {
-    const c = canonicalName(name);
-    return this.fields.some((f) => canonicalName(f.name) === c);
+    return this.canonical.includes(canonicalName(name));
   }
 
   /** The first field's whole value, or undefined. */
   get(name: string): string | undefined {
-    const c = canonicalName(name);
-    for (const f of this.fields) if (canonicalName(f.name) === c) return f.value;
-    return undefined;
+    const at = this.canonical.indexOf(canonicalName(name));
+    return at < 0 ? undefined : this.fields[at]!.value;
   }
 
   /**
@@ -91,45 +97,45 @@ export class Headers {
    */
   getAll(name: string): string[] {
     const c = canonicalName(name);
+    const list = LIST_HEADERS.has(c);
     const out: string[] = [];
-    for (const f of this.fields) {
-      if (canonicalName(f.name) !== c) continue;
-      if (LIST_HEADERS.has(c)) out.push(...splitList(f.value));
-      else out.push(f.value);
+    for (let i = 0; i < this.fields.length; i++) {
+      if (this.canonical[i] !== c) continue;
+      if (list) out.push(...splitList(this.fields[i]!.value));
+      else out.push(this.fields[i]!.value);
     }
     return out;
   }
 
   /** Replace every field of this name with one field (appended where the first one stood). */
   set(name: string, value: string): void {
-    const c = canonicalName(name);
-    const at = this.fields.findIndex((f) => canonicalName(f.name) === c);
+    const at = this.canonical.indexOf(canonicalName(name));
     this.delete(name);
-    if (at < 0 || at > this.fields.length) this.fields.push({ name, value });
-    else this.fields.splice(at, 0, { name, value });
+    if (at < 0 || at > this.fields.length) this.append(name, value);
+    else this.insert(at, name, value);
   }
 
   append(name: string, value: string): void {
     this.fields.push({ name, value });
+    this.canonical.push(canonicalName(name));
   }
 
   /** Insert above every other field of the same name (Via, Record-Route are pushed on top). */
   prepend(name: string, value: string): void {
-    const c = canonicalName(name);
-    const at = this.fields.findIndex((f) => canonicalName(f.name) === c);
-    if (at < 0) this.fields.push({ name, value });
-    else this.fields.splice(at, 0, { name, value });
+    const at = this.canonical.indexOf(canonicalName(name));
+    if (at < 0) this.append(name, value);
+    else this.insert(at, name, value);
   }
 
   /** Remove the first value of a header (splitting a list line if needed); returns it. */
   shift(name: string): string | undefined {
     const c = canonicalName(name);
-    const at = this.fields.findIndex((f) => canonicalName(f.name) === c);
+    const at = this.canonical.indexOf(c);
     if (at < 0) return undefined;
     const field = this.fields[at]!;
     const values = LIST_HEADERS.has(c) ? splitList(field.value) : [field.value];
     const first = values.shift();
-    if (values.length === 0) this.fields.splice(at, 1);
+    if (values.length === 0) this.removeAt(at);
     else this.fields[at] = { name: field.name, value: values.join(', ') };
     return first;
   }
@@ -137,7 +143,7 @@ export class Headers {
   delete(name: string): void {
     const c = canonicalName(name);
     for (let i = this.fields.length - 1; i >= 0; i--) {
-      if (canonicalName(this.fields[i]!.name) === c) this.fields.splice(i, 1);
+      if (this.canonical[i] === c) this.removeAt(i);
     }
   }
 
@@ -145,8 +151,23 @@ export class Headers {
     return this.fields;
   }
 
+  /** The canonical name of each field, index for index with `entries()`. */
+  canonicalNames(): readonly string[] {
+    return this.canonical;
+  }
+
   clone(): Headers {
     return new Headers(this.fields);
+  }
+
+  private insert(at: number, name: string, value: string): void {
+    this.fields.splice(at, 0, { name, value });
+    this.canonical.splice(at, 0, canonicalName(name));
+  }
+
+  private removeAt(at: number): void {
+    this.fields.splice(at, 1);
+    this.canonical.splice(at, 1);
   }
 }
 

@@ -13,8 +13,16 @@ export type Params = Map<string, string | null>;
 /** RFC 3261 §25.1 token characters besides alphanumerics. */
 const TOKEN_MARKS = "-.!%*_+`'~";
 
+/** Token characters by character code: a table lookup per character, as parsers test every one. */
+const TOKEN_TABLE = (() => {
+  const table = new Uint8Array(128);
+  const alphanumerics = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  for (const ch of alphanumerics + TOKEN_MARKS) table[ch.charCodeAt(0)] = 1;
+  return table;
+})();
+
 export function isTokenChar(ch: string): boolean {
-  return /^[A-Za-z0-9]$/.test(ch) || (ch.length === 1 && TOKEN_MARKS.includes(ch));
+  return ch.length === 1 && TOKEN_TABLE[ch.charCodeAt(0)] === 1;
 }
 
 export function isToken(s: string): boolean {
@@ -27,7 +35,11 @@ export function isWhitespace(ch: string | undefined): boolean {
 
 /** Trim SP and HT only: String.prototype.trim also eats characters such as U+FEFF that SIP keeps. */
 export function trimWhitespace(s: string): string {
-  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+  let start = 0;
+  let end = s.length;
+  while (start < end && isWhitespace(s[start])) start++;
+  while (end > start && isWhitespace(s[end - 1])) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 export function skipWhitespace(s: string, i: number): number {

@@ -4,7 +4,7 @@
  * copied as it is or left out, so a 400 can still be sent back along the Via.
  */
 import { newTag } from './branch.js';
-import { canonicalName, Headers } from './headers.js';
+import { Headers } from './headers.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { parseNameAddr } from './name-addr.js';
 
@@ -66,8 +66,11 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
     throw new RangeError(`status ${status} is not a SIP status code`);
   }
   const headers = new Headers();
-  for (const { name, value } of req.headers.entries()) {
-    const canonical = canonicalName(name);
+  const fields = req.headers.entries();
+  const names = req.headers.canonicalNames();
+  for (let i = 0; i < fields.length; i++) {
+    const { name, value } = fields[i]!;
+    const canonical = names[i]!;
     if (canonical === 'to' && status > 100) headers.append(name, withTag(value, toTag));
     else if (COPIED.has(canonical) || (canonical === 'timestamp' && status === 100)) headers.append(name, value);
   }

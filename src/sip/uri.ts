@@ -19,11 +19,27 @@ export interface SipUri {
   headers: Map<string, string>;
 }
 
-/** Characters each part may hold unescaped besides alphanumerics and RFC 3261 `mark`. */
-const USER_EXTRA = '&=+$,;?/';
-const PASSWORD_EXTRA = '&=+$,';
-const PARAM_EXTRA = '[]/:&+$';
-const HEADER_EXTRA = '[]/?:+$';
+/**
+ * The characters one part of a URI may hold unescaped: alphanumerics, RFC 3261 `mark` and the
+ * part's own `extra`. Kept as patterns over a whole part, as the parts are checked on every message.
+ */
+interface UriPart {
+  readonly extra: string;
+  /** The part as written: these characters, `%` of an escape, and non-ASCII tolerated raw. */
+  readonly raw: RegExp;
+  /** Text that `escapePart` leaves as it is. */
+  readonly plain: RegExp;
+}
+
+function uriPart(extra: string): UriPart {
+  const chars = `A-Za-z0-9\\-_.!~*'()${extra.replace(/[[\]\\^-]/g, '\\$&')}`;
+  return { extra, raw: new RegExp(`^[${chars}%\\u0080-\\uffff]*$`), plain: new RegExp(`^[${chars}]*$`) };
+}
+
+const USER = uriPart('&=+$,;?/');
+const PASSWORD = uriPart('&=+$,');
+const PARAM = uriPart('[]/:&+$');
+const HEADER = uriPart('[]/?:+$');
 
 export function parseUri(s: string): SipUri {
   const colon = s.indexOf(':');
@@ -39,9 +55,9 @@ export function parseUri(s: string): SipUri {
   if (at >= 0) {
     const userinfo = rest.slice(0, at);
     const pc = userinfo.indexOf(':');
-    uri.user = unescapePart(pc < 0 ? userinfo : userinfo.slice(0, pc), USER_EXTRA, 'Bad URI user');
+    uri.user = unescapePart(pc < 0 ? userinfo : userinfo.slice(0, pc), USER, 'Bad URI user');
     if (!uri.user) throw bad('Bad URI user');
-    if (pc >= 0) uri.password = unescapePart(userinfo.slice(pc + 1), PASSWORD_EXTRA, 'Bad URI password');
+    if (pc >= 0) uri.password = unescapePart(userinfo.slice(pc + 1), PASSWORD, 'Bad URI password');
     rest = rest.slice(at + 1);
   }
 
@@ -62,14 +78,14 @@ export function formatUri(u: SipUri): string {
   if (u.scheme === 'tel') return `tel:${u.user ?? ''}${params}`;
   let out = `${u.scheme}:`;
   if (u.user !== undefined) {
-    out += escapePart(u.user, USER_EXTRA);
-    if (u.password !== undefined) out += `:${escapePart(u.password, PASSWORD_EXTRA)}`;
+    out += escapePart(u.user, USER);
+    if (u.password !== undefined) out += `:${escapePart(u.password, PASSWORD)}`;
     out += '@';
   }
   out += u.host.includes(':') && !u.host.startsWith('[') ? `[${u.host}]` : u.host;
   if (u.port !== undefined) out += `:${u.port}`;
   out += params;
-  const headers = [...u.headers].map(([n, v]) => `${escapePart(n, HEADER_EXTRA)}=${escapePart(v, HEADER_EXTRA)}`);
+  const headers = [...u.headers].map(([n, v]) => `${escapePart(n, HEADER)}=${escapePart(v, HEADER)}`);
   if (headers.length) out += `?${headers.join('&')}`;
   return out;
 }
@@ -138,9 +154,9 @@ function parseUriParams(text: string): Map<string, string | null> {
   const params = new Map<string, string | null>();
   for (const part of text.split(';')) {
     const eq = part.indexOf('=');
-    const name = unescapePart(eq < 0 ? part : part.slice(0, eq), PARAM_EXTRA, 'Bad URI parameter').toLowerCase();
+    const name = unescapePart(eq < 0 ? part : part.slice(0, eq), PARAM, 'Bad URI parameter').toLowerCase();
     if (!name) throw bad('Bad URI parameter');
-    const value = eq < 0 ? null : unescapePart(part.slice(eq + 1), PARAM_EXTRA, 'Bad URI parameter');
+    const value = eq < 0 ? null : unescapePart(part.slice(eq + 1), PARAM, 'Bad URI parameter');
     if (value === '') throw bad('Bad URI parameter');
     if (!params.has(name)) params.set(name, value);
   }
@@ -152,8 +168,8 @@ function parseUriHeaders(text: string): Map<string, string> {
   for (const part of text.split('&')) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw bad('Bad URI header');
-    const name = unescapePart(part.slice(0, eq), HEADER_EXTRA, 'Bad URI header');
-    headers.set(name, unescapePart(part.slice(eq + 1), HEADER_EXTRA, 'Bad URI header'));
+    const name = unescapePart(part.slice(0, eq), HEADER, 'Bad URI header');
+    headers.set(name, unescapePart(part.slice(eq + 1), HEADER, 'Bad URI header'));
   }
   return headers;
 }
@@ -161,8 +177,8 @@ function parseUriHeaders(text: string): Map<string, string> {
 function formatUriParams(params: Map<string, string | null>): string {
   let out = '';
   for (const [name, value] of params) {
-    out += `;${escapePart(name, PARAM_EXTRA)}`;
-    if (value !== null) out += `=${escapePart(value, PARAM_EXTRA)}`;
+    out += `;${escapePart(name, PARAM)}`;
+    if (value !== null) out += `=${escapePart(value, PARAM)}`;
   }
   return out;
 }
@@ -171,11 +187,8 @@ function formatUriParams(params: Map<string, string | null>): string {
  * Resolve %HH escapes (§19.1.2), refusing characters the part may not hold raw. Non-ASCII
  * characters written raw are tolerated; escaped octets must form UTF-8.
  */
-function unescapePart(text: string, extra: string, reason: string): string {
-  for (const ch of text) {
-    if (/[A-Za-z0-9\-_.!~*'()%]/.test(ch) || extra.includes(ch) || ch > '\x7f') continue;
-    throw bad(reason);
-  }
+function unescapePart(text: string, part: UriPart, reason: string): string {
+  if (!part.raw.test(text)) throw bad(reason);
   if (!text.includes('%')) return text;
   if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw bad('Bad URI escape');
   try {
@@ -186,10 +199,11 @@ function unescapePart(text: string, extra: string, reason: string): string {
 }
 
 /** Escape every character outside unreserved and `extra` as UTF-8 %HH (upper-case hex). */
-function escapePart(text: string, extra: string): string {
+function escapePart(text: string, part: UriPart): string {
+  if (part.plain.test(text)) return text;
   return encodeURIComponent(text).replace(/%([0-9A-F]{2})/g, (escaped, hex: string) => {
     const ch = String.fromCharCode(parseInt(hex, 16));
-    return extra.includes(ch) ? ch : escaped;
+    return part.extra.includes(ch) ? ch : escaped;
   });
 }
 

@@ -81,9 +81,20 @@ function isKeepAlive(data: Buffer): boolean {
   return data.every((b) => b === 0x0d || b === 0x0a || b === 0x20 || b === 0x09);
 }
 
+/**
+ * The kernel's default receive buffer (about 208 KB) holds some 90 REGISTERs: a burst beyond that is
+ * dropped and costs each client a 500 ms retransmission (RFC 3261 Timer E). 1 MiB is a ceiling, not an
+ * allocation, and the kernel caps it at net.core.rmem_max.
+ */
+const RECEIVE_BUFFER_BYTES = 1024 * 1024;
+
 function bindSocket(bind: BindAddress, port: number): Promise<BoundSocket> {
   const family = isIP(bind.host) === 6 ? 6 : 4;
-  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: bind.ipv6Only });
+  const socket = dgram.createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    ipv6Only: bind.ipv6Only,
+    recvBufferSize: RECEIVE_BUFFER_BYTES,
+  });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       socket.close();

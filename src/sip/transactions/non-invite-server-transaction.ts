@@ -43,7 +43,9 @@
  *                  +-----------+
  *
  * The transaction keeps the last response so a retransmitted request gets it again without the
- * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long.
+ * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long. It
+ * keeps nothing of the request: a UDP transaction outlives its request by 64*T1, and holding every
+ * request of the last 32 s was most of the node's heap under load.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
@@ -75,10 +77,14 @@ export class NonInviteServerTransaction {
   private guard: unknown;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly options: NonInviteServerTransactionOptions,
   ) {
+    // §17.2.1: an INVITE has a server transaction of its own, and its ACK belongs to that one.
+    if (request.method === 'INVITE' || request.method === 'ACK') {
+      throw new RangeError(`${request.method} does not open a non-INVITE server transaction`);
+    }
     this.guard = options.clock.setTimeout(() => this.terminate(), this.t1 * 64);
   }
 
@@ -117,6 +123,7 @@ export class NonInviteServerTransaction {
     }
     this.stateValue = NonInviteServerTransactionState.Completed;
     this.options.clock.clearTimeout(this.guard);
+    this.guard = undefined;
     const sent = this.send(response);
     if (this.stateValue === NonInviteServerTransactionState.Completed) {
       // §17.2.2: Timer J = 64*T1 for unreliable transports, zero for reliable ones.
@@ -130,7 +137,8 @@ export class NonInviteServerTransaction {
   terminate(): void {
     if (this.stateValue === NonInviteServerTransactionState.Terminated) return;
     this.stateValue = NonInviteServerTransactionState.Terminated;
-    this.options.clock.clearTimeout(this.guard);
+    this.lastResponse = undefined;
+    if (this.guard !== undefined) this.options.clock.clearTimeout(this.guard);
     if (this.timerJ !== undefined) this.options.clock.clearTimeout(this.timerJ);
     this.options.onTerminated(this);
   }

@@ -27,21 +27,36 @@ const MAGIC_COOKIE = 'z9hG4bK';
 
 export class ServerTransactionTable {
   private readonly transactions = new Map<string, NonInviteServerTransaction>();
+  /**
+   * Walks `transactions` in insertion order to find the oldest when the table is full. It is kept
+   * from one eviction to the next because a fresh iterator starts at the Map's first slot and
+   * steps over every entry deleted since the last rehash (thousands, with Timer J and evictions
+   * deleting from the front). Everything before its position has been deleted, and entries set
+   * later come after it, so the next live entry it yields is the oldest.
+   */
+  private evictionCursor: Iterator<NonInviteServerTransaction>;
+  /**
+   * The last request `receive` saw and its key: the TU answers before the next request is read,
+   * so `respond` finds its request here and need not parse the top Via again.
+   */
+  private lastReceived: { req: SipRequest; key: string | undefined } | undefined;
   private readonly maxTransactions: number;
 
   constructor(private readonly options: ServerTransactionTableOptions) {
     this.maxTransactions = options.maxTransactions ?? 5000;
+    this.evictionCursor = this.transactions.values();
   }
 
   receive(req: SipRequest, flow: Flow): 'new' | 'absorbed' {
     const key = transactionKey(req);
+    this.lastReceived = { req, key };
     if (key === undefined) return 'new';
     const existing = this.transactions.get(key);
     if (existing) {
       existing.receiveRetransmission();
       return 'absorbed';
     }
-    if (this.transactions.size >= this.maxTransactions) this.transactions.values().next().value?.terminate();
+    if (this.transactions.size >= this.maxTransactions) this.oldest()?.terminate();
     const tx = new NonInviteServerTransaction(req, flow, {
       clock: this.options.clock,
       t1: this.options.t1,
@@ -55,13 +70,23 @@ export class ServerTransactionTable {
 
   /** Send the TU's response through the request's transaction, or straight on the flow if none. */
   respond(req: SipRequest, response: SipResponse, flow: Flow): boolean {
-    const key = transactionKey(req);
+    const key = this.lastReceived?.req === req ? this.lastReceived.key : transactionKey(req);
     const tx = key === undefined ? undefined : this.transactions.get(key);
     return tx ? tx.respond(response) : flow.send(response);
   }
 
   get size(): number {
     return this.transactions.size;
+  }
+
+  private oldest(): NonInviteServerTransaction | undefined {
+    let next = this.evictionCursor.next();
+    // A finished iterator stays finished, blind to entries set after it ended.
+    if (next.done) {
+      this.evictionCursor = this.transactions.values();
+      next = this.evictionCursor.next();
+    }
+    return next.done ? undefined : next.value;
   }
 
   /** Terminate every transaction (shutdown): no timers are left behind. */
