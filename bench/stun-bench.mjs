@@ -22,6 +22,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
 import { groupCpuSeconds } from './lib/proc-stats.mjs';
 import { ProcessGroups } from './lib/processes.mjs';
+import { fmt, median, sum } from './lib/stats.mjs';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -296,19 +297,4 @@ function positiveInt(name, fallback) {
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, not ${raw}`);
   return n;
-}
-
-function median(values) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function sum(values) {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function fmt(value, digits) {
-  return value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 }

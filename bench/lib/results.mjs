@@ -2,6 +2,7 @@
 // node/floor and node/Kamailio, failures, the node's peak RSS) and writes it twice: for people
 // (bench/RESULTS.md, committed) and for programs (bench/out/register.json).
 import { writeFileSync } from 'node:fs';
+import { fmt, median, sum } from './stats.mjs';
 
 export const GOAL_NODE_OVER_FLOOR = 0.8;
 /** Below this many cores a single-threaded target was waiting, not working flat out. */
@@ -145,19 +146,4 @@ function unsaturatedNote(targets) {
     '  Their rates are bounded by sipp, by dropped datagrams (retransmissions) or by other load on the',
     '  machine; registrations per CPU-second compares them better.',
   ];
-}
-
-function median(values) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function sum(values) {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function fmt(value, digits) {
-  return value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 }
