@@ -5,7 +5,9 @@
  * Bytes are scanned once: the search for the empty line resumes where the last chunk ended, and
  * the limits are applied as bytes arrive (a header section growing past `maxMessageSize`, a line
  * past `maxLineLength`, a Content-Length that would pass `maxMessageSize` is refused before the
- * body is waited for). After an error the framing is lost and the stream must be closed.
+ * body is waited for). After an error the framing is lost and the stream must be closed; when the
+ * header section was complete and readable, the error carries it as `partial` so the request can
+ * still be answered before the close.
  *
  * ```
  *   boundary --(other byte)--> head --(empty line, Content-Length read)--> body --(complete)--> boundary
@@ -13,7 +15,9 @@
  * ```
  */
 import type { ParseLimits } from './limits.js';
+import type { SipMessage } from './message.js';
 import { SipParseError } from './parse-error.js';
+import { parseMessage } from './parser.js';
 
 export type FramerEvent =
   | { type: 'message'; data: Buffer }
@@ -122,11 +126,23 @@ export class StreamFramer {
   private headComplete(headLength: number): FramerEvent | undefined {
     if (headLength > this.limits.maxMessageSize) return error('TOO_LARGE', 'Message too large');
     const length = contentLength(this.buf.toString('latin1', this.start, this.start + headLength));
-    if (length instanceof SipParseError) return { type: 'error', error: length };
-    if (headLength + length > this.limits.maxMessageSize) return error('TOO_LARGE', 'Message too large');
+    if (length instanceof SipParseError) return this.headError(length, headLength);
+    if (headLength + length > this.limits.maxMessageSize) {
+      return this.headError(new SipParseError('TOO_LARGE', 'Message too large'), headLength);
+    }
     this.messageLength = headLength + length;
     this.state = 'body';
     return this.body();
+  }
+
+  /**
+   * An error found once the whole header section is in (and within the limits): the head is parsed
+   * on its own, with no body, so the transport can answer a request by its Via (RFC 3261 §8.2.6)
+   * rather than only close the stream.
+   */
+  private headError(err: SipParseError, headLength: number): FramerEvent {
+    const partial = parseHead(this.buf.subarray(this.start, this.start + headLength), this.limits);
+    return { type: 'error', error: partial ? new SipParseError(err.code, err.reason, partial) : err };
   }
 
   private body(): FramerEvent | undefined {
@@ -174,6 +190,17 @@ function contentLength(head: string): number | SipParseError {
     return new SipParseError('BAD_CONTENT_LENGTH', 'Bad Content-Length header');
   }
   return Number(values[0]);
+}
+
+/** The message a header section describes, as far as it can be read; undefined when it cannot. */
+function parseHead(head: Buffer, limits: ParseLimits): SipMessage | undefined {
+  try {
+    return parseMessage(head, limits);
+  } catch (err) {
+    // Its Content-Length promises a body that is not there, or some field is bad: the start line
+    // and headers may still have been read.
+    return err instanceof SipParseError ? err.partial : undefined;
+  }
 }
 
 function error(code: string, reason: string): FramerEvent {

@@ -1,12 +1,18 @@
 /**
  * SIP over UDP (RFC 3261 §18): one socket per bind address, one message per datagram. A flow is a
  * (local socket, remote address) pair; its id names both, so it can be rebuilt from the id alone and
- * nothing is kept per peer (a flood of spoofed sources costs no memory).
+ * nothing is kept per peer (a flood of spoofed sources costs no memory). STUN Binding requests on
+ * the same port, the keep-alives of RFC 5626 §4.4.2, are answered there.
  */
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
+import { answerStunBinding } from '../stun/binding.js';
+import { isStunMessage } from '../stun/codec.js';
+import { RateLimiter, isLoopback } from '../stun/rate-limit.js';
+import { DEFAULT_RATE } from '../stun/responder.js';
+import { VERSION } from '../version.js';
 import { type BindAddress, hostPort, isMissingFamily } from './addresses.js';
 import type { Flow } from './flow.js';
 import { type ReceiveContext, receiveMessage } from './received.js';
@@ -18,6 +24,13 @@ export interface UdpOptions {
   readonly binds: readonly BindAddress[];
   readonly port: number;
   readonly ctx: ReceiveContext;
+  /** SOFTWARE of the STUN keep-alive answers (RFC 8489 §14.14); defaults to `trucada <version>`. */
+  readonly software?: string;
+  /**
+   * Caps STUN answers per source so the SIP port reflects no floods at spoofed victims (RFC 8489
+   * §16.1.4); defaults to the STUN responder's rate with loopback exempt, on `Date.now`.
+   */
+  readonly stunLimiter?: RateLimiter;
 }
 
 export interface UdpTransport {
@@ -137,9 +150,31 @@ export async function startUdp(opts: UdpOptions): Promise<UdpTransport> {
       throw err;
     }
   }
+  const software = Buffer.from(opts.software ?? `trucada ${VERSION}`, 'utf8');
+  const limiter = opts.stunLimiter ?? new RateLimiter({ ...DEFAULT_RATE, now: Date.now, exempt: isLoopback });
+  /**
+   * RFC 5626 §8.4: the SIP port answers STUN Binding requests, so outbound clients can check the NAT
+   * binding of their flow. A STUN message starts with two zero bits and SIP with a letter (RFC 7983
+   * §7), so whatever has the STUN shape is never SIP and never reaches the parser.
+   */
+  const answerStun = (b: BoundSocket, data: Buffer, rinfo: dgram.RemoteInfo) => {
+    const answer = answerStunBinding(data, rinfo, { software });
+    if (answer === undefined || b.closed || !limiter.allow(rinfo.address)) return;
+    try {
+      b.socket.send(answer, rinfo.port, rinfo.address, (err) => {
+        if (err) ctx.logger.debug(`STUN answer to ${hostPort(rinfo.address, rinfo.port)} not sent: ${err.message}`);
+      });
+    } catch (err) {
+      ctx.logger.debug(`STUN answer to ${hostPort(rinfo.address, rinfo.port)} not sent: ${String(err)}`);
+    }
+  };
   for (const b of sockets) {
     b.socket.on('message', (data, rinfo) => {
       if (isKeepAlive(data)) return;
+      if (isStunMessage(data)) {
+        answerStun(b, data, rinfo);
+        return;
+      }
       receiveMessage(data, new UdpFlow(b, rinfo.address, rinfo.port, ctx), ctx);
     });
     b.socket.on('error', (err) => ctx.logger.warn(`UDP socket ${hostPort(b.address, b.port)}: ${err.message}`));

@@ -110,3 +110,56 @@ t.test('linear work: a large message pushed one byte at a time, many small ones 
   t.equal(feed(small, [small.length]).length, 20_000);
   t.ok(performance.now() - started < 5000, 'many messages in one chunk');
 });
+
+/** The one error a framing failure reports. */
+function errorOf(events: FramerEvent[]) {
+  const e = events[0];
+  if (events.length !== 1 || e?.type !== 'error') throw new Error(`expected one error, got ${JSON.stringify(summary(events))}`);
+  return e.error;
+}
+
+t.test('a framing error carries the header section as partial where it could be read', async (t) => {
+  const head = (extra: string) =>
+    'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:x@b>;tag=1\r\nTo: <sip:a@b>\r\n' +
+    `Call-ID: c1\r\nCSeq: 1 OPTIONS\r\n${extra}\r\n`;
+
+  const missing = errorOf(feed(Buffer.from(head('')), [7]));
+  t.equal(missing.code, 'MISSING_CONTENT_LENGTH');
+  t.equal(missing.status, 400);
+  t.match(missing.partial, { kind: 'request', method: 'OPTIONS', uri: 'sip:a@b' });
+  t.equal(missing.partial?.headers.get('call-id'), 'c1');
+  t.equal(missing.partial?.headers.getAll('via')[0], 'SIP/2.0/TCP h;branch=z9hG4bK1');
+
+  const bad = errorOf(feed(Buffer.from(head('Content-Length: 4\r\nl: 5\r\n')), [1 << 20]));
+  t.equal(bad.code, 'BAD_CONTENT_LENGTH');
+  t.match(bad.partial, { kind: 'request', method: 'OPTIONS' }, 'a partial from the parser’s own error');
+
+  const large = errorOf(new StreamFramer({ ...DEFAULT_LIMITS, maxMessageSize: 1000 }).push(Buffer.from(head('Content-Length: 5000\r\n'))));
+  t.equal(large.code, 'TOO_LARGE');
+  t.equal(large.status, 513);
+  t.match(large.partial, { kind: 'request', method: 'OPTIONS' }, 'the head within the limit is readable');
+
+  const incomplete = errorOf(feed(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n'), [1 << 20]));
+  t.equal(incomplete.code, 'MISSING_CONTENT_LENGTH');
+  t.match(incomplete.partial, { kind: 'request', method: 'OPTIONS' }, 'missing mandatory headers still leave a partial');
+});
+
+t.test('a framing error has no partial where the header section cannot be read', async (t) => {
+  const badStart = errorOf(feed(Buffer.from('not a start line\r\nVia: x\r\n\r\n'), [1 << 20]));
+  t.equal(badStart.code, 'MISSING_CONTENT_LENGTH');
+  t.equal(badStart.partial, undefined, 'a start line that does not parse');
+
+  const nul = errorOf(feed(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nX: a\x00b\r\n\r\n'), [1 << 20]));
+  t.equal(nul.partial, undefined, 'a head the parser refuses before the start line is known');
+
+  const long = errorOf(new StreamFramer({ ...DEFAULT_LIMITS, maxLineLength: 100 }).push(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nX: ${'y'.repeat(120)}`)));
+  t.equal(long.code, 'LINE_TOO_LONG');
+  t.equal(long.partial, undefined, 'the header section never ended');
+
+  const limits = { ...DEFAULT_LIMITS, maxMessageSize: 200 };
+  const framer = new StreamFramer(limits);
+  const oversizedHead = `OPTIONS sip:a@b SIP/2.0\r\nX-Pad: ${'p'.repeat(300)}\r\nContent-Length: 0\r\n\r\n`;
+  const huge = errorOf(framer.push(Buffer.from(oversizedHead)));
+  t.equal(huge.code, 'TOO_LARGE');
+  t.equal(huge.partial, undefined, 'a header section past maxMessageSize is not parsed');
+});

@@ -80,6 +80,30 @@ t.test('a malformed request gets 400 and the stream goes on; a framing error clo
   t.equal(gone.send(createResponse(asRequest(ok.message), 200)), false, 'a closed flow takes nothing');
 });
 
+t.test('a request without Content-Length (RFC 3261 §18.3) gets 400 and then the connection closes', async (t) => {
+  const h = await startHarness(t);
+  const c = await connect(t, h.config.sipPort);
+  c.socket.write(rawRequest({ callId: 'no-length' }).replace(/Content-Length: 0\r\n/, ''));
+  const reply = headLines(await nextText(c.events));
+  t.equal(reply[0], 'SIP/2.0 400 Missing Content-Length header');
+  t.match(reply[0], /Content-Length/);
+  t.ok(reply.some((l) => l === 'Call-ID: no-length'), 'answered by the request’s own fields');
+  t.ok(reply.some((l) => l.startsWith('Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bK-test-1')));
+  await c.closed;
+  t.equal(h.sink.messages.items.length, 0, 'nothing reached the sink');
+  t.equal((await h.sink.closed.next()).remotePort, c.localPort);
+});
+
+t.test('a body that would pass maxMessageSize gets 513 before the body is sent', async (t) => {
+  const h = await startHarness(t, { maxMessageSize: 2000 });
+  const c = await connect(t, h.config.sipPort);
+  c.socket.write(rawRequest({ callId: 'too-big' }).replace('Content-Length: 0', 'Content-Length: 5000'));
+  const reply = headLines(await nextText(c.events));
+  t.equal(reply[0], 'SIP/2.0 513 Message too large');
+  t.ok(reply.some((l) => l === 'Call-ID: too-big'));
+  await c.closed;
+});
+
 t.test('a silent connection is closed after idleTimeout', async (t) => {
   const h = await startHarness(t, { idleTimeout: 0.3 });
   const c = await connect(t, h.config.sipPort);
