@@ -1,32 +1,39 @@
 /**
- * The node's non-INVITE server transactions, matched per RFC 3261 §17.2.3: the top Via's branch,
- * its sent-by and the method. Only branches with the magic cookie `z9hG4bK` are matched; the
- * RFC 2543 fallback (matching on Request-URI, tags, Call-ID, CSeq and Via) is omitted, as every
- * client the node serves is RFC 3261 compliant. Such requests, and INVITE and ACK (which belong
- * to the INVITE server transaction, §17.2.1), are passed on as `new` and answered statelessly.
+ * The node's server transactions, matched per RFC 3261 §17.2.3: the top Via's branch, its sent-by
+ * and the method, where an ACK matches the INVITE it acknowledges. Only branches with the magic
+ * cookie `z9hG4bK` are matched; the RFC 2543 fallback (matching on Request-URI, tags, Call-ID,
+ * CSeq and Via) is omitted, as every client the node serves is RFC 3261 compliant. Such requests
+ * are passed on as `new` and answered statelessly.
  *
  * Use: `receive(req, flow)` before handing a request to the TU; `absorbed` means it was a
- * retransmission, already answered if a response exists, and the TU must not see it. The TU then
- * answers with `respond(req, response, flow)`, which sends through the transaction.
+ * retransmission (or the ACK of a non-2xx final response), already answered if a response exists,
+ * and the TU must not see it. The TU then answers with `respond(req, response, flow)`, which sends
+ * through the transaction; an INVITE may be answered several times (provisionals, then a final).
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { parseVia } from '../via.js';
+import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
+import type { TransactionTimers } from './timers.js';
 
 export interface ServerTransactionTableOptions {
   clock: Clock;
   /** RFC 3261 T1 in ms. Default 500. */
   t1?: number;
+  /** Timers of INVITE transactions; default `transactionTimers({ t1 })`. */
+  timers?: TransactionTimers;
   /** Most live transactions; the oldest is dropped to make room. Default 5000. */
   maxTransactions?: number;
 }
 
 const MAGIC_COOKIE = 'z9hG4bK';
 
+type ServerTransaction = NonInviteServerTransaction | InviteServerTransaction;
+
 export class ServerTransactionTable {
-  private readonly transactions = new Map<string, NonInviteServerTransaction>();
+  private readonly transactions = new Map<string, ServerTransaction>();
   /**
    * Walks `transactions` in insertion order to find the oldest when the table is full. It is kept
    * from one eviction to the next because a fresh iterator starts at the Map's first slot and
@@ -34,7 +41,7 @@ export class ServerTransactionTable {
    * deleting from the front). Everything before its position has been deleted, and entries set
    * later come after it, so the next live entry it yields is the oldest.
    */
-  private evictionCursor: Iterator<NonInviteServerTransaction>;
+  private evictionCursor: Iterator<ServerTransaction>;
   /**
    * The last request `receive` saw and its key: the TU answers before the next request is read,
    * so `respond` finds its request here and need not parse the top Via again.
@@ -52,20 +59,46 @@ export class ServerTransactionTable {
     this.lastReceived = { req, key };
     if (key === undefined) return 'new';
     const existing = this.transactions.get(key);
+    if (req.method === 'ACK') return this.receiveAck(req, existing);
     if (existing) {
-      existing.receiveRetransmission();
+      if (existing instanceof InviteServerTransaction) existing.receiveInvite();
+      else existing.receiveRetransmission();
       return 'absorbed';
     }
     if (this.transactions.size >= this.maxTransactions) this.oldest()?.terminate();
-    const tx = new NonInviteServerTransaction(req, flow, {
-      clock: this.options.clock,
-      t1: this.options.t1,
-      onTerminated: () => {
-        if (this.transactions.get(key) === tx) this.transactions.delete(key);
-      },
-    });
+    const onTerminated = () => {
+      if (this.transactions.get(key) === tx) this.transactions.delete(key);
+    };
+    const { clock, t1, timers } = this.options;
+    const tx: ServerTransaction =
+      req.method === 'INVITE'
+        ? new InviteServerTransaction(req, flow, { clock, onTerminated, ...(timers ? { timers } : {}) })
+        : new NonInviteServerTransaction(req, flow, { clock, t1, onTerminated });
     this.transactions.set(key, tx);
     return 'new';
+  }
+
+  /**
+   * The INVITE that a CANCEL or an ACK names (§9.2: same branch and sent-by, method INVITE), while
+   * its transaction lives.
+   */
+  inviteFor(req: SipRequest): SipRequest | undefined {
+    const key = transactionKey(req, 'INVITE');
+    const tx = key === undefined ? undefined : this.transactions.get(key);
+    return tx instanceof InviteServerTransaction ? tx.request : undefined;
+  }
+
+  /**
+   * §17.2.3: an ACK matches the INVITE's transaction. It is that transaction's own when it
+   * acknowledges a non-2xx final response (Completed, Confirmed); an ACK for a 2xx has a branch
+   * of its own (§13.2.2.4) or meets an Accepted transaction, and goes to the TU to be routed.
+   */
+  private receiveAck(ack: SipRequest, tx: ServerTransaction | undefined): 'new' | 'absorbed' {
+    if (!(tx instanceof InviteServerTransaction)) return 'new';
+    const state = tx.state;
+    if (state !== InviteServerTransactionState.Completed && state !== InviteServerTransactionState.Confirmed) return 'new';
+    tx.receiveAck(ack);
+    return 'absorbed';
   }
 
   /** Send the TU's response through the request's transaction, or straight on the flow if none. */
@@ -79,7 +112,7 @@ export class ServerTransactionTable {
     return this.transactions.size;
   }
 
-  private oldest(): NonInviteServerTransaction | undefined {
+  private oldest(): ServerTransaction | undefined {
     let next = this.evictionCursor.next();
     // A finished iterator stays finished, blind to entries set after it ended.
     if (next.done) {
@@ -95,9 +128,11 @@ export class ServerTransactionTable {
   }
 }
 
-/** §17.2.3: branch + sent-by + method; undefined when the request cannot be matched that way. */
-function transactionKey(req: SipRequest): string | undefined {
-  if (req.method === 'INVITE' || req.method === 'ACK') return undefined;
+/**
+ * §17.2.3: branch + sent-by + method (INVITE for an ACK); undefined when the request cannot be
+ * matched that way.
+ */
+function transactionKey(req: SipRequest, method = req.method === 'ACK' ? 'INVITE' : req.method): string | undefined {
   const top = req.headers.getAll('via')[0];
   if (top === undefined) return undefined;
   let via;
@@ -108,5 +143,5 @@ function transactionKey(req: SipRequest): string | undefined {
   }
   const branch = via.params.get('branch');
   if (!branch || !branch.startsWith(MAGIC_COOKIE)) return undefined;
-  return `${branch}\n${via.host.toLowerCase()}:${via.port ?? ''}\n${req.method}`;
+  return `${branch}\n${via.host.toLowerCase()}:${via.port ?? ''}\n${method}`;
 }

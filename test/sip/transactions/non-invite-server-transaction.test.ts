@@ -88,7 +88,7 @@ t.test('matching uses branch, sent-by and method (§17.2.3)', async (t) => {
   t.equal(table.size, 4);
 });
 
-t.test('RFC 2543 branches and INVITE are not tracked; respond sends statelessly', async (t) => {
+t.test('RFC 2543 branches are not tracked; respond sends statelessly', async (t) => {
   const { table, flow } = setup();
   const old = request({ branch: '1234' });
   t.equal(table.receive(old, flow), 'new');
@@ -96,7 +96,24 @@ t.test('RFC 2543 branches and INVITE are not tracked; respond sends statelessly'
   t.equal(table.size, 0);
   t.ok(table.respond(old, createResponse(old, 200), flow));
   t.equal(flow.sent.length, 1);
-  t.equal(table.receive(request({ method: 'INVITE' }), flow), 'new');
+});
+
+t.test('an INVITE has a transaction of its own: its retransmission, CANCEL and the ACK of a failure', async (t) => {
+  const { table, flow } = setup();
+  const invite = request({ method: 'INVITE' });
+  t.equal(table.receive(invite, flow), 'new');
+  t.equal(table.size, 1);
+  t.ok(table.respond(invite, createResponse(invite, 180), flow));
+  t.equal(table.receive(request({ method: 'INVITE' }), flow), 'absorbed', 'a retransmission is absorbed');
+  t.equal(flow.sent.length, 2, 'and answered with the last provisional (RFC 3261 §17.2.1)');
+  const cancel = request({ method: 'CANCEL' });
+  t.equal(table.inviteFor(cancel), invite, 'a CANCEL with the same branch names the INVITE (§9.2)');
+  t.equal(table.receive(cancel, flow), 'new', 'and is a transaction of its own');
+  t.equal(table.receive(request({ method: 'ACK' }), flow), 'new', 'an ACK before a final response goes to the TU');
+  t.ok(table.respond(invite, createResponse(invite, 486), flow));
+  t.equal(table.receive(request({ method: 'ACK' }), flow), 'absorbed', 'the ACK of a non-2xx is the transaction\'s own');
+  t.equal(table.inviteFor(request({ method: 'CANCEL', branch: 'z9hG4bKother' })), undefined);
+  table.close();
   t.equal(table.size, 0);
 });
 

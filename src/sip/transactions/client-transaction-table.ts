@@ -1,0 +1,100 @@
+/**
+ * The node's client transactions, matched to responses per RFC 3261 §17.1.3: the branch of the
+ * top Via and the CSeq method. The method is part of the key because a CANCEL carries the branch
+ * of the request it cancels (§9.1) yet is a transaction of its own.
+ *
+ * Use: `start(request, flow, user)` sends a request the TU built (its top Via with a fresh
+ * `newBranch()`) through a new INVITE or non-INVITE client transaction; `receiveResponse(res)`
+ * with every response the transports deliver. A response that matches nothing is `false` and goes
+ * to the core (§18.1.2): a proxy forwards it statelessly (§16.7), a UA core decides on its own.
+ */
+import type { Clock } from '../../clock.js';
+import type { Flow } from '../../transport/flow.js';
+import { parseCSeq } from '../cseq.js';
+import type { SipRequest, SipResponse } from '../message.js';
+import { parseVia } from '../via.js';
+import { InviteClientTransaction } from './invite-client-transaction.js';
+import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
+import { DEFAULT_TIMERS, type TransactionTimers } from './timers.js';
+import type { ClientTransactionUser } from './transaction-user.js';
+
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+
+export interface ClientTransactionTableOptions {
+  clock: Clock;
+  /** Default: `transactionTimers()` (T1 500 ms, T2 4 s, T4 5 s). */
+  timers?: TransactionTimers;
+}
+
+export class ClientTransactionTable {
+  private readonly transactions = new Map<string, ClientTransaction>();
+
+  constructor(private readonly options: ClientTransactionTableOptions) {}
+
+  /**
+   * Open the transaction for `request` and send it. A transport failure is reported to `user`
+   * (`onTransportError`) before this returns; the transaction is then already Terminated.
+   */
+  start(request: SipRequest, flow: Flow, user: ClientTransactionUser): ClientTransaction {
+    const branch = topBranch(request);
+    if (branch === undefined) throw new RangeError('the request has no top Via with a branch');
+    // §17.1.3: the key is the branch and the method of the request that created the transaction.
+    const key = transactionKey(branch, request.method);
+    if (this.transactions.has(key)) throw new RangeError(`a ${request.method} transaction with branch ${branch} is already live`);
+    const options = {
+      clock: this.options.clock,
+      timers: this.options.timers ?? DEFAULT_TIMERS,
+      user,
+      onTerminated: () => {
+        if (this.transactions.get(key) === tx) this.transactions.delete(key);
+      },
+    };
+    const tx: ClientTransaction =
+      request.method === 'INVITE'
+        ? new InviteClientTransaction(request, flow, options)
+        : new NonInviteClientTransaction(request, flow, options);
+    this.transactions.set(key, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** Pass a response to its transaction; false when none matches (§17.1.3). */
+  receiveResponse(response: SipResponse): boolean {
+    const branch = topBranch(response);
+    const cseq = response.headers.get('cseq');
+    if (branch === undefined || cseq === undefined) return false;
+    let method;
+    try {
+      method = parseCSeq(cseq).method;
+    } catch {
+      return false;
+    }
+    const tx = this.transactions.get(transactionKey(branch, method));
+    if (!tx) return false;
+    tx.receiveResponse(response);
+    return true;
+  }
+
+  get size(): number {
+    return this.transactions.size;
+  }
+
+  /** Terminate every transaction (shutdown): no timers are left behind. */
+  close(): void {
+    for (const tx of [...this.transactions.values()]) tx.terminate();
+  }
+}
+
+function transactionKey(branch: string, method: string): string {
+  return `${branch}\n${method}`;
+}
+
+function topBranch(message: SipRequest | SipResponse): string | undefined {
+  const top = message.headers.getAll('via')[0];
+  if (top === undefined) return undefined;
+  try {
+    return parseVia(top).params.get('branch') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Non-INVITE client transaction, RFC 3261 §17.1.2 (Figure 6).
+ *
+ *                  | request from TU: send, arm E and F
+ *                  V
+ *            +------------+  Timer E: resend, E = min(2E, T2)
+ *            |   Trying   |  Timer F or transport error: inform TU ---------------+
+ *            +------------+                                                      |
+ *                  |    | 1xx: to TU                                             |
+ *                  |    V                                                        |
+ *                  | +------------+  Timer E: resend, E = T2                     |
+ *   200-699: to TU | | Proceeding |  1xx: to TU                                  |
+ *                  | +------------+  Timer F or transport error: inform TU ------+
+ *                  |    | 200-699: to TU                                         |
+ *                  V    V                                                        |
+ *            +------------+                                                      |
+ *            | Completed  |  200-699: absorbed                                   |
+ *            +------------+                                                      |
+ *                  | Timer K                                                     |
+ *                  V                                                             |
+ *            +------------+                                                      |
+ *            | Terminated |<-----------------------------------------------------+
+ *            +------------+
+ *
+ * Timer E runs on unreliable flows only; Timer K is T4 on them and zero on reliable ones.
+ */
+import type { Flow } from '../../transport/flow.js';
+import type { SipRequest, SipResponse } from '../message.js';
+import type { ClientTransactionOptions } from './client-transaction-options.js';
+import { backoff, DEFAULT_TIMERS, type TransactionTimers, unreliableOnly } from './timers.js';
+
+export enum NonInviteClientTransactionState {
+  Trying = 'Trying',
+  Proceeding = 'Proceeding',
+  Completed = 'Completed',
+  Terminated = 'Terminated',
+}
+
+const State = NonInviteClientTransactionState;
+
+export class NonInviteClientTransaction {
+  private stateValue = State.Trying;
+  private readonly timers: TransactionTimers;
+  private started = false;
+  private timerE: unknown;
+  private intervalE: number;
+  private timerF: unknown;
+  private timerK: unknown;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly flow: Flow,
+    private readonly options: ClientTransactionOptions,
+  ) {
+    // §17.1: INVITE has a transaction of its own; an ACK has none (it is never answered).
+    if (request.method === 'INVITE' || request.method === 'ACK') {
+      throw new RangeError(`${request.method} does not open a non-INVITE client transaction`);
+    }
+    this.timers = options.timers ?? DEFAULT_TIMERS;
+    this.intervalE = this.timers.e;
+  }
+
+  get state(): NonInviteClientTransactionState {
+    return this.stateValue;
+  }
+
+  /** Send the request and arm Timers E and F (§17.1.2.2). False if the transport failed. */
+  start(): boolean {
+    if (this.started || this.stateValue !== State.Trying) return false;
+    this.started = true;
+    if (!this.flow.reliable) this.timerE = this.options.clock.setTimeout(() => this.fireE(), this.intervalE);
+    this.timerF = this.options.clock.setTimeout(() => this.fireF(), this.timers.f);
+    return this.send();
+  }
+
+  /** A response matched to this transaction (§17.1.3). */
+  receiveResponse(response: SipResponse): void {
+    switch (this.stateValue) {
+      case State.Trying:
+      case State.Proceeding:
+        if (response.status < 200) {
+          // §17.1.2.2: a provisional response moves to (or keeps) Proceeding and goes to the TU.
+          this.stateValue = State.Proceeding;
+          this.options.user.onResponse(response);
+          return;
+        }
+        this.complete(response);
+        return;
+      case State.Completed:
+        // §17.1.2.2: the Completed state buffers response retransmissions; none reach the TU.
+        return;
+      case State.Terminated:
+        return;
+    }
+  }
+
+  /** End the transaction now (the TU gave up, or shutdown): every timer is cleared. */
+  terminate(): void {
+    if (this.stateValue === State.Terminated) return;
+    this.stateValue = State.Terminated;
+    this.stopRetransmitting();
+    this.options.clock.clearTimeout(this.timerK);
+    this.options.user.onTerminated?.();
+    this.options.onTerminated?.();
+  }
+
+  /** §17.1.2.2: a 200-699 in Trying or Proceeding. */
+  private complete(response: SipResponse): void {
+    this.stateValue = State.Completed;
+    this.stopRetransmitting();
+    this.options.user.onResponse(response);
+    if (this.stateValue !== State.Completed) return;
+    // §17.1.2.2: Timer K, T4 for unreliable transports and zero for reliable ones.
+    const k = unreliableOnly(this.timers.k, this.flow.reliable);
+    if (k === 0) this.terminate();
+    else this.timerK = this.options.clock.setTimeout(() => this.terminate(), k);
+  }
+
+  private fireE(): void {
+    this.timerE = undefined;
+    // §17.1.2.2: in Trying the interval doubles up to T2; "If Timer E fires while in the
+    // Proceeding state, ... Timer E MUST be reset with a value of T2 seconds."
+    this.intervalE = this.stateValue === State.Proceeding ? this.timers.t2 : backoff(this.intervalE, this.timers.t2);
+    this.timerE = this.options.clock.setTimeout(() => this.fireE(), this.intervalE);
+    this.send();
+  }
+
+  private fireF(): void {
+    this.timerF = undefined;
+    // §17.1.2.2: Timer F in Trying or Proceeding informs the TU of the timeout and ends the
+    // transaction. The TU treats it as a 408 (§8.1.3.1).
+    this.options.user.onTimeout();
+    this.terminate();
+  }
+
+  private stopRetransmitting(): void {
+    this.options.clock.clearTimeout(this.timerE);
+    this.options.clock.clearTimeout(this.timerF);
+    this.timerE = undefined;
+    this.timerF = undefined;
+  }
+
+  private send(): boolean {
+    if (this.flow.send(this.request)) return true;
+    // §17.1.4: the TU is told and the transaction moves straight to Terminated.
+    this.options.user.onTransportError();
+    this.terminate();
+    return false;
+  }
+}
