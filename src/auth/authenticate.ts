@@ -1,5 +1,6 @@
 /**
- * Checks the digest credentials of a REGISTER (RFC 3261 §22.4, RFC 2617 §3.2.2, RFC 8760).
+ * Checks digest credentials (RFC 3261 §22.4, RFC 2617 §3.2.2, RFC 8760): a REGISTER's
+ * `Authorization` for the registrar, a request's `Proxy-Authorization` for the proxy (§22.3).
  *
  * An unknown user and a wrong password get the same answer (a fresh challenge), and for an unknown
  * user a digest is still computed from a dummy HA1, so neither the reply nor its timing tells which
@@ -11,7 +12,12 @@ import { digestHash, digestResponse, type DigestAlgorithm } from '../sip/digest-
 import { DigestHeaderError, parseDigestCredentials, type DigestCredentials } from '../sip/digest-header.js';
 import type { SipRequest } from '../sip/message.js';
 import type { NonceManager } from './nonce.js';
-import type { RefusalName } from './refusal.js';
+
+/** Credentials so malformed that a new challenge would not help; the caller maps them to a 400. */
+export type AuthRefusal = 'BAD_AUTHORIZATION' | 'AUTH_URI_MISMATCH';
+
+/** Where the credentials are: a UAS asks with 401 (§22.2), a proxy with 407 (§22.3). */
+export type AuthHeader = 'authorization' | 'proxy-authorization';
 
 export type AuthResult =
   /** Credentials verified for `user` (as the client wrote the name). */
@@ -22,7 +28,7 @@ export type AuthResult =
    * towards throttling.
    */
   | { kind: 'challenge'; stale: boolean; failedUser?: string }
-  | { kind: 'refuse'; refusal: RefusalName };
+  | { kind: 'refuse'; refusal: AuthRefusal };
 
 const NC = /^[0-9A-Fa-f]{8}$/;
 
@@ -32,8 +38,8 @@ export class DigestAuthenticator {
 
   constructor(private readonly deps: { credentials: Credentials; nonces: NonceManager }) {}
 
-  authenticate(req: SipRequest): AuthResult {
-    const parsed = this.ourCredentials(req);
+  authenticate(req: SipRequest, header: AuthHeader = 'authorization'): AuthResult {
+    const parsed = this.ourCredentials(req, header);
     if (parsed === 'malformed') return { kind: 'refuse', refusal: 'BAD_AUTHORIZATION' };
     if (parsed === undefined) return { kind: 'challenge', stale: false };
     const cred = parsed;
@@ -57,9 +63,9 @@ export class DigestAuthenticator {
     return { kind: 'ok', user: cred.username };
   }
 
-  /** The first Authorization whose realm is ours; credentials for other realms are not ours to read. */
-  private ourCredentials(req: SipRequest): DigestCredentials | 'malformed' | undefined {
-    for (const value of req.headers.getAll('authorization')) {
+  /** The first credentials whose realm is ours; those for other realms are not ours to read. */
+  private ourCredentials(req: SipRequest, header: AuthHeader): DigestCredentials | 'malformed' | undefined {
+    for (const value of req.headers.getAll(header)) {
       let cred: DigestCredentials;
       try {
         cred = parseDigestCredentials(value);

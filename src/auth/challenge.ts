@@ -1,5 +1,6 @@
 /**
- * The 401 that asks for credentials (RFC 3261 §22.4): one `WWW-Authenticate` per algorithm, in
+ * The 401 (registrar, §22.2) or 407 (proxy, §22.3) that asks for credentials (RFC 3261 §22.4):
+ * one `WWW-Authenticate` (or `Proxy-Authenticate`) per algorithm, in
  * the node's order of preference (RFC 8760 §2.4), with MD5 both first and last:
  *
  *   WWW-Authenticate: Digest ..., algorithm=MD5, qop="auth"
@@ -19,10 +20,11 @@ import { createResponse } from '../sip/response.js';
 
 export const CHALLENGE_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'SHA-256', 'MD5'];
 
-export function challenge(req: SipRequest, realm: string, nonce: string, stale: boolean): SipResponse {
-  const res = createResponse(req, 401, 'Unauthorized');
+export function challenge(req: SipRequest, realm: string, nonce: string, stale: boolean, by: 'registrar' | 'proxy' = 'registrar'): SipResponse {
+  const res = by === 'proxy' ? createResponse(req, 407, 'Proxy Authentication Required') : createResponse(req, 401, 'Unauthorized');
+  const header = by === 'proxy' ? 'Proxy-Authenticate' : 'WWW-Authenticate';
   for (const algorithm of CHALLENGE_ALGORITHMS) {
-    res.headers.append('WWW-Authenticate', formatDigestChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
+    res.headers.append(header, formatDigestChallenge({ realm, nonce, algorithm, qop: 'auth', stale }));
   }
   return res;
 }

@@ -19,13 +19,8 @@ export const REFUSALS = {
   NOT_OUR_DOMAIN: { status: 404, reason: 'Not our domain' },
   /** §10.3 step 2 / §8.2.2.3: a Require option the node does not know. */
   BAD_EXTENSION: { status: 420, reason: 'Bad Extension' },
-  BAD_AUTHORIZATION: { status: 400, reason: 'Bad Authorization header' },
-  /** RFC 2617 §3.2.2.5: the digest-uri must be the Request-URI. */
-  AUTH_URI_MISMATCH: { status: 400, reason: 'Digest uri does not match Request-URI' },
   /** §10.3 step 4: only the user may register their own AOR; third-party registration is refused. */
   USER_MISMATCH: { status: 403, reason: 'Authenticated user does not match To' },
-  /** Too many failed authentications from this address or for this user; temporary. */
-  TOO_MANY_FAILURES: { status: 503, reason: 'Too many failed attempts' },
   BAD_CONTACT: { status: 400, reason: 'Bad Contact header' },
   /** §10.3 step 6: `*` is only valid with `Expires: 0`. */
   STAR_WITH_EXPIRES: { status: 400, reason: 'Contact * needs Expires: 0' },

@@ -21,12 +21,9 @@ import { bareHost, parseUri } from '../sip/uri.js';
 import type { Credentials } from '../store/credentials.js';
 import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
-import { DigestAuthenticator } from './authenticate.js';
-import { challenge } from './challenge.js';
+import { DigestGate } from '../auth/digest-gate.js';
 import { readContacts } from './contact-updates.js';
-import { NonceManager } from './nonce.js';
 import { refuse, type RefusalName } from './refusal.js';
-import { FailureThrottle } from './throttle.js';
 import { applyUpdates, bindingContacts, type RegisterContext } from './bindings-update.js';
 
 export interface RegistrarDeps {
@@ -41,14 +38,10 @@ export interface RegistrarDeps {
 const SUPPORTED_OPTIONS = new Set(['outbound']);
 
 export class Registrar {
-  private readonly nonces: NonceManager;
-  private readonly throttle: FailureThrottle;
-  private readonly auth: DigestAuthenticator;
+  private readonly gate: DigestGate;
 
   constructor(private readonly deps: RegistrarDeps) {
-    this.nonces = new NonceManager({ now: deps.now });
-    this.throttle = new FailureThrottle({ now: deps.now });
-    this.auth = new DigestAuthenticator({ credentials: deps.credentials, nonces: this.nonces });
+    this.gate = new DigestGate({ credentials: deps.credentials, logger: deps.logger, now: deps.now, by: 'registrar' });
   }
 
   handle(req: SipRequest, flow: Flow): SipResponse {
@@ -129,28 +122,10 @@ export class Registrar {
 
   /** §10.3 steps 3 and 4: throttle, digest, and the authenticated user must be the AOR's. */
   private authorize(req: SipRequest, flow: Flow, aor: string): SipResponse | undefined {
-    const { logger } = this.deps;
-    const source = `${flow.remoteAddress}:${flow.remotePort}`;
-    const addrKey = `addr:${flow.remoteAddress}`;
-    const userKey = `user:${aor}`;
-    const wait = Math.max(this.throttle.blockedFor(addrKey), this.throttle.blockedFor(userKey));
-    if (wait > 0) return refuse(req, 'TOO_MANY_FAILURES', { 'Retry-After': String(Math.ceil(wait / 1000)) });
-
-    const result = this.auth.authenticate(req);
-    if (result.kind === 'refuse') return refuse(req, result.refusal);
-    if (result.kind === 'challenge') {
-      if (result.failedUser !== undefined) {
-        logger.warn(`authentication failed for ${JSON.stringify(result.failedUser)} (To ${aor}) from ${flow.transport} ${source}`);
-        this.throttle.recordFailure(addrKey);
-        this.throttle.recordFailure(userKey);
-      }
-      return challenge(req, this.deps.credentials.realm, this.nonces.issue(), result.stale);
-    }
-    // Only the user's own key is cleared: a success with one account must not wipe the failures
-    // an address has piled up guessing others.
-    this.throttle.recordSuccess(userKey);
+    const result = this.gate.check(req, flow, aor);
+    if (result.kind === 'refuse') return result.response;
     if (result.user.toLowerCase() !== aor) {
-      logger.warn(`${JSON.stringify(result.user)} tried to register ${aor} from ${flow.transport} ${source}`);
+      this.deps.logger.warn(`${JSON.stringify(result.user)} tried to register ${aor} from ${flow.transport} ${flow.remoteAddress}:${flow.remotePort}`);
       return refuse(req, 'USER_MISMATCH');
     }
     return undefined;

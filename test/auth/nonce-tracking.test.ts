@@ -1,5 +1,5 @@
 import t from 'tap';
-import { NonceManager } from '../../src/registrar/nonce.js';
+import { NonceManager } from '../../src/auth/nonce.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 t.test('a full table evicts in first-use order, many times over', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FailureThrottle } from '../../src/registrar/throttle.js';
+import { FailureThrottle } from '../../src/auth/throttle.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 t.test('blocks after maxFailures in the window, for the cool-down', async (t) => {

@@ -52,7 +52,7 @@ t.test('wrong password and unknown user get the same answer, and are logged', as
   t.same(wrong, unknown);
   t.equal(wrong.status, 401);
   t.ok(wrong.fresh);
-  t.match(logs.join('\n'), /warn: authentication failed for "alice" \(To alice\) from udp 203\.0\.113\.7:40000/);
+  t.match(logs.join('\n'), /warn: authentication failed for "alice" \(REGISTER as alice\) from udp 203\.0\.113\.7:40000/);
   t.match(logs.join('\n'), /warn: authentication failed for "mallory"/);
 });
 

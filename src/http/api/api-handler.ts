@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.js';
-import { NonceManager } from '../../registrar/nonce.js';
+import { NonceManager } from '../../auth/nonce.js';
 import type { Credentials } from '../../store/credentials.js';
 import { HttpDigest } from './http-digest.js';
 import { createIceServersHandler } from './ice-servers.js';

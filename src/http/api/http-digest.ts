@@ -5,7 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { NonceManager } from '../../registrar/nonce.js';
+import type { NonceManager } from '../../auth/nonce.js';
 import { digestHash, digestResponse } from '../../sip/digest-hash.js';
 import { DigestHeaderError, formatDigestChallenge, parseDigestCredentials, type DigestCredentials } from '../../sip/digest-header.js';
 import type { Credentials } from '../../store/credentials.js';
