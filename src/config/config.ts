@@ -44,6 +44,20 @@ export interface Config {
   turnSecret?: string;
   /** Lifetime of those credentials, in seconds. */
   turnTtl: number;
+  /** Seconds an unanswered call rings before it ends (CANCEL to the branches, 480, a missed call). */
+  ringTimeout: number;
+  /** Seconds between OPTIONS pings to UDP bindings behind NAT, keeping their pinholes open; 0: none. */
+  natPingInterval: number;
+  /** Largest MESSAGE body accepted, in bytes. */
+  messageMaxBody: number;
+  /** Messages stored for one offline user; beyond it new ones are refused; 0: none stored. */
+  messageMaxStored: number;
+  /** Seconds a stored message is kept for delivery. */
+  messageMaxAge: number;
+  /** Calls kept in one user's history; 0: none. */
+  historyMaxCalls: number;
+  /** Seconds a call stays in the history. */
+  historyMaxAge: number;
   /** Where the settings came from: a file path, or `defaults`. */
   source: string;
 }

@@ -249,6 +249,34 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'turn_ttl', field: 'turnTtl', type: integer(60, 604800), default: '43200',
     meaning: 'seconds the TURN credentials stay valid', example: '3600',
   },
+  ringTimeout: {
+    name: 'ring_timeout', field: 'ringTimeout', type: integer(1, 600), default: '45',
+    meaning: 'seconds a call may ring unanswered; then it ends as a missed call', example: '30',
+  },
+  natPingInterval: {
+    name: 'nat_ping_interval', field: 'natPingInterval', type: integer(0, 3600), default: '20',
+    meaning: 'seconds between OPTIONS pings that keep NAT pinholes of UDP registrations open; 0 turns them off', example: '30',
+  },
+  messageMaxBody: {
+    name: 'message_max_body', field: 'messageMaxBody', type: integer(1, 65536), default: '8192',
+    meaning: 'largest MESSAGE body accepted, in bytes', example: '4096',
+  },
+  messageMaxStored: {
+    name: 'message_max_stored', field: 'messageMaxStored', type: integer(0, 10000), default: '100',
+    meaning: 'messages kept for one user while offline; further ones are refused; 0 stores none', example: '20',
+  },
+  messageMaxAge: {
+    name: 'message_max_age', field: 'messageMaxAge', type: integer(60, 31536000), default: '604800',
+    meaning: 'seconds a stored message waits for its user before it is dropped', example: '86400',
+  },
+  historyMaxCalls: {
+    name: 'history_max_calls', field: 'historyMaxCalls', type: integer(0, 100000), default: '200',
+    meaning: 'calls kept in the history of one user; older ones are dropped; 0 keeps none (and sends no missed-call notice)', example: '50',
+  },
+  historyMaxAge: {
+    name: 'history_max_age', field: 'historyMaxAge', type: integer(3600, 315360000), default: '7776000',
+    meaning: 'seconds a call stays in the history', example: '2592000',
+  },
 };
 
 /** The options in the order the docs list them. */

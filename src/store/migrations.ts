@@ -26,6 +26,42 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       );`,
   },
+  {
+    version: 2,
+    sql: `
+      -- One row per call, written once when it ends. Caller and callee share the row; each side hides
+      -- it from their own history on its own (a deletion, or their count limit), and the row goes
+      -- when both have. A remote party keeps no history here: its side starts hidden.
+      CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        caller TEXT NOT NULL,        -- lower-case local user, or user@domain for a remote one
+        callee TEXT NOT NULL,
+        call_id TEXT NOT NULL,
+        devices TEXT NOT NULL,       -- JSON array of what was rung (contact or User-Agent)
+        started_at INTEGER NOT NULL, -- ms since 1970
+        answered_at INTEGER,
+        ended_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('answered', 'missed', 'busy', 'declined', 'failed')),
+        notified INTEGER NOT NULL DEFAULT 0 CHECK (notified IN (0, 1)), -- missed-call notice sent
+        caller_deleted INTEGER NOT NULL DEFAULT 0 CHECK (caller_deleted IN (0, 1)),
+        callee_deleted INTEGER NOT NULL DEFAULT 0 CHECK (callee_deleted IN (0, 1))
+      );
+      -- With the flag inside, a user's visible calls are read from the index alone, in id order.
+      CREATE INDEX calls_by_caller ON calls (caller, caller_deleted, id);
+      CREATE INDEX calls_by_callee ON calls (callee, callee_deleted, id);
+      CREATE INDEX calls_by_end ON calls (ended_at);
+      -- MESSAGE requests (RFC 3428) kept for a user with no binding, delivered when they register.
+      CREATE TABLE stored_messages (
+        id INTEGER PRIMARY KEY,
+        recipient TEXT NOT NULL,     -- lower-case local user
+        sender TEXT NOT NULL,        -- the From header field value (name-addr)
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        received_at INTEGER NOT NULL -- ms since 1970
+      );
+      CREATE INDEX stored_messages_by_recipient ON stored_messages (recipient, id);
+      CREATE INDEX stored_messages_by_age ON stored_messages (received_at);`,
+  },
 ];
 
 export function schemaVersion(db: Db): number {

@@ -69,6 +69,13 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     turnUrls: [],
     turnSecret: undefined,
     turnTtl: 43200,
+    ringTimeout: 45,
+    natPingInterval: 20,
+    messageMaxBody: 8192,
+    messageMaxStored: 100,
+    messageMaxAge: 604800,
+    historyMaxCalls: 200,
+    historyMaxAge: 7776000,
     source: 'defaults',
   });
   t.same(configFromDefaults('Node7', cwd), c);
@@ -111,6 +118,13 @@ t.test('every option read from a full file', async (t) => {
     turnUrls: ['turn:10.1.2.3:3478?transport=udp', 'turn:[fd00::7]:3478?transport=tcp'],
     turnSecret: 'b9f3c2e1d0a7',
     turnTtl: 3600,
+    ringTimeout: 30,
+    natPingInterval: 0,
+    messageMaxBody: 4096,
+    messageMaxStored: 20,
+    messageMaxAge: 86400,
+    historyMaxCalls: 50,
+    historyMaxAge: 2592000,
     source: path,
   });
 });

@@ -11,27 +11,28 @@ t.test('a new file gets the whole schema', async (t) => {
   t.teardown(() => db.close());
   t.equal(schemaVersion(db), MIGRATIONS.length);
   const tables = db.all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name);
-  t.same(tables, ['accounts', 'meta']);
+  t.same(tables, ['accounts', 'calls', 'meta', 'stored_messages']);
   t.equal(db.get('PRAGMA journal_mode')?.journal_mode, 'truncate');
 });
 
 t.test('migrations run in order, once, and a failing one leaves nothing behind', async (t) => {
   const db = openDatabase(join(tempDir(t), 'a.db'));
   t.teardown(() => db.close());
+  const next = MIGRATIONS.length + 1;
   const steps = [
     ...MIGRATIONS,
-    { version: 2, sql: 'CREATE TABLE history (id INTEGER PRIMARY KEY)' },
-    { version: 3, sql: 'ALTER TABLE history ADD COLUMN who TEXT' },
+    { version: next, sql: 'CREATE TABLE history (id INTEGER PRIMARY KEY)' },
+    { version: next + 1, sql: 'ALTER TABLE history ADD COLUMN who TEXT' },
   ];
   migrate(db, steps);
-  t.equal(schemaVersion(db), 3);
+  t.equal(schemaVersion(db), next + 1);
   migrate(db, steps);
   db.run("INSERT INTO history (who) VALUES ('alice')");
   t.equal(db.all('SELECT * FROM history').length, 1);
 
-  const broken = [...steps, { version: 4, sql: 'CREATE TABLE extra (x); CREATE TABLE nonsense (' }];
+  const broken = [...steps, { version: next + 2, sql: 'CREATE TABLE extra (x); CREATE TABLE nonsense (' }];
   t.throws(() => migrate(db, broken));
-  t.equal(schemaVersion(db), 3);
+  t.equal(schemaVersion(db), next + 1);
   t.equal(db.get("SELECT name FROM sqlite_master WHERE name = 'extra'"), undefined);
 });
 
