@@ -16,9 +16,16 @@ import { BindingPersistence, restore } from './location/persistence.js';
 import type { Logger } from './log.js';
 import { bindingsPath, controlSocketPath, databasePath } from './paths.js';
 import { Dispatcher } from './proxy/dispatcher.js';
+import { FlowTokens } from './proxy/flow-token.js';
+import type { FlowSource } from './proxy/next-hop.js';
+import { OurHosts } from './proxy/our-host.js';
+import { Proxy } from './proxy/proxy.js';
+import { loadOrCreateRouteKey } from './proxy/route-key.js';
 import { Registrar } from './registrar/registrar.js';
 import type { ParseLimits } from './sip/limits.js';
+import { ClientTransactionTable } from './sip/transactions/client-transaction-table.js';
 import { ServerTransactionTable } from './sip/transactions/server-transaction-table.js';
+import { DEFAULT_TIMERS } from './sip/transactions/timers.js';
 import { createControlHandler } from './control/handler.js';
 import { AccountCache } from './store/account-cache.js';
 import { AccountStore } from './store/accounts.js';
@@ -27,7 +34,8 @@ import { openDatabase } from './store/database.js';
 import { realmFor } from './store/realm.js';
 import { startStunResponder } from './stun/responder.js';
 import { bindAddresses } from './transport/addresses.js';
-import { startTransports } from './transport/transports.js';
+import { LocalAddresses } from './transport/local-address.js';
+import { startTransports, type Transports } from './transport/transports.js';
 import { VERSION } from './version.js';
 
 export interface RunningNode {
@@ -63,14 +71,46 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     const persistence = new BindingPersistence({ location, path: bindingsPath(config), clock, logger });
     undo.push(() => persistence.close());
 
-    const transactions = new ServerTransactionTable({ clock });
+    const timers = DEFAULT_TIMERS;
+    const transactions = new ServerTransactionTable({ clock, timers });
     undo.push(() => transactions.close());
+    const clientTransactions = new ClientTransactionTable({ clock, timers });
+    undo.push(() => clientTransactions.close());
     const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now() });
-    const dispatcher = new Dispatcher({ registrar, location, transactions, logger });
+
+    // The proxy sends through the transports, which deliver to the dispatcher that holds the
+    // proxy: the flows are looked up through `transports` once it exists.
+    let transports: Transports | undefined;
+    const flows: FlowSource = {
+      flowById: (id) => transports?.flowById(id),
+      flowTo: (address) => transports?.flowTo(address),
+    };
+    const addresses = new LocalAddresses(() => clock.now());
+    const hosts = new OurHosts({
+      domain: config.domain,
+      addresses,
+      ports: () => transports?.ports ?? { sip: config.sipPort, http: config.httpPort, https: config.httpsPort },
+    });
+    const tokens = new FlowTokens(loadOrCreateRouteKey(config.runDir, logger));
+    const proxy = new Proxy({
+      credentials: accounts,
+      location,
+      flows,
+      hosts,
+      route: { tokens, addresses, hosts },
+      addresses,
+      clientTransactions,
+      serverTransactions: transactions,
+      timers,
+      clock,
+      logger,
+      ringTimeoutMs: config.ringTimeout * 1000,
+    });
+    const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
     const handler = createApiHandler({ config, credentials: accounts, now: () => clock.now(), fallback: placeholderPage });
-    const transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
-    undo.push(() => transports.stop());
+    transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
+    undo.push(() => transports?.stop());
 
     // RFC 8489 Binding responder; off with stun_port 0 (when a coturn on the router owns 3478).
     const stun =

@@ -1,21 +1,26 @@
 /**
  * The one entry point of SIP messages (DESIGN.md §2): transports deliver `(message, flow)` here;
- * retransmissions are absorbed by the server transactions (RFC 3261 §17.2.3); each request goes to
- * the part of the node that owns its method; responses go back through the transaction.
+ * retransmissions are absorbed by the server transactions (RFC 3261 §17.2.3); REGISTER goes to the
+ * registrar, an OPTIONS for the node itself is answered here, and every other request goes to the
+ * proxy; responses go to the client transaction that sent their request (§17.1.3).
  */
 import type { Logger } from '../log.js';
 import type { Location } from '../location/location.js';
 import type { Registrar } from '../registrar/registrar.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
-import { createResponse } from '../sip/response.js';
+import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
+import { parseUri } from '../sip/uri.js';
 import type { Flow, MessageSink } from '../transport/flow.js';
 import { optionsResponse } from './options.js';
+import type { Proxy } from './proxy.js';
 
 export interface DispatcherDeps {
   registrar: Registrar;
   location: Location;
   transactions: ServerTransactionTable;
+  clientTransactions: ClientTransactionTable;
+  proxy: Proxy;
   logger: Logger;
 }
 
@@ -24,14 +29,19 @@ export class Dispatcher implements MessageSink {
 
   onMessage(message: SipRequest | SipResponse, flow: Flow): void {
     if (message.kind === 'response') {
-      // The node sends no requests of its own yet, so no client transaction can match (§17.1.3).
-      this.deps.logger.debug(`stray ${message.status} response from ${flow.id} dropped`);
+      // §18.1.2: a response no client transaction matches is not the node's; a stateful proxy
+      // keeps its transactions (RFC 6026 Accepted) as long as 2xx retransmissions may come.
+      if (!this.deps.clientTransactions.receiveResponse(message)) {
+        this.deps.logger.debug(`stray ${message.status} response from ${flow.id} dropped`);
+      }
       return;
     }
-    // An ACK has no response (§17.1.1.3); the node answers no INVITE with a 2xx yet.
-    if (message.method === 'ACK') return;
     if (this.deps.transactions.receive(message, flow) === 'absorbed') return;
-    this.deps.transactions.respond(message, this.answer(message, flow), flow);
+    if (message.method === 'REGISTER' || (message.method === 'OPTIONS' && forTheNode(message))) {
+      this.deps.transactions.respond(message, this.answer(message, flow), flow);
+      return;
+    }
+    this.deps.proxy.handle(message, flow);
   }
 
   onFlowClosed(flow: Flow): void {
@@ -46,16 +56,15 @@ export class Dispatcher implements MessageSink {
   }
 
   private answer(req: SipRequest, flow: Flow): SipResponse {
-    switch (req.method) {
-      case 'REGISTER':
-        return this.deps.registrar.handle(req, flow);
-      case 'OPTIONS':
-        return optionsResponse(req);
-      case 'CANCEL':
-        // No INVITE transaction exists for it to cancel (RFC 3261 §9.2).
-        return createResponse(req, 481, 'Call/Transaction Does Not Exist');
-      default:
-        return createResponse(req, 501, 'Not Implemented');
-    }
+    return req.method === 'REGISTER' ? this.deps.registrar.handle(req, flow) : optionsResponse(req);
+  }
+}
+
+/** An OPTIONS whose Request-URI names no user is a ping of the node (§11); one for a user is routed. */
+function forTheNode(req: SipRequest): boolean {
+  try {
+    return !parseUri(req.uri).user;
+  } catch {
+    return true;
   }
 }

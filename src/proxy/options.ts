@@ -2,7 +2,7 @@
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { createResponse } from '../sip/response.js';
 
-export const ALLOWED_METHODS = 'REGISTER, OPTIONS';
+export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, REGISTER, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY';
 
 export function optionsResponse(req: SipRequest): SipResponse {
   const res = createResponse(req, 200);

@@ -1,0 +1,260 @@
+/**
+ * One request the node proxies statefully (RFC 3261 §16), to one target or forked in parallel to
+ * several (every device of a user, §16.6): a client transaction per branch, the responses relayed
+ * through the request's server transaction.
+ *
+ *   - provisional responses go upstream at once, except 100 (§16.7 step 5);
+ *   - the first 2xx goes upstream and, for an INVITE, every branch still ringing gets a CANCEL
+ *     with `Reason: SIP;cause=200;text="Call completed elsewhere"`; later 2xx go up too (§16.7
+ *     step 5: the caller acknowledges and ends the extra dialogs);
+ *   - when every branch has failed the best final response goes up (§16.7 step 6, best-response.ts),
+ *     a 503 as 500; a branch that timed out counts as 408 (§16.8), one the transport failed as 503
+ *     (§16.9);
+ *   - the caller's CANCEL (§16.10) and the ring timeout (Timer C, §16.6 step 11, shortened to
+ *     `ring_timeout` for calls to a user) cancel every branch; the caller gets 487 or 480 once the
+ *     branches have ended, unless a 2xx won the race. A CANCEL waits for the branch's first
+ *     provisional (§9.1), and a branch that never ends is dropped after 64*T1.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
+import { createResponse } from '../sip/response.js';
+import type { ClientTransaction, ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
+import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
+import type { TransactionTimers } from '../sip/transactions/timers.js';
+import type { Flow } from '../transport/flow.js';
+import type { LocalAddresses } from '../transport/local-address.js';
+import { bestResponse } from './best-response.js';
+import { ANSWERED_ELSEWHERE, cancelFor } from './cancel-request.js';
+import { forwardedRequest } from './forward.js';
+import { proxyBranch } from './loop-detection.js';
+
+export interface ForkTarget {
+  /** The Request-URI for this branch: a binding's Contact, or the request's own in a dialog. */
+  uri: string;
+  flow: Flow;
+  /** Record-Route values for this branch, first on top (record-route.ts). */
+  recordRoute?: readonly string[];
+  /** What was rung, for the call history: the contact and its user agent. */
+  device: string;
+}
+
+export interface ForkDeps {
+  clock: Clock;
+  clientTransactions: ClientTransactionTable;
+  serverTransactions: ServerTransactionTable;
+  addresses: LocalAddresses;
+  timers: TransactionTimers;
+  logger: Logger;
+}
+
+/** How the request ended, known when the final response goes upstream. */
+export interface ForkOutcome {
+  /** The final status sent to the caller. */
+  status: number;
+  devices: string[];
+  startedAt: number;
+  answeredAt?: number;
+  answeredBy?: string;
+  /** The caller cancelled before anyone answered. */
+  cancelled: boolean;
+  /** The ring timeout ended it. */
+  timedOut: boolean;
+}
+
+export interface ForkOptions {
+  request: SipRequest;
+  flow: Flow;
+  targets: readonly ForkTarget[];
+  loopHash: string;
+  /** Consumed Proxy-Authorization realm (forward.ts). */
+  realm?: string;
+  /** INVITE only: end an unanswered request after this long. Default Timer C, 3 minutes. */
+  ringTimeoutMs?: number;
+  onDone?: (outcome: ForkOutcome) => void;
+}
+
+/** §16.6 step 11: Timer C, "greater than 3 minutes". */
+const TIMER_C_MS = 181_000;
+
+interface Branch {
+  readonly target: ForkTarget;
+  readonly request: SipRequest;
+  tx?: ClientTransaction;
+  provisional: boolean;
+  final?: SipResponse;
+  /** A CANCEL is owed as soon as a provisional arrives (§9.1). */
+  cancelReason?: string | null;
+  cancelSent: boolean;
+}
+
+export class Fork {
+  private readonly branches: Branch[];
+  private readonly invite: boolean;
+  private readonly startedAt: number;
+  private answeredAt: number | undefined;
+  private answeredBy: string | undefined;
+  private finalSent = false;
+  private starting = true;
+  /** Set by a CANCEL or the ring timeout: the status the caller gets if no 2xx comes. */
+  private override: { status: number; cancelled: boolean; timedOut: boolean } | undefined;
+  private ringTimer: unknown;
+  private giveUpTimer: unknown;
+
+  constructor(private readonly deps: ForkDeps, private readonly options: ForkOptions) {
+    this.invite = options.request.method === 'INVITE';
+    this.startedAt = deps.clock.now();
+    this.branches = options.targets.map((target) => ({
+      target,
+      request: forwardedRequest(
+        options.request,
+        {
+          requestUri: target.uri,
+          outbound: target.flow,
+          branch: proxyBranch(options.loopHash),
+          ...(target.recordRoute ? { recordRoute: target.recordRoute } : {}),
+          ...(options.realm !== undefined ? { realm: options.realm } : {}),
+        },
+        deps.addresses,
+      ),
+      provisional: false,
+      cancelSent: false,
+    }));
+  }
+
+  /** Whether the caller has its final response. */
+  get answered(): boolean {
+    return this.finalSent;
+  }
+
+  start(): void {
+    const { request, flow } = this.options;
+    // §16.2: a stateful proxy answers an INVITE with 100 at once, so the caller stops retransmitting.
+    if (this.invite) this.deps.serverTransactions.respond(request, createResponse(request, 100), flow);
+    for (const branch of this.branches) {
+      branch.tx = this.deps.clientTransactions.start(branch.request, branch.target.flow, {
+        onResponse: (res) => this.onResponse(branch, res),
+        onTimeout: () => this.onFinal(branch, createResponse(branch.request, 408)),
+        onTransportError: () => this.onFinal(branch, createResponse(branch.request, 503)),
+      });
+    }
+    this.starting = false;
+    if (this.invite) {
+      this.ringTimer = this.deps.clock.setTimeout(() => this.stop(480, false, true), this.options.ringTimeoutMs ?? TIMER_C_MS);
+    }
+    this.settle();
+  }
+
+  /** §16.10: the caller's CANCEL; its Reason (RFC 3326) goes on to the branches. */
+  cancel(reason?: string): void {
+    this.stop(487, true, false, reason);
+  }
+
+  private onResponse(branch: Branch, res: SipResponse): void {
+    // §16.7 step 3: the top Via is the node's own.
+    res.headers.shift('via');
+    const status = res.status;
+    if (status < 200) {
+      branch.provisional = true;
+      if (branch.cancelReason !== undefined) this.sendCancel(branch);
+      // §16.7 step 5: every provisional but 100 goes upstream.
+      if (status > 100 && !this.finalSent) this.relay(res);
+      return;
+    }
+    if (status < 300) {
+      branch.final ??= res;
+      // §16.7 step 5: every 2xx of an INVITE goes upstream; a non-INVITE gets one final response.
+      if (this.invite || !this.finalSent) this.answer(branch, res);
+      return;
+    }
+    this.onFinal(branch, res);
+  }
+
+  private answer(branch: Branch, res: SipResponse): void {
+    const first = this.answeredAt === undefined;
+    if (first) {
+      this.answeredAt = this.deps.clock.now();
+      this.answeredBy = branch.target.device;
+    }
+    this.relay(res);
+    if (!first) return;
+    this.finalSent = true;
+    if (this.invite) for (const other of this.branches) if (other !== branch) this.cancelBranch(other, ANSWERED_ELSEWHERE);
+    this.done(res.status);
+  }
+
+  private onFinal(branch: Branch, res: SipResponse): void {
+    if (branch.final) return;
+    branch.final = res;
+    // §16.7 step 5: a 6xx ends the search; the other branches are cancelled.
+    if (this.invite && res.status >= 600) for (const other of this.branches) this.cancelBranch(other, null);
+    this.settle();
+  }
+
+  /** Once every branch has its final response, the caller gets the best one (§16.7 step 6). */
+  private settle(): void {
+    if (this.starting || this.finalSent || this.branches.some((b) => !b.final)) return;
+    const { request } = this.options;
+    let res: SipResponse;
+    if (this.override) res = createResponse(request, this.override.status);
+    else {
+      const best = bestResponse(this.branches.map((b) => b.final!)) ?? createResponse(request, 480);
+      // §16.7 step 6: a 503 means this proxy cannot serve; the caller must not retry elsewhere for it.
+      res = best.status === 503 ? createResponse(request, 500, 'Server Internal Error') : best;
+    }
+    this.finalSent = true;
+    this.relay(res);
+    this.done(res.status);
+  }
+
+  private stop(status: number, cancelled: boolean, timedOut: boolean, reason?: string): void {
+    if (this.finalSent || this.override) return;
+    this.override = { status, cancelled, timedOut };
+    this.deps.clock.clearTimeout(this.ringTimer);
+    for (const branch of this.branches) this.cancelBranch(branch, reason ?? null);
+    // §9.1: a branch that answers neither the INVITE nor the CANCEL is let go after 64*T1.
+    this.giveUpTimer = this.deps.clock.setTimeout(() => {
+      for (const branch of this.branches) {
+        branch.final ??= createResponse(branch.request, 487);
+        branch.tx?.terminate();
+      }
+      this.settle();
+    }, this.deps.timers.b);
+    this.settle();
+  }
+
+  private cancelBranch(branch: Branch, reason: string | null): void {
+    if (branch.final || branch.cancelReason !== undefined) return;
+    branch.cancelReason = reason;
+    if (branch.provisional) this.sendCancel(branch);
+  }
+
+  private sendCancel(branch: Branch): void {
+    if (branch.cancelSent || branch.final) return;
+    branch.cancelSent = true;
+    const cancel = cancelFor(branch.request, branch.cancelReason ?? undefined);
+    // The CANCEL's own outcome changes nothing: the INVITE's final response (487) ends the branch.
+    const ignore = () => {};
+    this.deps.clientTransactions.start(cancel, branch.target.flow, { onResponse: ignore, onTimeout: ignore, onTransportError: ignore });
+  }
+
+  private relay(res: SipResponse): void {
+    const { request, flow } = this.options;
+    if (!this.deps.serverTransactions.respond(request, res, flow)) {
+      this.deps.logger.debug(`could not relay ${res.status} for ${request.method} ${request.uri} to ${flow.id}`);
+    }
+  }
+
+  private done(status: number): void {
+    this.deps.clock.clearTimeout(this.ringTimer);
+    if (this.branches.every((b) => b.final)) this.deps.clock.clearTimeout(this.giveUpTimer);
+    this.options.onDone?.({
+      status,
+      devices: this.branches.map((b) => b.target.device),
+      startedAt: this.startedAt,
+      ...(this.answeredAt !== undefined ? { answeredAt: this.answeredAt, answeredBy: this.answeredBy } : {}),
+      cancelled: this.override?.cancelled ?? false,
+      timedOut: this.override?.timedOut ?? false,
+    });
+  }
+}

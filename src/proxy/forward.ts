@@ -1,0 +1,47 @@
+/**
+ * The copy of a request that the node sends on (RFC 3261 §16.6 steps 1-8): the new Request-URI,
+ * one hop fewer in Max-Forwards, the node's Record-Route entries and Via on top. The node's own
+ * digest credentials are taken out (they were for this hop, as Kamailio's consume_credentials
+ * does); everything else travels as it came.
+ */
+import { Headers } from '../sip/headers.js';
+import type { SipRequest } from '../sip/message.js';
+import type { Flow } from '../transport/flow.js';
+import type { LocalAddresses } from '../transport/local-address.js';
+
+export interface ForwardSpec {
+  requestUri: string;
+  outbound: Flow;
+  branch: string;
+  /** Values to put on top of Record-Route, first on top (record-route.ts). */
+  recordRoute?: readonly string[];
+  /** The realm whose Proxy-Authorization the node consumed. */
+  realm?: string;
+}
+
+/** §16.6 step 3: a request without Max-Forwards gets the RFC's recommended 70 less one. */
+const DEFAULT_MAX_FORWARDS = 70;
+
+export function forwardedRequest(req: SipRequest, spec: ForwardSpec, addresses: LocalAddresses): SipRequest {
+  const headers = new Headers();
+  for (const { name, value } of req.headers.entries()) {
+    if (spec.realm !== undefined && /^proxy-authorization$/i.test(name) && realmOf(value) === spec.realm) continue;
+    headers.append(name, value);
+  }
+  const hops = Number(req.headers.get('max-forwards') ?? DEFAULT_MAX_FORWARDS);
+  headers.set('Max-Forwards', String(Math.max(0, hops - 1)));
+  for (const rr of [...(spec.recordRoute ?? [])].reverse()) headers.prepend('Record-Route', rr);
+  headers.prepend('Via', viaFor(spec.outbound, spec.branch, addresses));
+  return { kind: 'request', method: req.method, uri: spec.requestUri, headers, body: req.body };
+}
+
+/** §16.6 step 8 / §18.1.1: the node's sent-by on this flow, with `rport` (RFC 3581 §3). */
+export function viaFor(flow: Flow, branch: string, addresses: LocalAddresses): string {
+  const address = addresses.forFlow(flow);
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `SIP/2.0/${flow.transport.toUpperCase()} ${host}:${flow.localPort};branch=${branch};rport`;
+}
+
+function realmOf(value: string): string | undefined {
+  return /realm\s*=\s*"([^"]*)"/i.exec(value)?.[1];
+}

@@ -1,0 +1,49 @@
+/**
+ * Loop detection (RFC 3261 §16.3 item 4, §16.6 step 8): the node's branch parameter carries a hash
+ * of the fields that change when a request spirals legitimately (Request-URI, From and To tags,
+ * Call-ID, CSeq). A request that comes back with a Via of the node holding the hash of the request
+ * as it is now has been here in this very state: a loop (482), not a spiral.
+ */
+import { createHash } from 'node:crypto';
+import { BRANCH_COOKIE, newBranch } from '../sip/branch.js';
+import type { SipRequest } from '../sip/message.js';
+import { parseNameAddr } from '../sip/name-addr.js';
+import { parseVia } from '../sip/via.js';
+
+/** Marks the node's own branches, so only they are read for a hash. */
+const MARK = 'tc';
+
+export function loopHash(req: SipRequest): string {
+  const h = req.headers;
+  const fields = [req.uri, tagOf(h.get('from')), tagOf(h.get('to')), h.get('call-id') ?? '', h.get('cseq') ?? ''];
+  return createHash('sha1').update(fields.join('\n')).digest('hex').slice(0, 10);
+}
+
+/** A branch for a request the node forwards: its loop hash, then fresh randomness (§8.1.1.7). */
+export function proxyBranch(hash: string): string {
+  return `${BRANCH_COOKIE}${MARK}${hash}.${newBranch().slice(BRANCH_COOKIE.length)}`;
+}
+
+/** §16.3 item 4: one of the Vias is the node's, with this request's hash. */
+export function isLoop(req: SipRequest, hash: string): boolean {
+  const prefix = `${BRANCH_COOKIE}${MARK}${hash}.`;
+  for (const value of req.headers.getAll('via')) {
+    if (!value.includes(prefix)) continue;
+    try {
+      if (parseVia(value).params.get('branch')?.startsWith(prefix)) return true;
+    } catch {
+      // An unreadable Via is not the node's.
+    }
+  }
+  return false;
+}
+
+function tagOf(value: string | undefined): string {
+  if (value === undefined) return '';
+  try {
+    const tag = parseNameAddr(value).params.get('tag');
+    return typeof tag === 'string' ? tag : '';
+  } catch {
+    return '';
+  }
+}

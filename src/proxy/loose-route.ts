@@ -1,0 +1,60 @@
+/**
+ * §16.4 route information preprocessing: the node takes its own entries off the top of Route
+ * (one, or two after a transport change, RFC 5658), and an in-dialog request is sent where the
+ * remaining Route or, with none left, the flow recorded for its direction leads (§16.12, RFC 5626
+ * §5.3).
+ */
+import type { SipRequest } from '../sip/message.js';
+import { parseNameAddr } from '../sip/name-addr.js';
+import { parseUri } from '../sip/uri.js';
+import type { Flow } from '../transport/flow.js';
+import { flowFor, uriFlow, type FlowSource } from './next-hop.js';
+import { readOurRoute, type OurRoute, type RouteDeps } from './record-route.js';
+import type { ProxyRefusal } from './refusal.js';
+
+export function popOurRoutes(deps: RouteDeps, req: SipRequest): OurRoute[] {
+  const popped: OurRoute[] = [];
+  for (;;) {
+    const top = req.headers.getAll('route')[0];
+    const ours = top === undefined ? undefined : readOurRoute(deps, top);
+    if (!ours) return popped;
+    req.headers.shift('route');
+    popped.push(ours);
+  }
+}
+
+/**
+ * The next hop of an in-dialog request after `popOurRoutes`: the next Route if any, else the flow
+ * of the side the request goes to (From tag equal to the dialog's `ftag`: from the caller, so to
+ * the callee), else the Request-URI's address.
+ */
+export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly OurRoute[]): Flow | ProxyRefusal {
+  const next = req.headers.getAll('route')[0];
+  if (next !== undefined) {
+    try {
+      const hop = uriFlow(flows, parseNameAddr(next).uri);
+      return hop.kind === 'flow' ? hop.flow : 'UNREACHABLE';
+    } catch {
+      return 'UNREACHABLE';
+    }
+  }
+  const ftag = popped.find((r) => r.ftag !== undefined)?.ftag;
+  const downstream = ftag !== undefined && fromTag(req) === ftag;
+  const ref = popped.map((r) => (downstream ? r.dn : r.up)).find((f) => f !== undefined);
+  if (ref) return flowFor(flows, ref) ?? 'FLOW_FAILED';
+  try {
+    const hop = uriFlow(flows, parseUri(req.uri));
+    return hop.kind === 'flow' ? hop.flow : 'UNREACHABLE';
+  } catch {
+    return 'UNREACHABLE';
+  }
+}
+
+export function fromTag(req: SipRequest): string | undefined {
+  try {
+    const tag = parseNameAddr(req.headers.get('from') ?? '').params.get('tag');
+    return typeof tag === 'string' ? tag : undefined;
+  } catch {
+    return undefined;
+  }
+}

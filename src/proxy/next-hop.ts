@@ -1,0 +1,43 @@
+/**
+ * Where a request goes, as a Flow (RFC 3261 §16.6 steps 6 and 7; RFC 5626 §5.3): a binding's flow
+ * (the WebSocket its REGISTER came on, the NAT address of a UDP phone), the flow a verified
+ * Record-Route token names, or the address in a URI. Host names are not resolved: every peer on the
+ * mesh is reached by address, and a router with no internet has no DNS to ask.
+ */
+import { isIP } from 'node:net';
+import type { Binding } from '../location/binding.js';
+import { bareHost, type SipUri } from '../sip/uri.js';
+import type { Flow, FlowAddress } from '../transport/flow.js';
+import type { FlowRef } from './flow-token.js';
+
+/** The part of the transports the proxy sends through. */
+export interface FlowSource {
+  flowById(id: string): Flow | undefined;
+  /** Reuses or opens a UDP/TCP flow; an existing WebSocket flow only. */
+  flowTo(address: FlowAddress): Flow | undefined;
+}
+
+/** The open flow of `ref`, or for UDP and TCP a new one to its address (§18.1.1). */
+export function flowFor(flows: FlowSource, ref: FlowRef): Flow | undefined {
+  const byId = flows.flowById(ref.id);
+  if (byId?.open) return byId;
+  if (ref.transport !== 'udp' && ref.transport !== 'tcp') return undefined;
+  return flows.flowTo(ref);
+}
+
+export function bindingFlow(flows: FlowSource, binding: Binding): Flow | undefined {
+  return flowFor(flows, { ...binding.flow, id: binding.flowId });
+}
+
+export type UriHop = { kind: 'flow'; flow: Flow } | { kind: 'unreachable'; why: string };
+
+/** §19.1.4 defaults: UDP, port 5060; a ws/wss URI is only reachable on a flow the client opened. */
+export function uriFlow(flows: FlowSource, uri: SipUri): UriHop {
+  const host = bareHost(uri.host);
+  if (isIP(host) === 0) return { kind: 'unreachable', why: `${host} is not an address` };
+  const param = uri.params.get('transport');
+  const transport = typeof param === 'string' ? param.toLowerCase() : 'udp';
+  if (transport !== 'udp' && transport !== 'tcp') return { kind: 'unreachable', why: `no ${transport} connection to ${host}` };
+  const flow = flows.flowTo({ transport, remoteAddress: host, remotePort: uri.port ?? 5060 });
+  return flow ? { kind: 'flow', flow } : { kind: 'unreachable', why: `cannot reach ${host}` };
+}

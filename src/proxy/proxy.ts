@@ -1,0 +1,243 @@
+/**
+ * The proxy core (RFC 3261 §16): every request that is not a REGISTER or an OPTIONS for the node
+ * itself. Requests inside a dialog follow the Route the node recorded and are never challenged
+ * (§22.1); a new request must come from a local user proven by digest (407) and be for a local
+ * user, whose devices are all rung at once (fork.ts). The node relays nothing else: no open relay.
+ */
+import { DigestGate } from '../auth/digest-gate.js';
+import type { Clock } from '../clock.js';
+import type { Location } from '../location/location.js';
+import type { Logger } from '../log.js';
+import type { SipRequest } from '../sip/message.js';
+import { parseNameAddr } from '../sip/name-addr.js';
+import { createResponse } from '../sip/response.js';
+import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
+import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
+import type { TransactionTimers } from '../sip/transactions/timers.js';
+import { parseUri, type SipUri } from '../sip/uri.js';
+import type { Credentials } from '../store/credentials.js';
+import { normalizeUserName } from '../store/user-name.js';
+import type { Flow } from '../transport/flow.js';
+import type { LocalAddresses } from '../transport/local-address.js';
+import { Fork, type ForkOutcome, type ForkTarget } from './fork.js';
+import { forwardedRequest } from './forward.js';
+import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
+import { fromTag, inDialogHop, popOurRoutes } from './loose-route.js';
+import { bindingFlow, type FlowSource } from './next-hop.js';
+import type { OurHosts } from './our-host.js';
+import { recordRoutes, type RouteDeps } from './record-route.js';
+import { proxyRefuse, type ProxyRefusal } from './refusal.js';
+
+export interface ProxyDeps {
+  credentials: Credentials;
+  location: Location;
+  flows: FlowSource;
+  hosts: OurHosts;
+  route: RouteDeps;
+  addresses: LocalAddresses;
+  clientTransactions: ClientTransactionTable;
+  serverTransactions: ServerTransactionTable;
+  timers: TransactionTimers;
+  clock: Clock;
+  logger: Logger;
+  ringTimeoutMs: number;
+  /** An INVITE from outside a dialog has its final response: the call's first half is known. */
+  onCall?: (call: CallAttempt) => void;
+}
+
+/** A call from one local user to another, as the history needs it. */
+export interface CallAttempt {
+  caller: string;
+  callee: string;
+  callId: string;
+  outcome: ForkOutcome;
+}
+
+/** Methods that only exist inside a dialog (§12.2, RFC 3262, RFC 3311, RFC 6086). */
+const MID_DIALOG_ONLY = new Set(['BYE', 'PRACK', 'UPDATE', 'INFO']);
+/** Requests that create a dialog and so are record-routed (§16.6 step 4; RFC 6665, RFC 3515). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
+/** Option tags the proxy understands in Proxy-Require (§16.3 step 5): none. */
+const PROXY_OPTIONS = new Set<string>();
+
+export class Proxy {
+  private readonly gate: DigestGate;
+  /** INVITEs being forked, by their request, for a CANCEL to find (§9.2). */
+  private readonly forks = new Map<SipRequest, Fork>();
+
+  constructor(private readonly deps: ProxyDeps) {
+    this.gate = new DigestGate({ credentials: deps.credentials, logger: deps.logger, now: () => deps.clock.now(), by: 'proxy' });
+  }
+
+  /** A request the server transactions passed on (retransmissions are absorbed there). */
+  handle(req: SipRequest, flow: Flow): void {
+    if (req.method === 'CANCEL') return this.cancel(req, flow);
+    const refusal = this.route(req, flow);
+    if (refusal !== undefined) this.refuse(req, flow, refusal);
+  }
+
+  /** Every request leaving the node goes through here, which answers anything it cannot route. */
+  private route(req: SipRequest, flow: Flow): ProxyRefusal | undefined {
+    // §16.3 step 3: a request with no hops left is answered, not forwarded.
+    const maxForwards = req.headers.get('max-forwards');
+    if (maxForwards !== undefined && !/^\s*\d{1,9}\s*$/.test(maxForwards)) return 'BAD_MAX_FORWARDS';
+    if (maxForwards !== undefined && Number(maxForwards) === 0) return 'TOO_MANY_HOPS';
+    const hash = loopHash(req);
+    if (isLoop(req, hash)) return 'LOOP';
+    const unknown = req.headers.getAll('proxy-require').filter((o) => !PROXY_OPTIONS.has(o.toLowerCase()));
+    if (unknown.length > 0) {
+      this.refuse(req, flow, 'BAD_EXTENSION', { Unsupported: unknown.join(', ') });
+      return undefined;
+    }
+    const popped = popOurRoutes(this.deps.route, req);
+    if (hasToTag(req)) {
+      // §12.2.2: inside a dialog, the node routes only what it record-routed.
+      if (popped.length === 0) return 'NO_DIALOG';
+      return this.inDialog(req, flow, popped, hash);
+    }
+    if (req.method === 'ACK') return undefined;
+    if (MID_DIALOG_ONLY.has(req.method)) return 'NO_DIALOG';
+    if (req.method === 'PUBLISH') return 'NOT_IMPLEMENTED';
+    if (req.headers.has('route')) return 'FOREIGN_ROUTE';
+    return this.newRequest(req, flow, hash);
+  }
+
+  private inDialog(req: SipRequest, flow: Flow, popped: Parameters<typeof inDialogHop>[2], hash: string): ProxyRefusal | undefined {
+    const hop = inDialogHop(this.deps.flows, req, popped);
+    if (typeof hop === 'string') return req.method === 'ACK' ? undefined : hop;
+    if (req.method === 'ACK') {
+      // An ACK for a 2xx is a transaction of its own with no response (§17.1.1.3): sent on statelessly.
+      const ack = forwardedRequest(req, { requestUri: req.uri, outbound: hop, branch: proxyBranch(hash) }, this.deps.addresses);
+      if (!hop.send(ack)) this.deps.logger.debug(`ACK for ${req.uri} not sent on ${hop.id}`);
+      return undefined;
+    }
+    this.fork(req, flow, [{ uri: req.uri, flow: hop, device: req.uri }], hash);
+    return undefined;
+  }
+
+  /** A request from outside a dialog: from a local user, to a local user. */
+  private newRequest(req: SipRequest, flow: Flow, hash: string): ProxyRefusal | undefined {
+    let ruri: SipUri;
+    try {
+      ruri = parseUri(req.uri);
+    } catch {
+      return 'BAD_REQUEST_URI';
+    }
+    if (ruri.scheme === 'tel') return 'UNSUPPORTED_SCHEME';
+    if (!this.deps.hosts.isOurHost(ruri.host)) return 'NOT_OUR_DOMAIN';
+    let from: string;
+    try {
+      from = parseNameAddr(req.headers.get('from') ?? '').uri.user ?? '';
+    } catch {
+      return 'BAD_FROM';
+    }
+    const gate = this.gate.check(req, flow, from.toLowerCase());
+    if (gate.kind === 'refuse') {
+      this.respond(req, flow, gate.response);
+      return undefined;
+    }
+    const caller = gate.user.toLowerCase();
+    if (caller !== from.toLowerCase()) {
+      this.deps.logger.warn(`${JSON.stringify(gate.user)} sent ${req.method} as ${JSON.stringify(from)} from ${flow.transport} ${flow.remoteAddress}:${flow.remotePort}`);
+      return 'FROM_MISMATCH';
+    }
+    if (!ruri.user) return 'NO_USER';
+    let callee: string;
+    try {
+      callee = normalizeUserName(ruri.user);
+    } catch {
+      return 'UNKNOWN_USER';
+    }
+    if (this.deps.credentials.ha1(callee, 'MD5') === undefined) return 'UNKNOWN_USER';
+
+    const targets: ForkTarget[] = [];
+    const recorded = DIALOG_CREATING.has(req.method);
+    const tag = fromTag(req);
+    for (const binding of this.deps.location.lookup(callee)) {
+      const out = bindingFlow(this.deps.flows, binding);
+      if (!out) continue;
+      targets.push({
+        uri: binding.contact,
+        flow: out,
+        device: binding.userAgent ? `${binding.contact} (${binding.userAgent})` : binding.contact,
+        ...(recorded ? { recordRoute: recordRoutes(this.deps.route, flow, out, tag) } : {}),
+      });
+    }
+    if (targets.length === 0) {
+      this.deps.logger.info(`${req.method} from ${caller} to ${callee}: no device registered`);
+      if (req.method === 'INVITE') this.reportOffline(req, caller, callee);
+      return 'OFFLINE';
+    }
+    this.deps.logger.info(`${req.method} from ${caller} to ${callee}: ${targets.length} device(s)`);
+    this.fork(req, flow, targets, hash, { caller, callee });
+    return undefined;
+  }
+
+  private fork(req: SipRequest, flow: Flow, targets: ForkTarget[], hash: string, call?: { caller: string; callee: string }): void {
+    const invite = req.method === 'INVITE';
+    const fork = new Fork(
+      {
+        clock: this.deps.clock,
+        clientTransactions: this.deps.clientTransactions,
+        serverTransactions: this.deps.serverTransactions,
+        addresses: this.deps.addresses,
+        timers: this.deps.timers,
+        logger: this.deps.logger,
+      },
+      {
+        request: req,
+        flow,
+        targets,
+        loopHash: hash,
+        realm: this.deps.credentials.realm,
+        ...(invite && call ? { ringTimeoutMs: this.deps.ringTimeoutMs } : {}),
+        onDone: (outcome) => {
+          this.forks.delete(req);
+          if (invite && call) this.deps.onCall?.({ ...call, callId: req.headers.get('call-id') ?? '', outcome });
+        },
+      },
+    );
+    if (invite) this.forks.set(req, fork);
+    fork.start();
+  }
+
+  /** §9.2, §16.10: answer the CANCEL, then cancel the INVITE's branches. */
+  private cancel(req: SipRequest, flow: Flow): void {
+    const invite = this.deps.serverTransactions.inviteFor(req);
+    const fork = invite && this.forks.get(invite);
+    if (!fork) {
+      this.refuse(req, flow, 'NO_DIALOG');
+      return;
+    }
+    this.respond(req, flow, createResponse(req, 200));
+    fork.cancel(req.headers.get('reason'));
+  }
+
+  private reportOffline(req: SipRequest, caller: string, callee: string): void {
+    const now = this.deps.clock.now();
+    this.deps.onCall?.({
+      caller,
+      callee,
+      callId: req.headers.get('call-id') ?? '',
+      outcome: { status: 480, devices: [], startedAt: now, cancelled: false, timedOut: false },
+    });
+  }
+
+  private refuse(req: SipRequest, flow: Flow, name: ProxyRefusal, headers: Record<string, string> = {}): void {
+    this.respond(req, flow, proxyRefuse(req, name, headers));
+  }
+
+  private respond(req: SipRequest, flow: Flow, res: ReturnType<typeof createResponse>): void {
+    // An ACK is never answered (§17.1.1.3).
+    if (req.method === 'ACK') return;
+    this.deps.serverTransactions.respond(req, res, flow);
+  }
+}
+
+function hasToTag(req: SipRequest): boolean {
+  try {
+    return parseNameAddr(req.headers.get('to') ?? '').params.has('tag');
+  } catch {
+    return false;
+  }
+}
