@@ -15,7 +15,9 @@ import { Location } from './location/location.js';
 import { BindingPersistence, restore } from './location/persistence.js';
 import type { Logger } from './log.js';
 import { bindingsPath, controlSocketPath, databasePath } from './paths.js';
+import { CallLog } from './proxy/call-log.js';
 import { Dispatcher } from './proxy/dispatcher.js';
+import { OfflineDelivery } from './proxy/offline-delivery.js';
 import { FlowTokens } from './proxy/flow-token.js';
 import type { FlowSource } from './proxy/next-hop.js';
 import { OurHosts } from './proxy/our-host.js';
@@ -28,6 +30,9 @@ import { ServerTransactionTable } from './sip/transactions/server-transaction-ta
 import { DEFAULT_TIMERS } from './sip/transactions/timers.js';
 import { createControlHandler } from './control/handler.js';
 import { AccountCache } from './store/account-cache.js';
+import { CallHistory } from './store/call-history.js';
+import { startDailyPruning } from './store/daily-pruning.js';
+import { StoredMessages } from './store/stored-messages.js';
 import { AccountStore } from './store/accounts.js';
 import { acquireDataDirLock } from './store/data-dir-lock.js';
 import { openDatabase } from './store/database.js';
@@ -43,6 +48,8 @@ export interface RunningNode {
   readonly ports: { sip: number; http: number; https: number; stun: number };
   readonly location: Location;
   readonly accounts: AccountCache;
+  /** Calls per user, for the page's history API. */
+  readonly history: CallHistory;
   stop(): Promise<void>;
 }
 
@@ -92,6 +99,20 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       ports: () => transports?.ports ?? { sip: config.sipPort, http: config.httpPort, https: config.httpsPort },
     });
     const tokens = new FlowTokens(loadOrCreateRouteKey(config.runDir, logger));
+    const now = () => clock.now();
+    const history = new CallHistory(db, { maxCalls: config.historyMaxCalls, maxAgeMs: config.historyMaxAge * 1000, now });
+    const messages = new StoredMessages(db, {
+      maxPerUser: config.messageMaxStored,
+      maxAgeMs: config.messageMaxAge * 1000,
+      maxBody: config.messageMaxBody,
+      now,
+    });
+    const callLog = new CallLog({ history, clock, logger });
+    undo.push(() => callLog.close());
+    const offline = new OfflineDelivery({ messages, history, location, flows, clientTransactions, addresses, clock, logger, domain: config.domain });
+    undo.push(() => offline.close());
+    const pruning = startDailyPruning(clock, logger, () => history.prune() + messages.prune());
+    undo.push(() => pruning.stop());
     const proxy = new Proxy({
       credentials: accounts,
       location,
@@ -105,6 +126,10 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       clock,
       logger,
       ringTimeoutMs: config.ringTimeout * 1000,
+      messageMaxBody: config.messageMaxBody,
+      offline,
+      onCall: (call) => callLog.attempted(call),
+      onBye: (callId) => callLog.ended(callId),
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
@@ -134,6 +159,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       ports: { ...transports.ports, stun: stun?.addresses[0]?.port ?? 0 },
       location,
       accounts,
+      history,
       stop: () => (stopped ??= unwind(undo)),
     };
   } catch (err) {

@@ -8,7 +8,7 @@ import { DigestGate } from '../auth/digest-gate.js';
 import type { Clock } from '../clock.js';
 import type { Location } from '../location/location.js';
 import type { Logger } from '../log.js';
-import type { SipRequest } from '../sip/message.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseNameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
@@ -41,8 +41,14 @@ export interface ProxyDeps {
   clock: Clock;
   logger: Logger;
   ringTimeoutMs: number;
+  /** `message_max_body`: the largest MESSAGE body relayed or stored (RFC 3428 §7). */
+  messageMaxBody: number;
+  /** Stores a MESSAGE for a user with no device registered; without it such a MESSAGE gets 480. */
+  offline?: { store(req: SipRequest, callee: string): SipResponse };
   /** An INVITE from outside a dialog has its final response: the call's first half is known. */
   onCall?: (call: CallAttempt) => void;
+  /** A BYE is routed inside the dialog with this Call-ID: the call's end. */
+  onBye?: (callId: string) => void;
 }
 
 /** A call from one local user to another, as the history needs it. */
@@ -105,6 +111,7 @@ export class Proxy {
   private inDialog(req: SipRequest, flow: Flow, popped: Parameters<typeof inDialogHop>[2], hash: string): ProxyRefusal | undefined {
     const hop = inDialogHop(this.deps.flows, req, popped);
     if (typeof hop === 'string') return req.method === 'ACK' ? undefined : hop;
+    if (req.method === 'BYE') this.deps.onBye?.(req.headers.get('call-id') ?? '');
     if (req.method === 'ACK') {
       // An ACK for a 2xx is a transaction of its own with no response (§17.1.1.3): sent on statelessly.
       const ack = forwardedRequest(req, { requestUri: req.uri, outbound: hop, branch: proxyBranch(hash) }, this.deps.addresses);
@@ -149,6 +156,7 @@ export class Proxy {
       return 'UNKNOWN_USER';
     }
     if (this.deps.credentials.ha1(callee, 'MD5') === undefined) return 'UNKNOWN_USER';
+    if (req.method === 'MESSAGE' && req.body.length > this.deps.messageMaxBody) return 'MESSAGE_TOO_LARGE';
 
     const targets: ForkTarget[] = [];
     const recorded = DIALOG_CREATING.has(req.method);
@@ -166,6 +174,10 @@ export class Proxy {
     if (targets.length === 0) {
       this.deps.logger.info(`${req.method} from ${caller} to ${callee}: no device registered`);
       if (req.method === 'INVITE') this.reportOffline(req, caller, callee);
+      if (req.method === 'MESSAGE' && this.deps.offline) {
+        this.respond(req, flow, this.deps.offline.store(req, callee));
+        return undefined;
+      }
       return 'OFFLINE';
     }
     this.deps.logger.info(`${req.method} from ${caller} to ${callee}: ${targets.length} device(s)`);
@@ -227,7 +239,7 @@ export class Proxy {
     this.respond(req, flow, proxyRefuse(req, name, headers));
   }
 
-  private respond(req: SipRequest, flow: Flow, res: ReturnType<typeof createResponse>): void {
+  private respond(req: SipRequest, flow: Flow, res: SipResponse): void {
     // An ACK is never answered (§17.1.1.3).
     if (req.method === 'ACK') return;
     this.deps.serverTransactions.respond(req, res, flow);

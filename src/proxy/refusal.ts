@@ -25,6 +25,8 @@ export const PROXY_REFUSALS = {
   UNKNOWN_USER: { status: 404, reason: 'Not Found' },
   /** §22.3 / RFC 3261 §26.3.2.2: one may only send as oneself. */
   FROM_MISMATCH: { status: 403, reason: 'Authenticated user does not match From' },
+  /** RFC 3428 §7: over `message_max_body`. */
+  MESSAGE_TOO_LARGE: { status: 413, reason: 'Message body too large' },
   /** The user exists but no device is registered. */
   OFFLINE: { status: 480, reason: 'Temporarily Unavailable' },
   /** §12.2.2: a request for a dialog the node did not record-route, or a mid-dialog method alone. */
