@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import { bindingsPath, controlSocketPath, databasePath } from './paths.js';
 import { CallLog } from './proxy/call-log.js';
 import { Dispatcher } from './proxy/dispatcher.js';
+import { NatKeepalive } from './proxy/nat-keepalive.js';
 import { OfflineDelivery } from './proxy/offline-delivery.js';
 import { FlowTokens } from './proxy/flow-token.js';
 import type { FlowSource } from './proxy/next-hop.js';
@@ -136,6 +137,18 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     const handler = createApiHandler({ config, credentials: accounts, now: () => clock.now(), fallback: placeholderPage });
     transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
     undo.push(() => transports?.stop());
+    const keepalive = new NatKeepalive({
+      location,
+      flows,
+      clientTransactions,
+      addresses,
+      clock,
+      logger,
+      intervalMs: config.natPingInterval * 1000,
+      domain: config.domain,
+    });
+    keepalive.start();
+    undo.push(() => keepalive.stop());
 
     // RFC 8489 Binding responder; off with stun_port 0 (when a coturn on the router owns 3478).
     const stun =
