@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `npm run bench`: the register bench (bench/register-bench.mjs). Installs sipp and Kamailio from
-# Debian when they are missing and this runs as root, builds the bundle when dist/ is missing, and
-# keeps the whole run bounded in time; on exit, stops any target or sipp the bench left running.
-# Settings: see the head of bench/register-bench.mjs (BENCH_TARGETS, BENCH_ROUNDS, ...).
+# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, package and STUN
+# benches. Installs sipp and Kamailio from Debian when they are missing and this runs as root, builds
+# the bundle when dist/ is missing, and keeps the whole run bounded in time; on exit, stops any
+# target or sipp the bench left running. Settings: see the head of bench/register-bench.mjs
+# (BENCH_TARGETS, BENCH_ROUNDS, ...) and of bench/call-bench.mjs (BENCH_CALL_TARGETS, ...).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-case ",${BENCH_TARGETS:-node}," in
+case ",${BENCH_TARGETS:-node},${BENCH_CALL_TARGETS:-node}," in
   *,node,*) [ -f dist/trucada.cjs ] || npm run --silent build || exit 1 ;;
 esac
 
@@ -54,6 +55,17 @@ bench=$!
 wait "$bench"
 register_status=$?
 
+# The call bench (bench/call-bench.mjs): calls per second through the node and through Kamailio as a
+# stateful proxy (bench/kamailio/proxy.cfg), rounds alternating; a target whose first call fails is
+# reported as not measured. Its section goes right after the register bench's in RESULTS.md.
+# BENCH_CALL_TARGETS=kamailio measures Kamailio alone. Its process groups are in bench/out/call.pids.
+pidfile=bench/out/call.pids
+timeout --kill-after=20 300 node bench/call-bench.mjs &
+bench=$!
+wait "$bench"
+call_status=$?
+pidfile=bench/out/package.pids
+
 # The package bench (bench/package-bench.mjs): the .ipk's sizes, start time and memory of the
 # installed node with and without the init script's V8 flags; appends its section to RESULTS.md.
 timeout --kill-after=20 300 node bench/package-bench.mjs &
@@ -69,4 +81,4 @@ timeout --kill-after=20 180 node bench/stun-bench.mjs &
 bench=$!
 wait "$bench"
 stun_status=$?
-[ "$register_status" = 0 ] && [ "$package_status" = 0 ] && [ "$stun_status" = 0 ]
+[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$package_status" = 0 ] && [ "$stun_status" = 0 ]

@@ -1,7 +1,7 @@
 // Turns the rounds into the summary the issue asks for (median rate per target, the ratios
 // node/floor and node/Kamailio, failures, the node's peak RSS) and writes it twice: for people
 // (bench/RESULTS.md, committed) and for programs (bench/out/register.json).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fmt, median, sum } from './stats.mjs';
 
 export const GOAL_NODE_OVER_FLOOR = 0.8;
@@ -73,6 +73,46 @@ export function summarise(rounds, targets, { peakRssKb }) {
   };
 }
 
+/** The heading of the register bench's section, the first of bench/RESULTS.md. */
+export const REGISTER_HEADING = '# Register bench';
+
+/**
+ * Puts one bench's section (from its top-level heading to the next one) into bench/RESULTS.md and
+ * leaves the others as they are: in place of the section's previous text, or else right after the
+ * section headed `after`, or else at the end. A section placed after the register bench's stays
+ * ahead of the package bench's, which drops everything after its own heading when it rewrites it.
+ * @param {string[]} lines the section, its heading first
+ */
+export function writeSection(mdPath, lines, { after = REGISTER_HEADING } = {}) {
+  const before = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
+  const text = `${lines.join('\n').replace(/\n*$/, '')}\n`;
+  const own = sectionBounds(before, lines[0]);
+  if (own) {
+    writeFileSync(mdPath, joinSections(before.slice(0, own.start), text, before.slice(own.end)));
+    return;
+  }
+  const anchor = sectionBounds(before, after);
+  const at = anchor ? anchor.end : before.length;
+  writeFileSync(mdPath, joinSections(before.slice(0, at), text, before.slice(at)));
+}
+
+/** Where the section headed `heading` starts and ends in `md` (end: the next top-level heading). */
+function sectionBounds(md, heading) {
+  let start = 0;
+  if (!md.startsWith(`${heading}\n`)) {
+    const at = md.indexOf(`\n${heading}\n`);
+    if (at < 0) return null;
+    start = at + 1;
+  }
+  const next = md.indexOf('\n# ', start + heading.length);
+  return { start, end: next >= 0 ? next + 1 : md.length };
+}
+
+function joinSections(head, section, tail) {
+  const parts = [head.replace(/\n*$/, ''), section.replace(/\n*$/, ''), tail.replace(/^\n*/, '').replace(/\n*$/, '')];
+  return `${parts.filter((p) => p !== '').join('\n\n')}\n`;
+}
+
 export function writeResults({ mdPath, jsonPath, machine, settings, summary, rounds }) {
   writeFileSync(jsonPath, `${JSON.stringify({ machine, settings, summary, rounds }, null, 2)}\n`);
   writeFileSync(mdPath, renderMarkdown({ machine, settings, summary }));
@@ -85,7 +125,7 @@ function renderMarkdown({ machine, settings, summary }) {
   );
   const node = targets.node;
   const lines = [
-    '# Register bench',
+    REGISTER_HEADING,
     '',
     'Authenticated REGISTER transactions per second over UDP on 127.0.0.1: sipp runs',
     '`test/sipp/register-auth.xml` (REGISTER, 401, REGISTER with digest credentials, 200) against each',

@@ -1,7 +1,8 @@
-// One round of the register bench: sipp runs test/sipp/register-auth.xml `calls` times with at most
-// `limit` registrations outstanding, offered far above what any target can do, so the rate it
-// reaches is the target's capacity. The rate is completed registrations over sipp's own elapsed
-// time (its final statistics line).
+// One round of a bench driven by sipp: a scenario run `calls` times with at most `limit` calls
+// outstanding, offered far above what any target can do, so the rate it reaches is the target's
+// capacity. The rate is completed calls over sipp's own elapsed time (its final statistics line).
+// runSippRound is the register bench's round (test/sipp/register-auth.xml with its users file);
+// runSippLoad takes the scenario's own arguments, for other benches.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeUdpPort } from './sip-probe.mjs';
@@ -11,14 +12,24 @@ import { freeUdpPort } from './sip-probe.mjs';
  * @param {{ sipp: string, scenario: string, usersCsv: string, domain: string, port: number,
  *           calls: number, limit: number, timeoutSeconds: number, dir: string, name: string }} o
  */
-export async function runSippRound(groups, o) {
+export function runSippRound(groups, o) {
+  return runSippLoad(groups, {
+    ...o,
+    args: ['-sf', o.scenario, '-inf', o.usersCsv, '-key', 'domain', o.domain, '-auth_uri', o.domain],
+  });
+}
+
+/**
+ * @param {import('./processes.mjs').ProcessGroups} groups
+ * @param {{ sipp: string, args: string[], port: number, calls: number, limit: number,
+ *           timeoutSeconds: number, dir: string, name: string }} o
+ *        `args`: the scenario and its own options (-sf, -inf, -key, -s, …)
+ */
+export async function runSippLoad(groups, o) {
   const statFile = join(o.dir, `${o.name}.stat.csv`);
   const localPort = await freeUdpPort();
   const args = [
-    '-sf', o.scenario,
-    '-inf', o.usersCsv,
-    '-key', 'domain', o.domain,
-    '-auth_uri', o.domain,
+    ...o.args,
     '-i', '127.0.0.1',
     '-p', String(localPort),
     '-m', String(o.calls),

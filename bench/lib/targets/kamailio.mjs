@@ -1,20 +1,22 @@
 // Target (b): Kamailio from Debian with bench/kamailio/kamailio.cfg (one UDP worker, digest auth,
-// contacts in memory). Its runtime directory is a fresh one under the bench's temporary directory.
+// contacts in memory), or another configuration of that directory (`config`: proxy.cfg for the call
+// bench, which needs more shared memory, `sharedMb`). Its runtime directory is a fresh one under the
+// bench's temporary directory.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForSip } from '../sip-probe.mjs';
 
 /** @param {import('../processes.mjs').ProcessGroups} groups */
-export async function startKamailio(groups, { root, port, logDir, tmpDir, kamailio }) {
+export async function startKamailio(groups, { root, port, logDir, tmpDir, kamailio, config = 'kamailio.cfg', sharedMb = 64 }) {
   const runDir = mkdtempSync(join(tmpDir, 'kamailio-'));
   const args = [
     '-DD', '-E', // foreground, log to stderr
-    '-f', join(root, 'bench/kamailio/kamailio.cfg'),
+    '-f', join(root, 'bench/kamailio', config),
     '-l', `udp:127.0.0.1:${port}`,
     '-Y', runDir,
     '-w', runDir,
     '-P', join(runDir, 'kamailio.pid'),
-    '-m', '64', '-M', '8', // shared and private memory, MB
+    '-m', String(sharedMb), '-M', '8', // shared and private memory, MB
   ];
   const proc = groups.start(kamailio, args, { logFile: join(logDir, 'kamailio.log') });
   try {
