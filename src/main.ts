@@ -110,7 +110,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     const callLog = new CallLog({ history, clock, logger });
     undo.push(() => callLog.close());
-    const offline = new OfflineDelivery({ messages, history, location, flows, clientTransactions, addresses, clock, logger, domain: config.domain });
+    const offline = new OfflineDelivery({ messages, history, location, flows, clientTransactions, addresses, clock, logger, domain: config.domain, flushHistory: () => callLog.flush() });
     undo.push(() => offline.close());
     const pruning = startDailyPruning(clock, logger, () => history.prune() + messages.prune());
     undo.push(() => pruning.stop());

@@ -30,6 +30,8 @@ export interface OfflineDeliveryDeps {
   clock: Clock;
   logger: Logger;
   domain: string;
+  /** Writes the calls that ended but wait to be written (call-log.ts), so the summary has them. */
+  flushHistory?: () => void;
 }
 
 /** One thing to hand over, and what to do once a device took it. */
@@ -93,6 +95,7 @@ export class OfflineDelivery {
   private parcels(aor: string): Parcel[] {
     const { history, messages, domain } = this.deps;
     const out: Parcel[] = [];
+    this.deps.flushHistory?.();
     const missed = history.unnotifiedMissed(aor);
     if (missed.length > 0) {
       out.push({

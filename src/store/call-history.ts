@@ -47,23 +47,48 @@ export class CallHistory {
 
   /** Writes the call and prunes the histories of both parties; returns the call's id. */
   record(call: CallRecord): number {
+    return this.db.transaction(() => {
+      const id = this.insert(call);
+      this.pruneAfterWrite(new Set([clip(call.caller), clip(call.callee)]));
+      return id;
+    });
+  }
+
+  /**
+   * Several calls in one transaction: one fsync for all of them, which is what a router's flash
+   * wants, and each party's history trimmed once rather than once per call.
+   */
+  recordAll(calls: readonly CallRecord[]): void {
+    if (calls.length === 0) return;
+    this.db.transaction(() => {
+      const users = new Set<string>();
+      for (const call of calls) {
+        this.insert(call);
+        users.add(clip(call.caller)).add(clip(call.callee));
+      }
+      this.pruneAfterWrite(users);
+    });
+  }
+
+  private insert(call: CallRecord): number {
     const caller = clip(call.caller);
     const callee = clip(call.callee);
     const devices = JSON.stringify(call.devices.slice(0, DEVICES_MAX).map(clip));
-    return this.db.transaction(() => {
-      this.db.run(
-        'INSERT INTO calls (caller, callee, call_id, devices, started_at, answered_at, ended_at, outcome, caller_deleted, callee_deleted) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-          caller, callee, clip(call.callId), devices, call.startedAt, call.answeredAt ?? null, call.endedAt, call.outcome,
-          isLocal(caller) ? 0 : 1, isLocal(callee) ? 0 : 1,
-        ],
-      );
-      const id = Number(this.db.get('SELECT last_insert_rowid() AS id')?.id);
-      this.dropExpired();
-      for (const user of new Set([caller, callee])) if (isLocal(user)) this.trim(user);
-      return id;
-    });
+    this.db.run(
+      'INSERT INTO calls (caller, callee, call_id, devices, started_at, answered_at, ended_at, outcome, caller_deleted, callee_deleted) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        caller, callee, clip(call.callId), devices, call.startedAt, call.answeredAt ?? null, call.endedAt, call.outcome,
+        isLocal(caller) ? 0 : 1, isLocal(callee) ? 0 : 1,
+      ],
+    );
+    return Number(this.db.get('SELECT last_insert_rowid() AS id')?.id);
+  }
+
+  /** After a write: rows past their age go, and each local party keeps its newest maxCalls. */
+  private pruneAfterWrite(users: ReadonlySet<string>): void {
+    this.dropExpired();
+    for (const user of users) if (isLocal(user)) this.trim(user);
   }
 
   /** The user's calls, made and received, newest first. */

@@ -15,11 +15,22 @@ function attempt(outcome: Partial<ForkOutcome>, callId = 'c1'): CallAttempt {
   };
 }
 
-function setup(options: { maxCallMs?: number; maxOpen?: number } = {}) {
+function setup(options: { maxCallMs?: number; maxOpen?: number; flushMs?: number; maxBatch?: number } = {}) {
   const clock = new FakeClock();
   const rows: CallRecord[] = [];
-  const log = new CallLog({ history: { record: (r) => rows.push(r) }, clock, logger: silentLogger, ...options });
-  return { clock, rows, log };
+  const writes: number[] = [];
+  const log = new CallLog({
+    history: {
+      recordAll: (r) => {
+        writes.push(r.length);
+        rows.push(...r);
+      },
+    },
+    clock,
+    logger: silentLogger,
+    ...options,
+  });
+  return { clock, rows, writes, log };
 }
 
 t.test('the callee’s view of how a call ended', async (t) => {
@@ -35,33 +46,52 @@ t.test('the callee’s view of how a call ended', async (t) => {
   t.equal(outcomeOf(attempt({ status: 404 })), 'failed');
 });
 
-t.test('an unanswered call is written at once, an answered one at its BYE', async (t) => {
+t.test('an unanswered call ends at its final response, an answered one at its BYE', async (t) => {
   const { clock, rows, log } = setup();
   log.attempted(attempt({ status: 486 }, 'busy-call'));
+  log.flush();
   t.equal(rows.length, 1);
   t.equal(rows[0]!.outcome, 'busy');
 
   log.attempted(attempt({ status: 200, answeredAt: clock.now() + 3000 }, 'talk'));
+  log.flush();
   t.equal(rows.length, 1, 'nothing written while the call goes on');
   clock.advance(60_000);
   log.ended('other-call');
+  log.flush();
   t.equal(rows.length, 1, 'a BYE of another dialog changes nothing');
   log.ended('talk');
+  log.flush();
   t.equal(rows.length, 2, 'one row at the BYE');
   t.match(rows[1], { outcome: 'answered', callId: 'talk', endedAt: clock.now(), answeredAt: 1_700_000_003_000 });
   log.ended('talk');
+  log.flush();
   t.equal(rows.length, 2, 'a second BYE (another fork, a retransmission) writes nothing more');
   t.equal(clock.pending, 0, 'no timer left');
+});
+
+t.test('ended calls are written together: after flushMs, or at once when maxBatch wait', async (t) => {
+  const { clock, rows, writes, log } = setup({ flushMs: 1000, maxBatch: 3 });
+  log.attempted(attempt({ status: 486 }, 'a'));
+  log.attempted(attempt({ status: 603 }, 'b'));
+  t.equal(rows.length, 0, 'not yet');
+  clock.advance(1000);
+  t.same(writes, [2], 'one write for both');
+  for (const id of ['c', 'd', 'e']) log.attempted(attempt({ status: 486 }, id));
+  t.same(writes, [2, 3], 'a full batch is written at once');
+  t.equal(clock.pending, 0);
 });
 
 t.test('a call whose BYE never comes is written after maxCallMs; the oldest goes when too many wait', async (t) => {
   const { clock, rows, log } = setup({ maxCallMs: 1000, maxOpen: 2 });
   log.attempted(attempt({ status: 200 }, 'a'));
   clock.advance(1000);
+  log.flush();
   t.same(rows.map((r) => r.callId), ['a']);
   log.attempted(attempt({ status: 200 }, 'b'));
   log.attempted(attempt({ status: 200 }, 'c'));
   log.attempted(attempt({ status: 200 }, 'd'));
+  log.flush();
   t.same(rows.map((r) => r.callId), ['a', 'b'], 'b made room for d');
   log.close();
   t.same(rows.map((r) => r.callId), ['a', 'b', 'c', 'd'], 'close writes the calls still going');
@@ -70,12 +100,16 @@ t.test('a call whose BYE never comes is written after maxCallMs; the oldest goes
 
 t.test('a failing history write is logged, not thrown', async (t) => {
   const lines: string[] = [];
-  const clock = new FakeClock();
   const log = new CallLog({
-    history: { record: () => { throw new Error('disk full'); } },
-    clock,
+    history: {
+      recordAll: () => {
+        throw new Error('disk full');
+      },
+    },
+    clock: new FakeClock(),
     logger: createLogger('error', (l) => lines.push(l)),
   });
-  t.doesNotThrow(() => log.attempted(attempt({ status: 486 })));
-  t.match(lines.join(''), /cannot record alice -> bob: disk full/);
+  log.attempted(attempt({ status: 486 }));
+  t.doesNotThrow(() => log.flush());
+  t.match(lines.join(''), /cannot record 1 call\(s\): disk full/);
 });
