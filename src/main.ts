@@ -49,8 +49,8 @@ export interface RunningNode {
   readonly ports: { sip: number; http: number; https: number; stun: number };
   readonly location: Location;
   readonly accounts: AccountCache;
-  /** Calls per user, for the page's history API. */
-  readonly history: CallHistory;
+  /** Calls per user, for the page's history API: reads see every call that has ended. */
+  readonly history: Pick<CallHistory, 'list' | 'delete'>;
   stop(): Promise<void>;
 }
 
@@ -172,7 +172,10 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       ports: { ...transports.ports, stun: stun?.addresses[0]?.port ?? 0 },
       location,
       accounts,
-      history,
+      history: {
+        list: (user, options) => (callLog.flush(), history.list(user, options)),
+        delete: (user, id) => (callLog.flush(), history.delete(user, id)),
+      },
       stop: () => (stopped ??= unwind(undo)),
     };
   } catch (err) {
