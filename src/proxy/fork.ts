@@ -79,7 +79,8 @@ const TIMER_C_MS = 181_000;
 
 interface Branch {
   readonly target: ForkTarget;
-  readonly request: SipRequest;
+  /** The forwarded copy, until its final response (then only the client transaction's own). */
+  request: SipRequest | undefined;
   tx?: ClientTransaction;
   provisional: boolean;
   final?: SipResponse;
@@ -100,10 +101,27 @@ export class Fork {
   private override: { status: number; cancelled: boolean; timedOut: boolean } | undefined;
   private ringTimer: unknown;
   private giveUpTimer: unknown;
+  /**
+   * The caller's request, until the final response has gone up; after that only the server
+   * transaction is kept, for the 2xx retransmissions of the next 64*T1 (RFC 6026), which is why
+   * a finished fork holds so little.
+   */
+  private request: SipRequest | undefined;
+  private readonly upstream: { respond(response: SipResponse): boolean };
 
-  constructor(private readonly deps: ForkDeps, private readonly options: ForkOptions) {
+  private readonly flowId: string;
+  private readonly ringTimeoutMs: number;
+  /** Called once; let go then, with whatever it holds. */
+  private onDone: ForkOptions['onDone'];
+
+  constructor(private readonly deps: ForkDeps, options: ForkOptions) {
+    this.flowId = options.flow.id;
+    this.ringTimeoutMs = options.ringTimeoutMs ?? TIMER_C_MS;
+    this.onDone = options.onDone;
     this.invite = options.request.method === 'INVITE';
     this.startedAt = deps.clock.now();
+    this.request = options.request;
+    this.upstream = deps.serverTransactions.responder(options.request, options.flow);
     this.branches = options.targets.map((target) => ({
       target,
       request: forwardedRequest(
@@ -128,19 +146,20 @@ export class Fork {
   }
 
   start(): void {
-    const { request, flow } = this.options;
+    const request = this.request!;
     // §16.2: a stateful proxy answers an INVITE with 100 at once, so the caller stops retransmitting.
-    if (this.invite) this.deps.serverTransactions.respond(request, createResponse(request, 100), flow);
+    if (this.invite) this.upstream.respond(createResponse(request, 100));
     for (const branch of this.branches) {
-      branch.tx = this.deps.clientTransactions.start(branch.request, branch.target.flow, {
+      // The callbacks reach the request through the branch, which lets go of it at the final response.
+      branch.tx = this.deps.clientTransactions.start(branch.request!, branch.target.flow, {
         onResponse: (res) => this.onResponse(branch, res),
-        onTimeout: () => this.onFinal(branch, createResponse(branch.request, 408)),
-        onTransportError: () => this.onFinal(branch, createResponse(branch.request, 503)),
+        onTimeout: () => this.failBranch(branch, 408),
+        onTransportError: () => this.failBranch(branch, 503),
       });
     }
     this.starting = false;
     if (this.invite) {
-      this.ringTimer = this.deps.clock.setTimeout(() => this.stop(480, false, true), this.options.ringTimeoutMs ?? TIMER_C_MS);
+      this.ringTimer = this.deps.clock.setTimeout(() => this.stop(480, false, true), this.ringTimeoutMs);
     }
     this.settle();
   }
@@ -162,7 +181,7 @@ export class Fork {
       return;
     }
     if (status < 300) {
-      branch.final ??= res;
+      this.setFinal(branch, res);
       // §16.7 step 5: every 2xx of an INVITE goes upstream; a non-INVITE gets one final response.
       if (this.invite || !this.finalSent) this.answer(branch, res);
       return;
@@ -185,7 +204,7 @@ export class Fork {
 
   private onFinal(branch: Branch, res: SipResponse): void {
     if (branch.final) return;
-    branch.final = res;
+    this.setFinal(branch, res);
     // §16.7 step 5: a 6xx ends the search; the other branches are cancelled.
     if (this.invite && res.status >= 600) for (const other of this.branches) this.cancelBranch(other, null);
     this.settle();
@@ -193,8 +212,8 @@ export class Fork {
 
   /** Once every branch has its final response, the caller gets the best one (§16.7 step 6). */
   private settle(): void {
-    if (this.starting || this.finalSent || this.branches.some((b) => !b.final)) return;
-    const { request } = this.options;
+    const request = this.request;
+    if (this.starting || this.finalSent || !request || this.branches.some((b) => !b.final)) return;
     let res: SipResponse;
     if (this.override) res = createResponse(request, this.override.status);
     else {
@@ -208,18 +227,11 @@ export class Fork {
   }
 
   private stop(status: number, cancelled: boolean, timedOut: boolean, reason?: string): void {
-    if (this.finalSent || this.override) return;
+    // After a 6xx the branches are cancelled already and the 6xx is the answer (§16.7 step 6).
+    if (this.finalSent || this.override || this.branches.some((b) => b.final && b.final.status >= 600)) return;
     this.override = { status, cancelled, timedOut };
     this.deps.clock.clearTimeout(this.ringTimer);
     for (const branch of this.branches) this.cancelBranch(branch, reason ?? null);
-    // §9.1: a branch that answers neither the INVITE nor the CANCEL is let go after 64*T1.
-    this.giveUpTimer = this.deps.clock.setTimeout(() => {
-      for (const branch of this.branches) {
-        branch.final ??= createResponse(branch.request, 487);
-        branch.tx?.terminate();
-      }
-      this.settle();
-    }, this.deps.timers.b);
     this.settle();
   }
 
@@ -227,10 +239,22 @@ export class Fork {
     if (branch.final || branch.cancelReason !== undefined) return;
     branch.cancelReason = reason;
     if (branch.provisional) this.sendCancel(branch);
+    // §9.1: a branch that answers neither the INVITE nor the CANCEL is let go after 64*T1, whatever
+    // cancelled it (the caller, the ring timeout, a 2xx or a 6xx elsewhere).
+    this.giveUpTimer ??= this.deps.clock.setTimeout(() => this.giveUp(), this.deps.timers.b);
+  }
+
+  private giveUp(): void {
+    for (const branch of this.branches) {
+      if (branch.final || !branch.request) continue;
+      this.setFinal(branch, createResponse(branch.request, 487));
+      branch.tx?.terminate();
+    }
+    this.settle();
   }
 
   private sendCancel(branch: Branch): void {
-    if (branch.cancelSent || branch.final) return;
+    if (branch.cancelSent || branch.final || !branch.request) return;
     branch.cancelSent = true;
     const cancel = cancelFor(branch.request, branch.cancelReason ?? undefined);
     // The CANCEL's own outcome changes nothing: the INVITE's final response (487) ends the branch.
@@ -238,17 +262,27 @@ export class Fork {
     this.deps.clientTransactions.start(cancel, branch.target.flow, { onResponse: ignore, onTimeout: ignore, onTransportError: ignore });
   }
 
+  /** §16.8 (timeout: 408), §16.9 (transport error: 503): the branch fails as if it had answered so. */
+  private failBranch(branch: Branch, status: number): void {
+    if (branch.request) this.onFinal(branch, createResponse(branch.request, status));
+  }
+
+  private setFinal(branch: Branch, res: SipResponse): void {
+    branch.final ??= res;
+    branch.request = undefined;
+  }
+
   private relay(res: SipResponse): void {
-    const { request, flow } = this.options;
-    if (!this.deps.serverTransactions.respond(request, res, flow)) {
-      this.deps.logger.debug(`could not relay ${res.status} for ${request.method} ${request.uri} to ${flow.id}`);
-    }
+    if (!this.upstream.respond(res)) this.deps.logger.debug(`could not relay ${res.status} to ${this.flowId}`);
   }
 
   private done(status: number): void {
+    this.request = undefined;
     this.deps.clock.clearTimeout(this.ringTimer);
     if (this.branches.every((b) => b.final)) this.deps.clock.clearTimeout(this.giveUpTimer);
-    this.options.onDone?.({
+    const onDone = this.onDone;
+    this.onDone = undefined;
+    onDone?.({
       status,
       devices: this.branches.map((b) => b.target.device),
       startedAt: this.startedAt,

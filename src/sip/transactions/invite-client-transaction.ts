@@ -58,9 +58,10 @@ export class InviteClientTransaction {
   private endTimer: unknown;
   private ack: SipRequest | undefined;
   private started = false;
+  private held: SipRequest | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly options: ClientTransactionOptions,
   ) {
@@ -72,6 +73,16 @@ export class InviteClientTransaction {
     parseCSeq(request.headers.get('cseq') ?? '');
     this.timers = options.timers ?? DEFAULT_TIMERS;
     this.intervalA = this.timers.a;
+    this.held = request;
+  }
+
+  /**
+   * The request, until a final response makes it useless: transactions outlive their request by
+   * up to 64*T1 (Accepted, Completed), and holding every request of the last 32 s was most of the
+   * node's memory under load.
+   */
+  get request(): SipRequest | undefined {
+    return this.held;
   }
 
   get state(): InviteClientTransactionState {
@@ -84,7 +95,7 @@ export class InviteClientTransaction {
     this.started = true;
     if (!this.flow.reliable) this.timerA = this.options.clock.setTimeout(() => this.fireA(), this.intervalA);
     this.timerB = this.options.clock.setTimeout(() => this.fireB(), this.timers.b);
-    return this.send(this.request);
+    return this.send(request(this.held));
   }
 
   /** A response matched to this transaction (§17.1.3). */
@@ -101,6 +112,7 @@ export class InviteClientTransaction {
         } else if (status < 300) {
           // RFC 6026: a 2xx moves to Accepted, starts Timer M, and is passed to the TU.
           this.stateValue = State.Accepted;
+          this.held = undefined;
           this.endTimer = this.options.clock.setTimeout(() => this.terminate(), this.timers.m);
           this.options.user.onResponse(response);
         } else {
@@ -128,6 +140,7 @@ export class InviteClientTransaction {
     this.stopCalling();
     this.options.clock.clearTimeout(this.endTimer);
     this.ack = undefined;
+    this.held = undefined;
     this.options.user.onTerminated?.();
     this.options.onTerminated?.();
   }
@@ -136,7 +149,8 @@ export class InviteClientTransaction {
   private complete(response: SipResponse): void {
     this.stateValue = State.Completed;
     // §17.1.1.2: the response goes to the TU and the ACK to the transport.
-    this.ack = buildNon2xxAck(this.request, response);
+    this.ack = buildNon2xxAck(request(this.held), response);
+    this.held = undefined;
     const sent = this.flow.send(this.ack);
     this.options.user.onResponse(response);
     if (this.stateValue !== State.Completed) return;
@@ -153,7 +167,7 @@ export class InviteClientTransaction {
     // §17.1.1.2: retransmit and reset Timer A with twice its value (no cap, unlike Timer E).
     this.intervalA = backoff(this.intervalA);
     this.timerA = this.options.clock.setTimeout(() => this.fireA(), this.intervalA);
-    this.send(this.request);
+    this.send(request(this.held));
   }
 
   private fireB(): void {
@@ -183,4 +197,9 @@ export class InviteClientTransaction {
     this.options.user.onTransportError();
     this.terminate();
   }
+}
+
+function request(held: SipRequest | undefined): SipRequest {
+  if (!held) throw new RangeError('the INVITE was let go after its final response');
+  return held;
 }

@@ -71,15 +71,26 @@ export class InviteServerTransaction {
   private timerH: unknown;
   /** Timer I in Confirmed, Timer L in Accepted: the state's lifetime. */
   private endTimer: unknown;
+  private held: SipRequest | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly options: InviteServerTransactionOptions,
   ) {
     if (request.method !== 'INVITE') throw new RangeError(`${request.method} does not open an INVITE server transaction`);
     this.timers = options.timers ?? DEFAULT_TIMERS;
     this.intervalG = this.timers.g;
+    this.held = request;
+  }
+
+  /**
+   * The request, until a final response makes it useless: transactions outlive their request by
+   * up to 64*T1 (Accepted, Completed), and holding every request of the last 32 s was most of the
+   * node's memory under load.
+   */
+  get request(): SipRequest | undefined {
+    return this.held;
   }
 
   get state(): InviteServerTransactionState {
@@ -132,7 +143,11 @@ export class InviteServerTransaction {
   }
 
   /** Send a provisional response; by default a 100 (Trying) built from the INVITE (§8.2.6.1). */
-  sendProvisional(response: SipResponse = createResponse(this.request, 100)): boolean {
+  sendProvisional(response?: SipResponse): boolean {
+    if (response === undefined) {
+      if (!this.held) return false;
+      response = createResponse(this.held, 100);
+    }
     if (response.status >= 200) throw new RangeError(`${response.status} is not a provisional response`);
     return this.respond(response);
   }
@@ -163,6 +178,7 @@ export class InviteServerTransaction {
     this.stopCompleted();
     this.options.clock.clearTimeout(this.endTimer);
     this.lastResponse = undefined;
+    this.held = undefined;
     this.options.user?.onTerminated?.();
     this.options.onTerminated?.();
   }
@@ -171,6 +187,7 @@ export class InviteServerTransaction {
   private accept(response: SipResponse): boolean {
     this.stateValue = State.Accepted;
     this.lastResponse = undefined;
+    this.held = undefined;
     this.endTimer = this.options.clock.setTimeout(() => this.terminate(), this.timers.l);
     return this.send(response);
   }
@@ -179,6 +196,7 @@ export class InviteServerTransaction {
   private complete(response: SipResponse): boolean {
     this.stateValue = State.Completed;
     this.lastResponse = response;
+    this.held = undefined;
     // §17.2.1: "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to
     // fire for reliable transports." Timer H (64*T1) is set for any transport.
     if (!this.flow.reliable) this.timerG = this.options.clock.setTimeout(() => this.fireG(), this.intervalG);

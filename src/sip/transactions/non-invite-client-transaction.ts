@@ -46,9 +46,10 @@ export class NonInviteClientTransaction {
   private intervalE: number;
   private timerF: unknown;
   private timerK: unknown;
+  private held: SipRequest | undefined;
 
   constructor(
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly flow: Flow,
     private readonly options: ClientTransactionOptions,
   ) {
@@ -58,6 +59,16 @@ export class NonInviteClientTransaction {
     }
     this.timers = options.timers ?? DEFAULT_TIMERS;
     this.intervalE = this.timers.e;
+    this.held = request;
+  }
+
+  /**
+   * The request, until a final response makes it useless: transactions outlive their request by
+   * up to 64*T1 (Accepted, Completed), and holding every request of the last 32 s was most of the
+   * node's memory under load.
+   */
+  get request(): SipRequest | undefined {
+    return this.held;
   }
 
   get state(): NonInviteClientTransactionState {
@@ -100,6 +111,7 @@ export class NonInviteClientTransaction {
     this.stateValue = State.Terminated;
     this.stopRetransmitting();
     this.options.clock.clearTimeout(this.timerK);
+    this.held = undefined;
     this.options.user.onTerminated?.();
     this.options.onTerminated?.();
   }
@@ -108,6 +120,7 @@ export class NonInviteClientTransaction {
   private complete(response: SipResponse): void {
     this.stateValue = State.Completed;
     this.stopRetransmitting();
+    this.held = undefined;
     this.options.user.onResponse(response);
     if (this.stateValue !== State.Completed) return;
     // §17.1.2.2: Timer K, T4 for unreliable transports and zero for reliable ones.
@@ -141,7 +154,7 @@ export class NonInviteClientTransaction {
   }
 
   private send(): boolean {
-    if (this.flow.send(this.request)) return true;
+    if (this.held && this.flow.send(this.held)) return true;
     // §17.1.4: the TU is told and the transaction moves straight to Terminated.
     this.options.user.onTransportError();
     this.terminate();

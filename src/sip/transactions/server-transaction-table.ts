@@ -103,9 +103,17 @@ export class ServerTransactionTable {
 
   /** Send the TU's response through the request's transaction, or straight on the flow if none. */
   respond(req: SipRequest, response: SipResponse, flow: Flow): boolean {
+    return this.responder(req, flow).respond(response);
+  }
+
+  /**
+   * What answers `req` from now on: its transaction, or the flow for a request without one. A TU
+   * that answers long after (a proxy relaying a 2xx retransmission) keeps this, not the request.
+   */
+  responder(req: SipRequest, flow: Flow): { respond(response: SipResponse): boolean } {
     const key = this.lastReceived?.req === req ? this.lastReceived.key : transactionKey(req);
     const tx = key === undefined ? undefined : this.transactions.get(key);
-    return tx ? tx.respond(response) : flow.send(response);
+    return tx ?? { respond: (response) => flow.send(response) };
   }
 
   get size(): number {
