@@ -19,7 +19,7 @@ export interface ForwardSpec {
   realm?: string;
 }
 
-/** §16.6 step 3: a request without Max-Forwards gets the RFC's recommended 70 less one. */
+/** §16.6 step 3: a copy without Max-Forwards gets one, which "SHOULD be 70". */
 const DEFAULT_MAX_FORWARDS = 70;
 
 export function forwardedRequest(req: SipRequest, spec: ForwardSpec, addresses: LocalAddresses): SipRequest {
@@ -28,8 +28,9 @@ export function forwardedRequest(req: SipRequest, spec: ForwardSpec, addresses: 
     if (spec.realm !== undefined && /^proxy-authorization$/i.test(name) && realmOf(value) === spec.realm) continue;
     headers.append(name, value);
   }
-  const hops = Number(req.headers.get('max-forwards') ?? DEFAULT_MAX_FORWARDS);
-  headers.set('Max-Forwards', String(Math.max(0, hops - 1)));
+  const given = req.headers.get('max-forwards');
+  const hops = given === undefined ? DEFAULT_MAX_FORWARDS : Math.max(0, Number(given) - 1);
+  headers.set('Max-Forwards', String(hops));
   for (const rr of [...(spec.recordRoute ?? [])].reverse()) headers.prepend('Record-Route', rr);
   headers.prepend('Via', viaFor(spec.outbound, spec.branch, addresses));
   return { kind: 'request', method: req.method, uri: spec.requestUri, headers, body: req.body };

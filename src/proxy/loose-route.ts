@@ -6,7 +6,6 @@
  */
 import type { SipRequest } from '../sip/message.js';
 import { parseNameAddr } from '../sip/name-addr.js';
-import { parseUri } from '../sip/uri.js';
 import type { Flow } from '../transport/flow.js';
 import { flowFor, uriFlow, type FlowSource } from './next-hop.js';
 import { readOurRoute, type OurRoute, type RouteDeps } from './record-route.js';
@@ -26,9 +25,14 @@ export function popOurRoutes(deps: RouteDeps, req: SipRequest): OurRoute[] {
 /**
  * The next hop of an in-dialog request after `popOurRoutes`: the next Route if any, else the flow
  * of the side the request goes to (From tag equal to the dialog's `ftag`: from the caller, so to
- * the callee), else the Request-URI's address.
+ * the callee).
+ *
+ * Only a flow token the node signed shows a dialog it record-routed (§12.2.2: 481 otherwise). A
+ * Route that merely names the node, or a token for the other direction only, proves nothing:
+ * following the next Route or the Request-URI for it would relay anyone's requests anywhere.
  */
 export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly OurRoute[]): Flow | ProxyRefusal {
+  if (!popped.some((r) => r.up !== undefined || r.dn !== undefined)) return 'NO_DIALOG';
   const next = req.headers.getAll('route')[0];
   if (next !== undefined) {
     try {
@@ -41,13 +45,8 @@ export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly
   const ftag = popped.find((r) => r.ftag !== undefined)?.ftag;
   const downstream = ftag !== undefined && fromTag(req) === ftag;
   const ref = popped.map((r) => (downstream ? r.dn : r.up)).find((f) => f !== undefined);
-  if (ref) return flowFor(flows, ref) ?? 'FLOW_FAILED';
-  try {
-    const hop = uriFlow(flows, parseUri(req.uri));
-    return hop.kind === 'flow' ? hop.flow : 'UNREACHABLE';
-  } catch {
-    return 'UNREACHABLE';
-  }
+  if (!ref) return 'NO_DIALOG';
+  return flowFor(flows, ref) ?? 'FLOW_FAILED';
 }
 
 export function fromTag(req: SipRequest): string | undefined {
