@@ -18,17 +18,36 @@ export interface FlowRef extends FlowAddress {
 
 const TRANSPORTS: readonly TransportName[] = ['udp', 'tcp', 'ws', 'wss'];
 const MAC_BYTES = 12;
+/** Tokens remembered each way: the flows of the calls going on, so a call's requests MAC nothing. */
+const CACHED = 2048;
 
 export class FlowTokens {
+  /** flow description -> token, and verified token -> flow; oldest first, at most CACHED each. */
+  private readonly encoded = new Map<string, string>();
+  private readonly verified = new Map<string, FlowRef>();
+
   constructor(private readonly key: Buffer) {}
 
   encode(flow: FlowRef): string {
-    const payload = Buffer.from(`${flow.transport} ${flow.remoteAddress} ${flow.remotePort} ${flow.id}`, 'utf8');
-    return `${payload.toString('base64url')}.${this.mac(payload).toString('base64url')}`;
+    const text = `${flow.transport} ${flow.remoteAddress} ${flow.remotePort} ${flow.id}`;
+    const known = this.encoded.get(text);
+    if (known !== undefined) return known;
+    const payload = Buffer.from(text, 'utf8');
+    const token = `${payload.toString('base64url')}.${this.mac(payload).toString('base64url')}`;
+    remember(this.encoded, text, token);
+    return token;
   }
 
   /** The flow a token names, or undefined when it is not one of ours (forged, damaged, old key). */
   decode(token: string): FlowRef | undefined {
+    const known = this.verified.get(token);
+    if (known !== undefined) return known;
+    const flow = this.verify(token);
+    if (flow) remember(this.verified, token, flow);
+    return flow;
+  }
+
+  private verify(token: string): FlowRef | undefined {
     const dot = token.indexOf('.');
     if (dot < 0 || token.length > 400) return undefined;
     const payload = Buffer.from(token.slice(0, dot), 'base64url');
@@ -44,4 +63,9 @@ export class FlowTokens {
   private mac(payload: Buffer): Buffer {
     return createHmac('sha256', this.key).update(payload).digest().subarray(0, MAC_BYTES);
   }
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
 }
