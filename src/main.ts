@@ -21,7 +21,7 @@ import { NatKeepalive } from './proxy/nat-keepalive.js';
 import { OfflineDelivery } from './proxy/offline-delivery.js';
 import { FlowTokens } from './proxy/flow-token.js';
 import type { FlowSource } from './proxy/next-hop.js';
-import { OurHosts } from './proxy/our-host.js';
+import { OurHosts } from './transport/our-host.js';
 import { Proxy } from './proxy/proxy.js';
 import { loadOrCreateRouteKey } from './proxy/route-key.js';
 import { Registrar } from './registrar/registrar.js';
@@ -84,7 +84,6 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     undo.push(() => transactions.close());
     const clientTransactions = new ClientTransactionTable({ clock, timers });
     undo.push(() => clientTransactions.close());
-    const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now() });
 
     // The proxy sends through the transports, which deliver to the dispatcher that holds the
     // proxy: the flows are looked up through `transports` once it exists.
@@ -99,6 +98,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       addresses,
       ports: () => transports?.ports ?? { sip: config.sipPort, http: config.httpPort, https: config.httpsPort },
     });
+    const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now(), hosts });
     const tokens = new FlowTokens(loadOrCreateRouteKey(config.runDir, logger));
     const now = () => clock.now();
     const history = new CallHistory(db, { maxCalls: config.historyMaxCalls, maxAgeMs: config.historyMaxAge * 1000, now });

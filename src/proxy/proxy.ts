@@ -24,7 +24,7 @@ import { forwardedRequest } from './forward.js';
 import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
 import { fromTag, inDialogHop, popOurRoutes } from './loose-route.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
-import type { OurHosts } from './our-host.js';
+import type { OurHosts } from '../transport/our-host.js';
 import { recordRoutes, type RouteDeps } from './record-route.js';
 import { proxyRefuse, type ProxyRefusal } from './refusal.js';
 

@@ -16,7 +16,7 @@ import type { SipUri } from '../sip/uri.js';
 import type { Flow } from '../transport/flow.js';
 import type { LocalAddresses } from '../transport/local-address.js';
 import type { FlowRef, FlowTokens } from './flow-token.js';
-import type { OurHosts } from './our-host.js';
+import type { OurHosts } from '../transport/our-host.js';
 
 export interface RouteDeps {
   tokens: FlowTokens;

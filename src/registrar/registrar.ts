@@ -21,6 +21,7 @@ import { bareHost, parseUri } from '../sip/uri.js';
 import type { Credentials } from '../store/credentials.js';
 import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
+import type { OurHosts } from '../transport/our-host.js';
 import { DigestGate } from '../auth/digest-gate.js';
 import { readContacts } from './contact-updates.js';
 import { refuse, type RefusalName } from './refusal.js';
@@ -32,6 +33,8 @@ export interface RegistrarDeps {
   location: Location;
   logger: Logger;
   now: () => number;
+  /** The node's other names: every address of its interfaces (a UDP socket on the wildcard cannot tell which one a request came to). */
+  hosts: Pick<OurHosts, 'isOurHost'>;
 }
 
 /** Option tags this registrar understands in Require (§8.2.2.3). */
@@ -114,7 +117,7 @@ export class Registrar {
 
   private isOurHost(host: string, flow: Flow): boolean {
     const h = bareHost(host).toLowerCase();
-    if (h === this.deps.config.domain.toLowerCase()) return true;
+    if (h === this.deps.config.domain.toLowerCase() || this.deps.hosts.isOurHost(h)) return true;
     // A dual-stack socket reports IPv4 peers and itself as IPv4-mapped IPv6.
     const local = flow.localAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
     return isIP(h) !== 0 && h === local;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { fromTag, inDialogHop, popOurRoutes } from '../../src/proxy/loose-route.js';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
-import { OurHosts } from '../../src/proxy/our-host.js';
+import { OurHosts } from '../../src/transport/our-host.js';
 import { recordRoutes, type RouteDeps } from '../../src/proxy/record-route.js';
 import { LocalAddresses } from '../../src/transport/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';

@@ -9,7 +9,7 @@ import { Location } from '../../src/location/location.js';
 import { createLogger } from '../../src/log.js';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
 import type { FlowSource } from '../../src/proxy/next-hop.js';
-import { OurHosts } from '../../src/proxy/our-host.js';
+import { OurHosts } from '../../src/transport/our-host.js';
 import { Proxy, type CallAttempt } from '../../src/proxy/proxy.js';
 import type { RouteDeps } from '../../src/proxy/record-route.js';
 import { digestResponse, ha1, type DigestAlgorithm } from '../../src/sip/digest-hash.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import t from 'tap';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
-import { OurHosts } from '../../src/proxy/our-host.js';
+import { OurHosts } from '../../src/transport/our-host.js';
 import { nodeUri, readOurRoute, recordRoutes, type RouteDeps } from '../../src/proxy/record-route.js';
 import { parseNameAddr } from '../../src/sip/name-addr.js';
 import { LocalAddresses } from '../../src/transport/local-address.js';

@@ -130,6 +130,14 @@ t.test('the domain must be ours or the address the request came to', async (t) =
   t.equal(registrar.handle(register({ ruri: `sip:${DOMAIN.toUpperCase()}` }), flow).status, 401);
 });
 
+t.test('on a socket bound to the wildcard, any address of the node counts as ours', async (t) => {
+  const { registrar } = setup({}, ['198.18.0.1', 'fd00::1']);
+  const wildcard = new FakeFlow({ localAddress: '0.0.0.0', remoteAddress: '198.18.0.2' });
+  t.equal(registrar.handle(register({ ruri: 'sip:198.18.0.1', toHost: '198.18.0.1' }), wildcard).status, 401, 'a phone configured with the router’s IP as domain');
+  t.equal(registrar.handle(register({ ruri: 'sip:[fd00::1]', toHost: '[fd00::1]' }), wildcard).status, 401, 'IPv6 too');
+  t.equal(registrar.handle(register({ ruri: 'sip:198.18.0.9', toHost: '198.18.0.9' }), wildcard).status, 404, 'not another address');
+});
+
 t.test('a To user that cannot be an account is 404 without a challenge', async (t) => {
   const { registrar, flow } = setup();
   const res = registrar.handle(register({ user: 'al%C3%AFce' }), flow);

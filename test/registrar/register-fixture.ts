@@ -118,7 +118,7 @@ export const POLICY: Pick<Config, 'domain' | 'minExpires' | 'maxExpires' | 'defa
 };
 
 /** A registrar over a fresh location, a fake clock and a UDP flow; log lines are collected. */
-export function setup(config: Partial<typeof POLICY> = {}) {
+export function setup(config: Partial<typeof POLICY> = {}, interfaceAddresses: readonly string[] = []) {
   const clock = new FakeClock();
   const logs: string[] = [];
   const logger = createLogger('debug', (l) => logs.push(l.trim()));
@@ -129,6 +129,7 @@ export function setup(config: Partial<typeof POLICY> = {}) {
     location,
     logger,
     now: clock.now,
+    hosts: { isOurHost: (host) => interfaceAddresses.includes(host) },
   });
   const flow = new FakeFlow({ remoteAddress: '203.0.113.7', remotePort: 40000 });
   let cseq = 1;

@@ -4,8 +4,8 @@
  * for REGISTER; the proxy uses them to tell its own users and its own Route entries apart.
  */
 import { isIP } from 'node:net';
-import { unmapAddress } from '../transport/addresses.js';
-import type { LocalAddresses } from '../transport/local-address.js';
+import { unmapAddress } from './addresses.js';
+import type { LocalAddresses } from './local-address.js';
 import { bareHost, type SipUri } from '../sip/uri.js';
 
 export interface OurHostsOptions {
