@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import { type BindAddress, hostPort, isMissingFamily } from '../transport/addresses.js';
+import { literalLookup } from '../transport/literal-lookup.js';
 import { answerStunBinding } from './binding.js';
 import { RateLimiter, isLoopback } from './rate-limit.js';
 
@@ -30,7 +31,7 @@ export interface StunResponder {
 }
 
 function bind(b: BindAddress, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: isIP(b.host) === 6 ? 'udp6' : 'udp4', ipv6Only: b.ipv6Only });
+  const socket = dgram.createSocket({ type: isIP(b.host) === 6 ? 'udp6' : 'udp4', ipv6Only: b.ipv6Only, lookup: literalLookup });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       socket.close();
@@ -76,9 +77,9 @@ export async function startStunResponder(opts: StunResponderOptions): Promise<St
     socket.on('message', (data, rinfo) => {
       const answer = answerStunBinding(data, rinfo, { software });
       if (answer === undefined || !limiter.allow(rinfo.address)) return;
-      socket.send(answer, rinfo.port, rinfo.address, (err) => {
-        if (err) logger.debug(`STUN answer to ${hostPort(rinfo.address, rinfo.port)} not sent: ${err.message}`);
-      });
+      // No callback: Node then tries the send at once (uv_udp_try_send) instead of queueing a
+      // request and a completion per datagram. A lost answer is the client's to retry (RFC 8489 §6.2.1).
+      socket.send(answer, rinfo.port, rinfo.address);
     });
     socket.on('error', (err) => logger.warn(`STUN socket ${hostPort(local.address, local.port)}: ${err.message}`));
   }

@@ -15,6 +15,7 @@ import { DEFAULT_RATE } from '../stun/responder.js';
 import { VERSION } from '../version.js';
 import { type BindAddress, hostPort, isMissingFamily } from './addresses.js';
 import type { Flow } from './flow.js';
+import { literalLookup } from './literal-lookup.js';
 import { type ReceiveContext, receiveMessage } from './received.js';
 
 /** The largest UDP payload over IPv4; IPv6 allows a little more, but no SIP message needs it. */
@@ -78,9 +79,9 @@ class UdpFlow implements Flow {
       return false;
     }
     try {
-      this.bound.socket.send(data, this.remotePort, this.remoteAddress, (err) => {
-        if (err) this.ctx.logger.debug(`UDP send to ${this.id} failed: ${err.message}`);
-      });
+      // No callback: Node then tries the send at once (uv_udp_try_send) instead of queueing a
+      // request and a completion per datagram. UDP is best effort; the transactions retransmit.
+      this.bound.socket.send(data, this.remotePort, this.remoteAddress);
       return true;
     } catch (err) {
       this.ctx.logger.debug(`UDP send to ${this.id} failed: ${String(err)}`);
@@ -107,6 +108,7 @@ function bindSocket(bind: BindAddress, port: number): Promise<BoundSocket> {
     type: family === 6 ? 'udp6' : 'udp4',
     ipv6Only: bind.ipv6Only,
     recvBufferSize: RECEIVE_BUFFER_BYTES,
+    lookup: literalLookup,
   });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
@@ -161,9 +163,7 @@ export async function startUdp(opts: UdpOptions): Promise<UdpTransport> {
     const answer = answerStunBinding(data, rinfo, { software });
     if (answer === undefined || b.closed || !limiter.allow(rinfo.address)) return;
     try {
-      b.socket.send(answer, rinfo.port, rinfo.address, (err) => {
-        if (err) ctx.logger.debug(`STUN answer to ${hostPort(rinfo.address, rinfo.port)} not sent: ${err.message}`);
-      });
+      b.socket.send(answer, rinfo.port, rinfo.address);
     } catch (err) {
       ctx.logger.debug(`STUN answer to ${hostPort(rinfo.address, rinfo.port)} not sent: ${String(err)}`);
     }
