@@ -1,7 +1,7 @@
 // The package bench: what the OpenWrt package costs a router. Builds the .ipk (scripts/build-ipk.mjs),
 // unpacks its data into a temporary root and runs the node from there, as the init script would,
 // with and without the init script's V8 flags: the time from start to the first SIP answer, the
-// resident memory idle and with 500 registered users. Appends its section to bench/RESULTS.md
+// resident memory idle and with 500 registered users. Writes its section of bench/RESULTS.md
 // (replacing an earlier one) and writes bench/out/package.json. Run by bench/run.sh after the
 // register bench, or alone: `node bench/package-bench.mjs`.
 //
@@ -16,7 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
+import { CALL_HEADING } from './lib/call-results.mjs';
 import { ProcessGroups } from './lib/processes.mjs';
+import { PACKAGE_HEADING, writeSection } from './lib/results.mjs';
 import { runSippRound } from './lib/sipp-round.mjs';
 import { benchUsers, writeUsersCsv } from './lib/users.mjs';
 
@@ -24,7 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench/out');
 const workDir = join(outDir, 'package');
 const DOMAIN = 'bench.mesh';
-const HEADING = '# Package bench';
+const HEADING = PACKAGE_HEADING;
 // Goals of the OpenWrt issue.
 const GOALS = { ipkBytes: 1024 * 1024, installedBytes: 2.5 * 1024 * 1024, startMs: 1000, rssWithUsersMb: 70 };
 
@@ -99,7 +101,7 @@ async function main() {
   const { kamailio: _unused, ...machine } = describeMachine({ sipp: settings.sipp, kamailio: 'kamailio' });
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ machine, settings, sizes, summary, runs }, null, 2)}\n`);
   appendSection(sizes, summary, machine);
-  log('appended the package section to bench/RESULTS.md; raw runs in bench/out/package.json');
+  log('wrote the package section to bench/RESULTS.md; raw runs in bench/out/package.json');
 }
 
 /** Builds the .ipk into the work dir and unpacks its data (as opkg would) under tmpRoot/root. */
@@ -247,10 +249,6 @@ function status(pid, field) {
 }
 
 function appendSection(sizes, summary, machine) {
-  const path = join(root, 'bench/RESULTS.md');
-  const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const at = before.indexOf(`\n${HEADING}\n`);
-  const kept = (at >= 0 ? before.slice(0, at) : before).replace(/\n*$/, '');
   const met = (ok) => (ok ? 'met' : 'not met');
   const withFlags = summary[0];
   const lines = [
@@ -281,7 +279,7 @@ function appendSection(sizes, summary, machine) {
     `- ${machine.date}; ${machine.cpu}, nproc ${machine.nproc}; Node ${machine.node}; ${machine.sipp}`,
     '',
   ];
-  writeFileSync(path, `${kept}${kept === '' ? '' : '\n\n'}${lines.join('\n')}`);
+  writeSection(join(root, 'bench/RESULTS.md'), lines, { after: CALL_HEADING });
 }
 
 function positiveInt(name, fallback) {

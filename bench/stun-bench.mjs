@@ -22,6 +22,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
 import { groupCpuSeconds } from './lib/proc-stats.mjs';
 import { ProcessGroups } from './lib/processes.mjs';
+import { PACKAGE_HEADING, writeSection } from './lib/results.mjs';
 import { fmt, median, sum } from './lib/stats.mjs';
 
 const run = promisify(execFile);
@@ -101,7 +102,7 @@ async function main() {
   const { kamailio: _k, sipp: _s, ...machine } = describeMachine({ kamailio: 'kamailio', sipp: 'sipp' });
   machine.coturn = coturnVersion();
   writeFileSync(join(outDir, 'stun.json'), `${JSON.stringify({ machine, settings, summary, rounds }, null, 2)}\n`);
-  writeSection(summary, machine);
+  writeStunSection(summary, machine);
   log('wrote the STUN section of bench/RESULTS.md; raw rounds in bench/out/stun.json');
 }
 
@@ -248,16 +249,7 @@ function summarise(rounds, targets) {
   };
 }
 
-function writeSection(summary, machine) {
-  const path = join(root, 'bench/RESULTS.md');
-  const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  // This section runs from its heading to the next top-level heading (another bench's) or the end.
-  const at = before.startsWith(`${HEADING}\n`) ? 0 : before.indexOf(`\n${HEADING}\n`);
-  let kept = before;
-  if (at >= 0) {
-    const next = before.indexOf('\n# ', at + HEADING.length + 1);
-    kept = before.slice(0, at) + (next >= 0 ? before.slice(next) : '');
-  }
+function writeStunSection(summary, machine) {
   const { targets, ratios } = summary;
   const goal = (r) => (r === null ? 'n/a' : r >= 1 ? 'met' : 'not met');
   const lines = [
@@ -288,7 +280,7 @@ function writeSection(summary, machine) {
     `- ${machine.date}; ${machine.cpu}, nproc ${machine.nproc}; Linux ${machine.kernel}; load average (1 min) ${fmt(machine.loadAverage, 2)} before; Node ${machine.node}; coturn ${machine.coturn}.`,
     '',
   ];
-  writeFileSync(path, `${kept.trim() ? kept.replace(/\n*$/, '\n\n') : ''}${lines.join('\n')}`);
+  writeSection(join(root, 'bench/RESULTS.md'), lines, { after: PACKAGE_HEADING });
 }
 
 function positiveInt(name, fallback) {

@@ -75,15 +75,16 @@ export function summarise(rounds, targets, { peakRssKb }) {
 
 /** The heading of the register bench's section, the first of bench/RESULTS.md. */
 export const REGISTER_HEADING = '# Register bench';
+export const PACKAGE_HEADING = '# Package bench';
 
 /**
  * Puts one bench's section (from its top-level heading to the next one) into bench/RESULTS.md and
  * leaves the others as they are: in place of the section's previous text, or else right after the
- * section headed `after`, or else at the end. A section placed after the register bench's stays
- * ahead of the package bench's, which drops everything after its own heading when it rewrites it.
+ * section headed `after` (at the very start with `first`), or else at the end; so any bench can run
+ * alone without taking the others' sections with it.
  * @param {string[]} lines the section, its heading first
  */
-export function writeSection(mdPath, lines, { after = REGISTER_HEADING } = {}) {
+export function writeSection(mdPath, lines, { after = REGISTER_HEADING, first = false } = {}) {
   const before = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
   const text = `${lines.join('\n').replace(/\n*$/, '')}\n`;
   const own = sectionBounds(before, lines[0]);
@@ -91,8 +92,8 @@ export function writeSection(mdPath, lines, { after = REGISTER_HEADING } = {}) {
     writeFileSync(mdPath, joinSections(before.slice(0, own.start), text, before.slice(own.end)));
     return;
   }
-  const anchor = sectionBounds(before, after);
-  const at = anchor ? anchor.end : before.length;
+  const anchor = first ? null : sectionBounds(before, after);
+  const at = first ? 0 : anchor ? anchor.end : before.length;
   writeFileSync(mdPath, joinSections(before.slice(0, at), text, before.slice(at)));
 }
 
@@ -115,7 +116,7 @@ function joinSections(head, section, tail) {
 
 export function writeResults({ mdPath, jsonPath, machine, settings, summary, rounds }) {
   writeFileSync(jsonPath, `${JSON.stringify({ machine, settings, summary, rounds }, null, 2)}\n`);
-  writeFileSync(mdPath, renderMarkdown({ machine, settings, summary }));
+  writeSection(mdPath, renderMarkdown({ machine, settings, summary }).split('\n'), { first: true });
 }
 
 function renderMarkdown({ machine, settings, summary }) {
