@@ -15,7 +15,7 @@ import { Location } from './location/location.js';
 import { BindingPersistence, restore } from './location/persistence.js';
 import type { Logger } from './log.js';
 import { bindingsPath, controlSocketPath, databasePath } from './paths.js';
-import { CallLog } from './proxy/call-log.js';
+import { CallLog, outcomeOf } from './proxy/call-log.js';
 import { Dispatcher } from './proxy/dispatcher.js';
 import { NatKeepalive } from './proxy/nat-keepalive.js';
 import { OfflineDelivery } from './proxy/offline-delivery.js';
@@ -129,7 +129,10 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       ringTimeoutMs: config.ringTimeout * 1000,
       messageMaxBody: config.messageMaxBody,
       offline,
-      onCall: (call) => callLog.attempted(call),
+      onCall: (call) => {
+        callLog.attempted(call);
+        if (outcomeOf(call) === 'missed') offline.missedCall(call.callee);
+      },
       onBye: (callId) => callLog.ended(callId),
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });

@@ -123,6 +123,13 @@ export class CallHistory {
       .map(toCallRow);
   }
 
+  /** Every user with missed calls not yet told of (read once at start, so a REGISTER need not ask). */
+  usersWithUnnotifiedMissed(): string[] {
+    return this.db
+      .all("SELECT DISTINCT callee FROM calls WHERE callee_deleted = 0 AND outcome = 'missed' AND notified = 0 AND ended_at >= ?", [this.cutoff()])
+      .map((row) => String(row.callee));
+  }
+
   markNotified(ids: readonly number[]): void {
     const valid = ids.filter((id) => Number.isSafeInteger(id));
     if (valid.length === 0) return;

@@ -76,6 +76,11 @@ export class StoredMessages {
     return fresh.map(toStoredMessage);
   }
 
+  /** Every user with a message waiting (read once at start, so a REGISTER need not ask). */
+  recipients(): string[] {
+    return this.db.all('SELECT DISTINCT recipient FROM stored_messages').map((row) => String(row.recipient));
+  }
+
   /** Forgets a message once it has been delivered; false when it was not there. */
   delete(id: number): boolean {
     return Number.isSafeInteger(id) && this.db.run('DELETE FROM stored_messages WHERE id = ?', [id]) > 0;

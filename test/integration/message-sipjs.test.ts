@@ -5,6 +5,8 @@
  */
 import t, { type Test } from 'tap';
 import { Messager, UserAgent } from 'sip.js';
+import { silentLogger } from '../../src/log.js';
+import { startNode } from '../../src/main.js';
 import { startSipJs, until, within, type SipJsClient } from '../helpers/sip-ua.js';
 import { startTestNode, TEST_DOMAIN, type TestNode } from '../helpers/test-node.js';
 import { installSipWebSocket } from '../helpers/ws-for-sip-clients.js';
@@ -79,6 +81,22 @@ t.test('a MESSAGE for a user with no device is stored, then delivered in order, 
   t.same(await second.client.register(), { registered: true }, 'and a second device');
   await new Promise((r) => setTimeout(r, 300));
   t.equal(bob.received.length + second.received.length, 2, 'deliver nothing twice');
+});
+
+t.test('stored messages outlive a restart of the node', async (t) => {
+  const first = await startTestNode(t, USERS);
+  installSipWebSocket(t);
+  const alice = await client(t, first, 'alice');
+  t.equal(await send(alice.client, 'before the restart'), 202);
+  await alice.client.stop();
+  await first.stop();
+
+  const node = await startNode(first.config, silentLogger);
+  t.teardown(() => node.stop());
+  const bob = await client(t, { ...first, node }, 'bob');
+  t.same(await bob.client.register(), { registered: true });
+  await until(() => bob.received.length === 1, 'bob to get the message stored before the restart');
+  t.equal(bob.received[0]!.body, 'before the restart');
 });
 
 t.test('a MESSAGE over message_max_body is refused with 413', async (t) => {
