@@ -7,15 +7,16 @@
 import { createHash } from 'node:crypto';
 import { BRANCH_COOKIE, newBranch } from '../sip/branch.js';
 import type { SipRequest } from '../sip/message.js';
-import { parseNameAddr } from '../sip/name-addr.js';
+import { tagOf } from '../sip/name-addr.js';
 import { parseVia } from '../sip/via.js';
 
 /** Marks the node's own branches, so only they are read for a hash. */
 const MARK = 'tc';
 
-export function loopHash(req: SipRequest): string {
+/** The tags are the request's own; a caller that has read them already passes them in. */
+export function loopHash(req: SipRequest, fromTag = tagOf(req.headers.get('from')) ?? '', toTag = tagOf(req.headers.get('to')) ?? ''): string {
   const h = req.headers;
-  const fields = [req.uri, tagOf(h.get('from')), tagOf(h.get('to')), h.get('call-id') ?? '', h.get('cseq') ?? ''];
+  const fields = [req.uri, fromTag, toTag, h.get('call-id') ?? '', h.get('cseq') ?? ''];
   return createHash('sha1').update(fields.join('\n')).digest('hex').slice(0, 10);
 }
 
@@ -36,14 +37,4 @@ export function isLoop(req: SipRequest, hash: string): boolean {
     }
   }
   return false;
-}
-
-function tagOf(value: string | undefined): string {
-  if (value === undefined) return '';
-  try {
-    const tag = parseNameAddr(value).params.get('tag');
-    return typeof tag === 'string' ? tag : '';
-  } catch {
-    return '';
-  }
 }

@@ -5,7 +5,7 @@
  * §5.3).
  */
 import type { SipRequest } from '../sip/message.js';
-import { parseNameAddr } from '../sip/name-addr.js';
+import { parseNameAddr, tagOf } from '../sip/name-addr.js';
 import type { Flow } from '../transport/flow.js';
 import { flowFor, uriFlow, type FlowSource } from './next-hop.js';
 import { readOurRoute, type OurRoute, type RouteDeps } from './record-route.js';
@@ -31,7 +31,7 @@ export function popOurRoutes(deps: RouteDeps, req: SipRequest): OurRoute[] {
  * Route that merely names the node, or a token for the other direction only, proves nothing:
  * following the next Route or the Request-URI for it would relay anyone's requests anywhere.
  */
-export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly OurRoute[]): Flow | ProxyRefusal {
+export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly OurRoute[], from = fromTag(req)): Flow | ProxyRefusal {
   if (!popped.some((r) => r.up !== undefined || r.dn !== undefined)) return 'NO_DIALOG';
   const next = req.headers.getAll('route')[0];
   if (next !== undefined) {
@@ -43,17 +43,13 @@ export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly
     }
   }
   const ftag = popped.find((r) => r.ftag !== undefined)?.ftag;
-  const downstream = ftag !== undefined && fromTag(req) === ftag;
+  const downstream = ftag !== undefined && from === ftag;
   const ref = popped.map((r) => (downstream ? r.dn : r.up)).find((f) => f !== undefined);
   if (!ref) return 'NO_DIALOG';
   return flowFor(flows, ref) ?? 'FLOW_FAILED';
 }
 
+/** The From tag that names a dialog's direction; a bare `tag` names none. */
 export function fromTag(req: SipRequest): string | undefined {
-  try {
-    const tag = parseNameAddr(req.headers.get('from') ?? '').params.get('tag');
-    return typeof tag === 'string' ? tag : undefined;
-  } catch {
-    return undefined;
-  }
+  return tagOf(req.headers.get('from')) || undefined;
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Location } from '../location/location.js';
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
-import { parseNameAddr } from '../sip/name-addr.js';
+import { parseNameAddr, tagOf, tagParam, type NameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
@@ -22,7 +22,7 @@ import type { LocalAddresses } from '../transport/local-address.js';
 import { Fork, type ForkOutcome, type ForkTarget } from './fork.js';
 import { forwardedRequest } from './forward.js';
 import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
-import { fromTag, inDialogHop, popOurRoutes } from './loose-route.js';
+import { inDialogHop, popOurRoutes } from './loose-route.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
 import type { OurHosts } from '../transport/our-host.js';
 import { recordRoutes, type RouteDeps } from './record-route.js';
@@ -88,7 +88,16 @@ export class Proxy {
     const maxForwards = req.headers.get('max-forwards');
     if (maxForwards !== undefined && !/^\s*\d{1,9}\s*$/.test(maxForwards)) return 'BAD_MAX_FORWARDS';
     if (maxForwards !== undefined && Number(maxForwards) === 0) return 'TOO_MANY_HOPS';
-    const hash = loopHash(req);
+    // From and To are read once here for everything below (the parser has checked both).
+    let from: NameAddr;
+    try {
+      from = parseNameAddr(req.headers.get('from') ?? '');
+    } catch {
+      return 'BAD_FROM';
+    }
+    const fromTagValue = tagParam(from);
+    const toTag = tagOf(req.headers.get('to'));
+    const hash = loopHash(req, fromTagValue ?? '', toTag ?? '');
     if (isLoop(req, hash)) return 'LOOP';
     const unknown = req.headers.getAll('proxy-require').filter((o) => !PROXY_OPTIONS.has(o.toLowerCase()));
     if (unknown.length > 0) {
@@ -96,20 +105,28 @@ export class Proxy {
       return undefined;
     }
     const popped = popOurRoutes(this.deps.route, req);
-    if (hasToTag(req)) {
+    // A bare `tag` names no dialog direction (fromTag in loose-route.ts).
+    const dialogFromTag = fromTagValue || undefined;
+    if (toTag !== undefined) {
       // §12.2.2: inside a dialog, the node routes only what it record-routed.
       if (popped.length === 0) return 'NO_DIALOG';
-      return this.inDialog(req, flow, popped, hash);
+      return this.inDialog(req, flow, popped, hash, dialogFromTag);
     }
     if (req.method === 'ACK') return undefined;
     if (MID_DIALOG_ONLY.has(req.method)) return 'NO_DIALOG';
     if (req.method === 'PUBLISH') return 'NOT_IMPLEMENTED';
     if (req.headers.has('route')) return 'FOREIGN_ROUTE';
-    return this.newRequest(req, flow, hash);
+    return this.newRequest(req, flow, hash, from.uri.user ?? '', dialogFromTag);
   }
 
-  private inDialog(req: SipRequest, flow: Flow, popped: Parameters<typeof inDialogHop>[2], hash: string): ProxyRefusal | undefined {
-    const hop = inDialogHop(this.deps.flows, req, popped);
+  private inDialog(
+    req: SipRequest,
+    flow: Flow,
+    popped: Parameters<typeof inDialogHop>[2],
+    hash: string,
+    fromTag: string | undefined,
+  ): ProxyRefusal | undefined {
+    const hop = inDialogHop(this.deps.flows, req, popped, fromTag);
     if (typeof hop === 'string') return req.method === 'ACK' ? undefined : hop;
     if (req.method === 'BYE') this.deps.onBye?.(req.headers.get('call-id') ?? '');
     if (req.method === 'ACK') {
@@ -123,7 +140,7 @@ export class Proxy {
   }
 
   /** A request from outside a dialog: from a local user, to a local user. */
-  private newRequest(req: SipRequest, flow: Flow, hash: string): ProxyRefusal | undefined {
+  private newRequest(req: SipRequest, flow: Flow, hash: string, from: string, tag: string | undefined): ProxyRefusal | undefined {
     let ruri: SipUri;
     try {
       ruri = parseUri(req.uri);
@@ -132,12 +149,6 @@ export class Proxy {
     }
     if (ruri.scheme === 'tel') return 'UNSUPPORTED_SCHEME';
     if (!this.deps.hosts.isOurHost(ruri.host)) return 'NOT_OUR_DOMAIN';
-    let from: string;
-    try {
-      from = parseNameAddr(req.headers.get('from') ?? '').uri.user ?? '';
-    } catch {
-      return 'BAD_FROM';
-    }
     const gate = this.gate.check(req, flow, from.toLowerCase());
     if (gate.kind === 'refuse') {
       this.respond(req, flow, gate.response);
@@ -160,7 +171,6 @@ export class Proxy {
 
     const targets: ForkTarget[] = [];
     const recorded = DIALOG_CREATING.has(req.method);
-    const tag = fromTag(req);
     for (const binding of this.deps.location.lookup(callee)) {
       const out = bindingFlow(this.deps.flows, binding);
       if (!out) continue;
@@ -243,13 +253,5 @@ export class Proxy {
     // An ACK is never answered (§17.1.1.3).
     if (req.method === 'ACK') return;
     this.deps.serverTransactions.respond(req, res, flow);
-  }
-}
-
-function hasToTag(req: SipRequest): boolean {
-  try {
-    return parseNameAddr(req.headers.get('to') ?? '').params.has('tag');
-  } catch {
-    return false;
   }
 }

@@ -49,6 +49,22 @@ export function formatNameAddr(n: NameAddr): string {
   return `${name}<${formatUri(n.uri)}>${formatParams(n.params)}`;
 }
 
+/** The `tag` of a From or To (§19.3): '' when written without a value, undefined when absent. */
+export function tagParam(addr: NameAddr): string | undefined {
+  const tag = addr.params.get('tag');
+  return tag === undefined ? undefined : (tag ?? '');
+}
+
+/** The `tag` of a From or To header value; undefined also when the value cannot be read. */
+export function tagOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return tagParam(parseNameAddr(value));
+  } catch {
+    return undefined;
+  }
+}
+
 /** One Contact value: a name-addr or the `*` of a REGISTER removing every binding (§10.2.2). */
 export function parseContact(s: string): NameAddr | '*' {
   return trimWhitespace(s) === '*' ? '*' : parseNameAddr(s);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { formatNameAddr, parseContact, parseNameAddr } from '../../src/sip/name-addr.js';
+import { formatNameAddr, parseContact, parseNameAddr, tagOf, tagParam } from '../../src/sip/name-addr.js';
 import { formatParams, parseParams, quote, unquote } from '../../src/sip/params.js';
 import { SipParseError } from '../../src/sip/parse-error.js';
 
@@ -85,4 +85,13 @@ t.test('malformed name-addrs', async (t) => {
       t.same([(e as SipParseError).code, (e as SipParseError).reason], [code, reason], text);
     }
   }
+});
+
+t.test('tagOf: the tag of a From or To value', async (t) => {
+  t.equal(tagOf('"Alice" <sip:alice@node1.mesh>;tag=a73k'), 'a73k');
+  t.equal(tagOf('<sip:bob@node1.mesh>'), undefined, 'no tag');
+  t.equal(tagOf('<sip:bob@node1.mesh>;tag'), '', 'a tag written without a value');
+  t.equal(tagOf('<sip:bob@node1.mesh'), undefined, 'unreadable');
+  t.equal(tagOf(undefined), undefined, 'no header');
+  t.equal(tagParam(parseNameAddr('<sip:bob@node1.mesh>;tag=x')), 'x');
 });
