@@ -4,6 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { SipParseError } from './parse-error.js';
+import type { SipMessage } from './message.js';
 import { formatParams, parseParams } from './params.js';
 
 export interface Via {
@@ -41,6 +42,17 @@ export function parseVia(s: string): Via {
   const via: Via = { protocol: `${name!.toUpperCase()}/${version}`, transport: transport!.toUpperCase(), host, params };
   if (port !== undefined) via.port = Number(port);
   return via;
+}
+
+/** The message's top Via (§18.2.1, §17.1.3, §17.2.3), or undefined when it has none that can be read. */
+export function topVia(message: SipMessage): Via | undefined {
+  const top = message.headers.getAll('via')[0];
+  if (top === undefined) return undefined;
+  try {
+    return parseVia(top);
+  } catch {
+    return undefined;
+  }
 }
 
 export function formatVia(v: Via): string {

@@ -9,7 +9,7 @@ import type { ParseLimits } from '../sip/limits.js';
 import { SipParseError } from '../sip/parse-error.js';
 import { parseMessage } from '../sip/parser.js';
 import { createResponse } from '../sip/response.js';
-import { formatVia, parseVia } from '../sip/via.js';
+import { formatVia, topVia } from '../sip/via.js';
 import { unmapAddress } from './addresses.js';
 import type { Flow, MessageSink } from './flow.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
@@ -39,14 +39,8 @@ function canonicalHost(host: string): string {
  * address matches. False when the request has no top Via that can be read.
  */
 export function stampReceived(request: SipRequest, source: { address: string; port: number }): boolean {
-  const top = request.headers.getAll('via')[0];
-  if (top === undefined) return false;
-  let via;
-  try {
-    via = parseVia(top);
-  } catch {
-    return false;
-  }
+  const via = topVia(request);
+  if (via === undefined) return false;
   const address = canonicalHost(source.address);
   const rport = via.params.has('rport');
   if (!rport && canonicalHost(via.host) === address) return true;

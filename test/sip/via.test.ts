@@ -1,5 +1,6 @@
 import t from 'tap';
-import { formatVia, parseVia } from '../../src/sip/via.js';
+import { formatVia, parseVia, topVia } from '../../src/sip/via.js';
+import { Headers } from '../../src/sip/headers.js';
 import { formatCSeq, parseCSeq } from '../../src/sip/cseq.js';
 
 t.test('Via: sent-protocol, sent-by and parameters', async (t) => {
@@ -44,4 +45,16 @@ t.test('CSeq: number below 2**31 and a method token (RFC 3261 §8.1.1.5)', async
   for (const bad of ['2147483648 INVITE', '36893488147419103232 INVITE', '-1 INVITE', '1', 'INVITE', '1 IN VITE', '1.5 INVITE', '1 INV;TE']) {
     t.throws(() => parseCSeq(bad), { code: 'BAD_CSEQ', reason: 'Bad CSeq header' }, bad);
   }
+});
+
+t.test('topVia: the first Via value, whether on its own line or first in a list', async (t) => {
+  const message = (...vias: string[]) => {
+    const headers = new Headers();
+    for (const v of vias) headers.append('Via', v);
+    return { kind: 'response' as const, status: 200, reason: 'OK', headers, body: Buffer.alloc(0) };
+  };
+  t.equal(topVia(message('SIP/2.0/UDP a.mesh;branch=z9hG4bK1, SIP/2.0/TCP b.mesh;branch=z9hG4bK2'))?.host, 'a.mesh');
+  t.equal(topVia(message('SIP/2.0/WS x.invalid;branch=z9hG4bK3', 'SIP/2.0/UDP b.mesh'))?.params.get('branch'), 'z9hG4bK3');
+  t.equal(topVia(message()), undefined, 'no Via');
+  t.equal(topVia(message('not a via')), undefined, 'an unreadable one');
 });

@@ -12,7 +12,7 @@ import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import { parseCSeq } from '../cseq.js';
 import type { SipRequest, SipResponse } from '../message.js';
-import { parseVia } from '../via.js';
+import { topVia } from '../via.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
 import { DEFAULT_TIMERS, type TransactionTimers } from './timers.js';
@@ -90,11 +90,5 @@ function transactionKey(branch: string, method: string): string {
 }
 
 function topBranch(message: SipRequest | SipResponse): string | undefined {
-  const top = message.headers.getAll('via')[0];
-  if (top === undefined) return undefined;
-  try {
-    return parseVia(top).params.get('branch') ?? undefined;
-  } catch {
-    return undefined;
-  }
+  return topVia(message)?.params.get('branch') ?? undefined;
 }

@@ -13,7 +13,7 @@
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
-import { parseVia } from '../via.js';
+import { topVia } from '../via.js';
 import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { TransactionTimers } from './timers.js';
@@ -141,14 +141,8 @@ export class ServerTransactionTable {
  * matched that way.
  */
 function transactionKey(req: SipRequest, method = req.method === 'ACK' ? 'INVITE' : req.method): string | undefined {
-  const top = req.headers.getAll('via')[0];
-  if (top === undefined) return undefined;
-  let via;
-  try {
-    via = parseVia(top);
-  } catch {
-    return undefined;
-  }
+  const via = topVia(req);
+  if (via === undefined) return undefined;
   const branch = via.params.get('branch');
   if (!branch || !branch.startsWith(MAGIC_COOKIE)) return undefined;
   return `${branch}\n${via.host.toLowerCase()}:${via.port ?? ''}\n${method}`;
