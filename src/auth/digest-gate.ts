@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
-import { createResponse } from '../sip/response.js';
+import { refusalResponse } from '../sip/response.js';
 import type { Credentials } from '../store/credentials.js';
 import type { Flow } from '../transport/flow.js';
 import { DigestAuthenticator } from './authenticate.js';
@@ -22,10 +22,13 @@ export interface DigestGateDeps {
 
 export type GateResult = { kind: 'ok'; user: string } | { kind: 'refuse'; response: SipResponse };
 
+/** The gate's refusals, named as the registrar's and the proxy's are (refusal.ts), one code each. */
 const REFUSALS = {
-  BAD_AUTHORIZATION: 'Bad Authorization header',
-  // RFC 2617 §3.2.2.5: the digest-uri must name the Request-URI.
-  AUTH_URI_MISMATCH: 'Digest uri does not match Request-URI',
+  BAD_AUTHORIZATION: { status: 400, reason: 'Bad Authorization header' },
+  /** RFC 2617 §3.2.2.5: the digest-uri must name the Request-URI. */
+  AUTH_URI_MISMATCH: { status: 400, reason: 'Digest uri does not match Request-URI' },
+  /** Too many failed authentications from this address or for this user; temporary. */
+  TOO_MANY_FAILURES: { status: 503, reason: 'Too many failed attempts' },
 } as const;
 
 export class DigestGate {
@@ -45,12 +48,10 @@ export class DigestGate {
     const userKey = `user:${claimed}`;
     const wait = Math.max(this.throttle.blockedFor(addrKey), this.throttle.blockedFor(userKey));
     if (wait > 0) {
-      const response = createResponse(req, 503, 'Too many failed attempts');
-      response.headers.append('Retry-After', String(Math.ceil(wait / 1000)));
-      return { kind: 'refuse', response };
+      return { kind: 'refuse', response: refusalResponse(req, REFUSALS.TOO_MANY_FAILURES, { 'Retry-After': String(Math.ceil(wait / 1000)) }) };
     }
     const result = this.auth.authenticate(req, this.deps.by === 'proxy' ? 'proxy-authorization' : 'authorization');
-    if (result.kind === 'refuse') return { kind: 'refuse', response: createResponse(req, 400, REFUSALS[result.refusal]) };
+    if (result.kind === 'refuse') return { kind: 'refuse', response: refusalResponse(req, REFUSALS[result.refusal]) };
     if (result.kind === 'challenge') {
       if (result.failedUser !== undefined) {
         const source = `${flow.transport} ${flow.remoteAddress}:${flow.remotePort}`;

@@ -3,7 +3,7 @@
  * registrar's refusal.ts), so logs and tests speak of the reason and the code lives in one place.
  */
 import type { SipRequest, SipResponse } from '../sip/message.js';
-import { createResponse } from '../sip/response.js';
+import { refusalResponse } from '../sip/response.js';
 
 export const PROXY_REFUSALS = {
   BAD_REQUEST_URI: { status: 400, reason: 'Bad Request-URI' },
@@ -42,8 +42,5 @@ export const PROXY_REFUSALS = {
 export type ProxyRefusal = keyof typeof PROXY_REFUSALS;
 
 export function proxyRefuse(req: SipRequest, name: ProxyRefusal, headers: Record<string, string> = {}): SipResponse {
-  const { status, reason } = PROXY_REFUSALS[name];
-  const res = createResponse(req, status, reason);
-  for (const [n, v] of Object.entries(headers)) res.headers.append(n, v);
-  return res;
+  return refusalResponse(req, PROXY_REFUSALS[name], headers);
 }

@@ -4,7 +4,7 @@
  * and the code lives in one place.
  */
 import type { SipRequest, SipResponse } from '../sip/message.js';
-import { createResponse } from '../sip/response.js';
+import { refusalResponse } from '../sip/response.js';
 
 export const REFUSALS = {
   /** To missing, unreadable, or not a SIP/SIPS URI (RFC 3261 §10.2: the AOR MUST be one). */
@@ -46,8 +46,5 @@ export type RefusalName = keyof typeof REFUSALS;
 
 /** The reply for a refusal; `headers` adds fields such as Min-Expires or Retry-After. */
 export function refuse(req: SipRequest, name: RefusalName, headers: Record<string, string> = {}): SipResponse {
-  const { status, reason } = REFUSALS[name];
-  const res = createResponse(req, status, reason);
-  for (const [n, v] of Object.entries(headers)) res.headers.append(n, v);
-  return res;
+  return refusalResponse(req, REFUSALS[name], headers);
 }

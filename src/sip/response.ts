@@ -89,3 +89,14 @@ function withTag(to: string, tag: string | undefined): string {
   }
   return `${to};tag=${tag ?? newTag()}`;
 }
+
+/** A response from a named refusal (status and reason) with extra fields: Min-Expires, Retry-After, Unsupported. */
+export function refusalResponse(
+  req: SipRequest,
+  refusal: { readonly status: number; readonly reason: string },
+  headers: Readonly<Record<string, string>> = {},
+): SipResponse {
+  const res = createResponse(req, refusal.status, refusal.reason);
+  for (const [name, value] of Object.entries(headers)) res.headers.append(name, value);
+  return res;
+}

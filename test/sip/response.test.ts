@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createResponse, reasonPhrase, REASON_PHRASES } from '../../src/sip/response.js';
+import { createResponse, reasonPhrase, REASON_PHRASES, refusalResponse } from '../../src/sip/response.js';
 import { parseMessage } from '../../src/sip/parser.js';
 import { serializeMessage } from '../../src/sip/serializer.js';
 import { Headers } from '../../src/sip/headers.js';
@@ -73,4 +73,13 @@ t.test('reason phrases', async (t) => {
   t.equal(reasonPhrase(499), 'Client Error', 'unknown codes take their class phrase');
   t.throws(() => createResponse(invite(), 99), RangeError);
   t.throws(() => createResponse(invite(), 700), RangeError);
+});
+
+t.test('refusalResponse: a named refusal with its extra fields', async (t) => {
+  const req = parseMessage(Buffer.from(['OPTIONS sip:node1.mesh SIP/2.0', 'Via: SIP/2.0/UDP 198.18.0.2;branch=z9hG4bKr1', 'From: <sip:a@node1.mesh>;tag=1', 'To: <sip:node1.mesh>', 'Call-ID: r1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n'))) as SipRequest;
+  const res = refusalResponse(req, { status: 503, reason: 'Too many failed attempts' }, { 'Retry-After': '30' });
+  t.equal(res.status, 503);
+  t.equal(res.reason, 'Too many failed attempts');
+  t.equal(res.headers.get('retry-after'), '30');
+  t.equal(res.headers.get('call-id'), 'r1', 'the rest as createResponse makes it');
 });
