@@ -28,12 +28,15 @@ import { refuse, type RefusalName } from './refusal.js';
 import { applyUpdates, bindingContacts, type RegisterContext } from './bindings-update.js';
 
 export interface RegistrarDeps {
-  config: Pick<Config, 'domain' | 'minExpires' | 'maxExpires' | 'defaultExpires' | 'maxContacts'>;
+  config: Pick<Config, 'minExpires' | 'maxExpires' | 'defaultExpires' | 'maxContacts'>;
   credentials: Credentials;
   location: Location;
   logger: Logger;
   now: () => number;
-  /** The node's other names: every address of its interfaces (a UDP socket on the wildcard cannot tell which one a request came to). */
+  /**
+   * The node's names: its domain and every address of its interfaces (a UDP socket on the wildcard
+   * cannot tell which address a request came to).
+   */
   hosts: Pick<OurHosts, 'isOurHost'>;
 }
 
@@ -117,7 +120,7 @@ export class Registrar {
 
   private isOurHost(host: string, flow: Flow): boolean {
     const h = bareHost(host).toLowerCase();
-    if (h === this.deps.config.domain.toLowerCase() || this.deps.hosts.isOurHost(h)) return true;
+    if (this.deps.hosts.isOurHost(h)) return true;
     // A dual-stack socket reports IPv4 peers and itself as IPv4-mapped IPv6.
     const local = flow.localAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
     return isIP(h) !== 0 && h === local;

@@ -14,7 +14,7 @@ import type { Flow } from './flow.js';
 const INTERFACES_TTL_MS = 30_000;
 
 export class LocalAddresses {
-  private cached: { at: number; list: NetworkInterfaceInfo[] } | undefined;
+  private cached: { at: number; list: NetworkInterfaceInfo[]; addresses: string[] } | undefined;
 
   constructor(private readonly now: () => number, private readonly read: () => NetworkInterfaceInfo[] = allInterfaces) {}
 
@@ -26,24 +26,30 @@ export class LocalAddresses {
   }
 
   /** Every address of the node's interfaces (for recognising itself in a URI). */
-  all(): string[] {
-    return this.interfaces().map((i) => i.address.toLowerCase());
+  all(): readonly string[] {
+    return this.current().addresses;
   }
 
   private facing(remote: string): string {
     const family = isIP(remote) === 6 ? 'IPv6' : 'IPv4';
-    const list = this.interfaces().filter((i) => i.family === family);
+    const list = this.current().list.filter((i) => i.family === family);
     const loopback = family === 'IPv4' ? '127.0.0.1' : '::1';
     if (remote === loopback || remote.startsWith('127.')) return loopback;
     const onLink = list.find((i) => !i.internal && sameSubnet(i, remote));
     return (onLink ?? list.find((i) => !i.internal) ?? list[0])?.address ?? loopback;
   }
 
-  private interfaces(): NetworkInterfaceInfo[] {
+  /** The interfaces and their addresses, read again when older than INTERFACES_TTL_MS. */
+  private current(): { list: NetworkInterfaceInfo[]; addresses: string[] } {
     const now = this.now();
-    if (!this.cached || now - this.cached.at > INTERFACES_TTL_MS) this.cached = { at: now, list: this.read() };
-    return this.cached.list;
+    if (!this.cached || now - this.cached.at > INTERFACES_TTL_MS) {
+      const list = this.read();
+      // Asked on every request for the node (our-host.ts): lower-cased once, not each time.
+      this.cached = { at: now, list, addresses: list.map((i) => i.address.toLowerCase()) };
+    }
+    return this.cached;
   }
+
 }
 
 function allInterfaces(): NetworkInterfaceInfo[] {

@@ -129,7 +129,7 @@ export function setup(config: Partial<typeof POLICY> = {}, interfaceAddresses: r
     location,
     logger,
     now: clock.now,
-    hosts: { isOurHost: (host) => interfaceAddresses.includes(host) },
+    hosts: { isOurHost: (host) => host === DOMAIN || interfaceAddresses.includes(host) },
   });
   const flow = new FakeFlow({ remoteAddress: '203.0.113.7', remotePort: 40000 });
   let cseq = 1;
