@@ -4,10 +4,9 @@
  * request; the only state is the rate limiter's bounded table.
  */
 import dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import { type BindAddress, hostPort, isMissingFamily } from '../transport/addresses.js';
-import { literalLookup } from '../transport/literal-lookup.js';
+import { bindUdpSocket } from '../transport/udp-socket.js';
 import { answerStunBinding } from './binding.js';
 import { RateLimiter, isLoopback } from './rate-limit.js';
 
@@ -30,21 +29,6 @@ export interface StunResponder {
   stop(): Promise<void>;
 }
 
-function bind(b: BindAddress, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: isIP(b.host) === 6 ? 'udp6' : 'udp4', ipv6Only: b.ipv6Only, lookup: literalLookup });
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      socket.close();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.bind({ address: b.host, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
-}
-
 function close(socket: dgram.Socket): Promise<void> {
   return new Promise((resolve) => socket.close(() => resolve()));
 }
@@ -62,7 +46,7 @@ export async function startStunResponder(opts: StunResponderOptions): Promise<St
   };
   for (const b of opts.binds) {
     try {
-      sockets.push(await bind(b, opts.port));
+      sockets.push(await bindUdpSocket(b, opts.port));
     } catch (err) {
       if (!b.required && isMissingFamily(err)) {
         logger.info(`STUN: no ${hostPort(b.host, opts.port)} socket (${(err as Error).message})`);

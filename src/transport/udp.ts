@@ -15,7 +15,7 @@ import { DEFAULT_RATE } from '../stun/responder.js';
 import { VERSION } from '../version.js';
 import { type BindAddress, hostPort, isMissingFamily } from './addresses.js';
 import type { Flow } from './flow.js';
-import { literalLookup } from './literal-lookup.js';
+import { bindUdpSocket } from './udp-socket.js';
 import { type ReceiveContext, receiveMessage } from './received.js';
 
 /** The largest UDP payload over IPv4; IPv6 allows a little more, but no SIP message needs it. */
@@ -102,25 +102,9 @@ function isKeepAlive(data: Buffer): boolean {
  */
 const RECEIVE_BUFFER_BYTES = 1024 * 1024;
 
-function bindSocket(bind: BindAddress, port: number): Promise<BoundSocket> {
-  const family = isIP(bind.host) === 6 ? 6 : 4;
-  const socket = dgram.createSocket({
-    type: family === 6 ? 'udp6' : 'udp4',
-    ipv6Only: bind.ipv6Only,
-    recvBufferSize: RECEIVE_BUFFER_BYTES,
-    lookup: literalLookup,
-  });
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      socket.close();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.bind({ address: bind.host, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve({ socket, address: bind.host, port: socket.address().port, family, closed: false });
-    });
-  });
+async function bindSocket(bind: BindAddress, port: number): Promise<BoundSocket> {
+  const socket = await bindUdpSocket(bind, port, { recvBufferSize: RECEIVE_BUFFER_BYTES });
+  return { socket, address: bind.host, port: socket.address().port, family: isIP(bind.host) === 6 ? 6 : 4, closed: false };
 }
 
 const ID = /^udp:(\[[^\]]+\]|[^:/]+):(\d+)\/(\[[^\]]+\]|[^:/]+):(\d+)$/;
