@@ -14,15 +14,14 @@
 // BENCH_CALL_LIMIT (100 calls outstanding), BENCH_CALL_WARMUP (2000 calls), BENCH_CALL_HOLD_MS (0:
 // pause between ACK and BYE), BENCH_CALL_PORT_BASE (15080: node, +1 Kamailio), BENCH_TIMEOUT (60 s
 // per round), SIPP and KAMAILIO (paths of the binaries).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerCallee, startCallee, callerArgs, sippFailure } from './lib/call-peers.mjs';
 import { summariseCalls, writeCallResults } from './lib/call-results.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree } from './lib/ports.mjs';
-import { ProcessGroups } from './lib/processes.mjs';
+import { startHarness } from './lib/harness.mjs';
 import { groupCpuSeconds, groupPssKb, machineBusySeconds, peakRssKb } from './lib/proc-stats.mjs';
 import { freeUdpPort } from './lib/sip-probe.mjs';
 import { runSippLoad } from './lib/sipp-round.mjs';
@@ -52,32 +51,8 @@ const outDir = join(root, 'bench/out');
 const workDir = join(outDir, 'call');
 const log = (line) => console.log(line);
 
-rmSync(workDir, { recursive: true, force: true });
-mkdirSync(workDir, { recursive: true });
-const groups = new ProcessGroups(join(outDir, 'call.pids'));
-// Targets keep their data and run directories under this one, removed however the bench ends.
-const tmpRoot = mkdtempSync(join(tmpdir(), 'trucada-call-bench-'));
-const interrupted = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    log(`${signal}: stopping the targets`);
-    interrupted.abort();
-    groups.stopAll().finally(() => {
-      rmSync(tmpRoot, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main(interrupted.signal);
-} catch (err) {
-  if (!interrupted.signal.aborted) console.error(`call bench failed: ${err.message}`);
-  await groups.stopAll();
-  process.exitCode = 1;
-} finally {
-  rmSync(tmpRoot, { recursive: true, force: true });
-}
+const { groups, tmpRoot, run: runBench } = startHarness({ outDir, workDir, name: 'call', label: 'call', log });
+await runBench(main);
 
 async function main(abort) {
   const users = benchUsers(2);

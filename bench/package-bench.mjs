@@ -10,14 +10,13 @@
 // of the init script's, space-separated), SIPP (path of sipp).
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
 import { CALL_HEADING } from './lib/call-results.mjs';
-import { ProcessGroups } from './lib/processes.mjs';
+import { startHarness } from './lib/harness.mjs';
 import { PACKAGE_HEADING, writeSection } from './lib/results.mjs';
 import { runSippRound } from './lib/sipp-round.mjs';
 import { benchUsers, writeUsersCsv } from './lib/users.mjs';
@@ -38,28 +37,8 @@ const settings = {
 };
 const log = (line) => console.log(line);
 
-rmSync(workDir, { recursive: true, force: true });
-mkdirSync(workDir, { recursive: true });
-const groups = new ProcessGroups(join(outDir, 'package.pids'));
-const tmpRoot = mkdtempSync(join(tmpdir(), 'trucada-package-bench-'));
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    groups.stopAll().finally(() => {
-      rmSync(tmpRoot, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main();
-} catch (err) {
-  console.error(`package bench failed: ${err.message}`);
-  await groups.stopAll();
-  process.exitCode = 1;
-} finally {
-  rmSync(tmpRoot, { recursive: true, force: true });
-}
+const { groups, tmpRoot, run: runBench } = startHarness({ outDir, workDir, name: 'package', label: 'package', log });
+await runBench(main);
 
 async function main() {
   if (!existsSync(join(root, 'dist/trucada.cjs'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });

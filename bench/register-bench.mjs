@@ -8,13 +8,12 @@
 // long), BENCH_CALLS (50000: the most registrations in one round), BENCH_LIMIT (200 outstanding),
 // BENCH_USERS (500), BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor),
 // BENCH_TIMEOUT (60 s per round), SIPP and KAMAILIO (paths of the binaries).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree } from './lib/ports.mjs';
-import { ProcessGroups } from './lib/processes.mjs';
+import { startHarness } from './lib/harness.mjs';
 import { groupCpuSeconds, peakRssKb } from './lib/proc-stats.mjs';
 import { summarise, writeResults } from './lib/results.mjs';
 import { runSippRound } from './lib/sipp-round.mjs';
@@ -34,32 +33,8 @@ const outDir = join(root, 'bench/out');
 const workDir = join(outDir, 'register');
 const log = (line) => console.log(line);
 
-rmSync(workDir, { recursive: true, force: true });
-mkdirSync(workDir, { recursive: true });
-const groups = new ProcessGroups(join(outDir, 'register.pids'));
-// Targets keep their data and run directories under this one, removed however the bench ends.
-const tmpRoot = mkdtempSync(join(tmpdir(), 'trucada-bench-'));
-const interrupted = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    log(`${signal}: stopping the targets`);
-    interrupted.abort();
-    groups.stopAll().finally(() => {
-      rmSync(tmpRoot, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main(interrupted.signal);
-} catch (err) {
-  if (!interrupted.signal.aborted) console.error(`register bench failed: ${err.message}`);
-  await groups.stopAll();
-  process.exitCode = 1;
-} finally {
-  rmSync(tmpRoot, { recursive: true, force: true });
-}
+const { groups, tmpRoot, run: runBench } = startHarness({ outDir, workDir, name: 'register', label: 'register', log });
+await runBench(main);
 
 async function main(abort) {
   const users = benchUsers(settings.users);

@@ -13,15 +13,14 @@
 // coturn's the two after it).
 import { execFile, execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
 import { groupCpuSeconds } from './lib/proc-stats.mjs';
-import { ProcessGroups } from './lib/processes.mjs';
+import { startHarness } from './lib/harness.mjs';
 import { PACKAGE_HEADING, writeSection } from './lib/results.mjs';
 import { fmt, median, sum } from './lib/stats.mjs';
 
@@ -50,28 +49,8 @@ const settings = {
 for (const target of settings.targets) if (!LABELS[target]) throw new Error(`unknown STUN_BENCH_TARGETS entry: ${target}`);
 const log = (line) => console.log(line);
 
-rmSync(logDir, { recursive: true, force: true });
-mkdirSync(logDir, { recursive: true });
-const groups = new ProcessGroups(join(outDir, 'stun.pids'));
-const tmpRoot = mkdtempSync(join(tmpdir(), 'trucada-stun-bench-'));
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    groups.stopAll().finally(() => {
-      rmSync(tmpRoot, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main();
-} catch (err) {
-  console.error(`STUN bench failed: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await groups.stopAll();
-  rmSync(tmpRoot, { recursive: true, force: true });
-}
+const { groups, tmpRoot, run: runBench } = startHarness({ outDir, workDir: logDir, name: 'stun', label: 'STUN', log });
+await runBench(main);
 
 async function main() {
   if (!existsSync(join(root, 'dist/trucada.cjs'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
