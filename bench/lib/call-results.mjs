@@ -3,7 +3,7 @@
 // bench/out/call.json.
 import { writeFileSync } from 'node:fs';
 import { writeSection } from './results.mjs';
-import { fmt, median, sum } from './stats.mjs';
+import { fmt, median, perRoundRatio, roundStats } from './stats.mjs';
 
 export const CALL_HEADING = '# Call bench';
 /** Below this many cores a single-threaded target was waiting, not working flat out. */
@@ -30,18 +30,8 @@ export function summariseCalls(rounds, targets, { unusable, peakPssKb, peakRssKb
       // Why the target ran no round (it did not start, or its first call failed) or no further one
       // (a round in which no call completed).
       unusable: unusable[target] ?? null,
-      rounds: mine.length,
-      medianRate: median(mine.map((r) => r.rate)),
-      rates: mine.map((r) => r.rate),
-      calls: sum(mine.map((r) => r.calls)),
-      failed: sum(mine.map((r) => r.failed)),
-      retransmissions: sum(mine.map((r) => r.retransmissions)),
-      medianCpuCores: median(mine.map((r) => r.cpuCores)),
+      ...roundStats(mine),
       medianMachineCores: median(mine.map((r) => r.machineCores)),
-      // Calls per second of the target's own CPU time: its cost per call, which other load on the
-      // machine (here two sipp processes) changes much less than the rate.
-      medianPerCpuSecond: median(mine.filter((r) => r.cpuCores > 0).map((r) => r.rate / r.cpuCores)),
-      medianCallMs: median(mine.map((r) => r.meanCallMs)),
       peakPssKb: peakPssKb[target] ?? null,
       peakRssKb: peakRssKb[target] ?? null,
     };
@@ -49,18 +39,12 @@ export function summariseCalls(rounds, targets, { unusable, peakPssKb, peakRssKb
   const node = perTarget.node;
   const kamailio = perTarget.kamailio;
   const both = node?.rounds && kamailio?.rounds;
-  const perRound = [];
-  for (const r of rounds) {
-    if (r.target !== 'node') continue;
-    const other = rounds.find((o) => o.target === 'kamailio' && o.round === r.round);
-    if (other && other.rate > 0) perRound.push(r.rate / other.rate);
-  }
   const nodeOverKamailio = both && kamailio.medianRate > 0 ? node.medianRate / kamailio.medianRate : null;
   return {
     targets: perTarget,
     ratios: {
       nodeOverKamailio,
-      nodeOverKamailioPerRound: median(perRound),
+      nodeOverKamailioPerRound: perRoundRatio(rounds, 'node', 'kamailio'),
       nodeOverKamailioPerCpuSecond:
         both && node.medianPerCpuSecond !== null && kamailio.medianPerCpuSecond ? node.medianPerCpuSecond / kamailio.medianPerCpuSecond : null,
     },

@@ -2,7 +2,7 @@
 // node/floor and node/Kamailio, failures, the node's peak RSS) and writes it twice: for people
 // (bench/RESULTS.md, committed) and for programs (bench/out/register.json).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fmt, median, sum } from './stats.mjs';
+import { fmt, perRoundRatio, roundStats } from './stats.mjs';
 
 export const GOAL_NODE_OVER_FLOOR = 0.8;
 /** Below this many cores a single-threaded target was waiting, not working flat out. */
@@ -21,35 +21,11 @@ export const TARGET_LABELS = {
 export function summarise(rounds, targets, { peakRssKb }) {
   const perTarget = {};
   for (const target of targets) {
-    const mine = rounds.filter((r) => r.target === target);
-    perTarget[target] = {
-      label: TARGET_LABELS[target],
-      rounds: mine.length,
-      medianRate: median(mine.map((r) => r.rate)),
-      rates: mine.map((r) => r.rate),
-      registrations: sum(mine.map((r) => r.calls)),
-      failed: sum(mine.map((r) => r.failed)),
-      retransmissions: sum(mine.map((r) => r.retransmissions)),
-      medianCpuCores: median(mine.map((r) => r.cpuCores)),
-      // Registrations per second of the target's own CPU time: its cost per registration, which
-      // other load on the machine changes much less than the rate.
-      medianPerCpuSecond: median(mine.filter((r) => r.cpuCores > 0).map((r) => r.rate / r.cpuCores)),
-      medianCallMs: median(mine.map((r) => r.meanCallMs)),
-      peakRssKb: peakRssKb[target] ?? null,
-    };
+    const { calls, ...stats } = roundStats(rounds.filter((r) => r.target === target));
+    perTarget[target] = { label: TARGET_LABELS[target], ...stats, registrations: calls, peakRssKb: peakRssKb[target] ?? null };
   }
   const rate = (t) => perTarget[t]?.medianRate ?? null;
   const ratio = (a, b) => (rate(a) !== null && rate(b) !== null ? rate(a) / rate(b) : null);
-  // The same ratio taken round by round: adjacent rounds share whatever else loads the machine.
-  const roundRatio = (a, b) => {
-    const values = [];
-    for (const r of rounds) {
-      if (r.target !== a) continue;
-      const other = rounds.find((o) => o.target === b && o.round === r.round);
-      if (other) values.push(r.rate / other.rate);
-    }
-    return median(values);
-  };
   const perCpu = (a, b) => {
     const x = perTarget[a]?.medianPerCpuSecond ?? null;
     const y = perTarget[b]?.medianPerCpuSecond ?? null;
@@ -61,8 +37,8 @@ export function summarise(rounds, targets, { peakRssKb }) {
     ratios: {
       nodeOverFloor,
       nodeOverKamailio: ratio('node', 'kamailio'),
-      nodeOverFloorPerRound: roundRatio('node', 'floor'),
-      nodeOverKamailioPerRound: roundRatio('node', 'kamailio'),
+      nodeOverFloorPerRound: perRoundRatio(rounds, 'node', 'floor'),
+      nodeOverKamailioPerRound: perRoundRatio(rounds, 'node', 'kamailio'),
       kamailioOverFloor: ratio('kamailio', 'floor'),
       nodeOverFloorPerCpuSecond: perCpu('node', 'floor'),
       nodeOverKamailioPerCpuSecond: perCpu('node', 'kamailio'),

@@ -16,3 +16,34 @@ export function sum(values) {
 export function fmt(value, digits) {
   return value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 }
+
+/**
+ * What the SIP benches report per target from its rounds ({ rate, calls, failed, retransmissions,
+ * cpuCores, meanCallMs }): medians of the rates and costs, sums of the counts.
+ */
+export function roundStats(mine) {
+  return {
+    rounds: mine.length,
+    medianRate: median(mine.map((r) => r.rate)),
+    rates: mine.map((r) => r.rate),
+    calls: sum(mine.map((r) => r.calls)),
+    failed: sum(mine.map((r) => r.failed)),
+    retransmissions: sum(mine.map((r) => r.retransmissions)),
+    medianCpuCores: median(mine.map((r) => r.cpuCores)),
+    // Per second of the target's own CPU time: its cost per transaction or call, which other load on
+    // the machine changes much less than the rate.
+    medianPerCpuSecond: median(mine.filter((r) => r.cpuCores > 0).map((r) => r.rate / r.cpuCores)),
+    medianCallMs: median(mine.map((r) => r.meanCallMs)),
+  };
+}
+
+/** The ratio of target a's rate to b's taken round by round (adjacent rounds share the machine's other load), its median. */
+export function perRoundRatio(rounds, a, b) {
+  const values = [];
+  for (const r of rounds) {
+    if (r.target !== a) continue;
+    const other = rounds.find((o) => o.target === b && o.round === r.round);
+    if (other && other.rate > 0) values.push(r.rate / other.rate);
+  }
+  return median(values);
+}
