@@ -15,6 +15,7 @@ import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { CallHistory } from '../store/call-history.js';
 import type { StoredMessages } from '../store/stored-messages.js';
+import type { Flow } from '../transport/flow.js';
 import type { LocalAddresses } from '../transport/local-address.js';
 import { missedCallSummary } from './missed-call-summary.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
@@ -156,7 +157,7 @@ export class OfflineDelivery {
     });
   }
 
-  private request(binding: Binding, flow: NonNullable<ReturnType<typeof bindingFlow>>, from: string, parcel: Parcel): SipRequest {
+  private request(binding: Binding, flow: Flow, from: string, parcel: Parcel): SipRequest {
     const headers: Record<string, string> = { 'Content-Type': parcel.contentType };
     if (parcel.date !== undefined) headers.Date = new Date(parcel.date).toUTCString();
     return nodeRequest(

@@ -25,7 +25,7 @@ import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
 import { inDialogHop, popOurRoutes } from './loose-route.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
 import type { OurHosts } from '../transport/our-host.js';
-import { recordRoutes, type RouteDeps } from './record-route.js';
+import { recordRoutes, type OurRoute, type RouteDeps } from './record-route.js';
 import { proxyRefuse, type ProxyRefusal } from './refusal.js';
 
 export interface ProxyDeps {
@@ -122,7 +122,7 @@ export class Proxy {
   private inDialog(
     req: SipRequest,
     flow: Flow,
-    popped: Parameters<typeof inDialogHop>[2],
+    popped: readonly OurRoute[],
     hash: string,
     fromTag: string | undefined,
   ): ProxyRefusal | undefined {
