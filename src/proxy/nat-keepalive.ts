@@ -16,8 +16,6 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { sameBinding, type Binding } from '../location/binding.js';
 import type { Location } from '../location/location.js';
-import { newBranch, newCallId, newTag } from '../sip/branch.js';
-import { Headers } from '../sip/headers.js';
 import type { SipRequest } from '../sip/message.js';
 import type { ClientTransaction, ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import { bareHost, formatUri, parseUri, type SipUri } from '../sip/uri.js';
@@ -25,7 +23,7 @@ import { ipAddressBytes } from '../http/ip-address-bytes.js';
 import { unmapAddress } from '../transport/addresses.js';
 import type { Flow } from '../transport/flow.js';
 import type { LocalAddresses } from '../transport/local-address.js';
-import { viaFor } from './forward.js';
+import { nodeRequest } from './node-request.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
 
 export interface NatKeepaliveDeps {
@@ -46,9 +44,6 @@ export interface NatKeepaliveDeps {
  * burst of a few pings does to the network.
  */
 const MIN_BATCH_GAP_MS = 50;
-
-/** §8.1.1.6: the recommended initial Max-Forwards. */
-const MAX_FORWARDS = '70';
 
 export class NatKeepalive {
   /** The outstanding ping of each binding, by `pingKey`. */
@@ -158,14 +153,7 @@ export class NatKeepalive {
   /** §8.1.1: a request outside any dialog, addressed to the Contact the phone registered. */
   private options(binding: Binding, flow: Flow): SipRequest {
     const uri = requestUri(binding.contact);
-    const headers = new Headers();
-    headers.append('Via', viaFor(flow, newBranch(), this.deps.addresses));
-    headers.append('Max-Forwards', MAX_FORWARDS);
-    headers.append('From', `<sip:ping@${this.deps.domain}>;tag=${newTag()}`);
-    headers.append('To', `<${uri}>`);
-    headers.append('Call-ID', newCallId());
-    headers.append('CSeq', '1 OPTIONS');
-    return { kind: 'request', method: 'OPTIONS', uri, headers, body: Buffer.alloc(0) };
+    return nodeRequest({ method: 'OPTIONS', uri, from: `<sip:ping@${this.deps.domain}>`, to: `<${uri}>`, flow }, this.deps.addresses);
   }
 
   /** Only the binding that was pinged goes: a REGISTER since then proved the phone alive. */
