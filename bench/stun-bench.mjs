@@ -2,15 +2,16 @@
 // (`trucada serve` from the bundle, stun_port set) and from coturn (`--stun-only`, with its default
 // threads and with one, `-m 1`), in the same run, rounds alternating. The load comes from our own
 // generator (bench/lib/stun-load.mjs), which keeps a window of requests outstanding; coturn's tools
-// send one request per process. Loopback is exempt from the node's per-address rate limit, so the
+// send one request per process. The floor (bench/stun-floor-responder.mjs) is the least a Node
+// event loop can do per request: it tells what the node's own code costs from what Node's UDP costs. Loopback is exempt from the node's per-address rate limit, so the
 // limiter's table is not what is measured. Replaces the "STUN bench" section of bench/RESULTS.md
 // (other sections are left as they are) and writes bench/out/stun.json. Run by bench/run.sh, or
 // alone: `node bench/stun-bench.mjs`.
 //
 // Settings (environment): STUN_BENCH_ROUNDS (3 per target), STUN_BENCH_SECONDS (5 per round),
 // STUN_BENCH_WINDOW (128 outstanding per generator), STUN_BENCH_GENERATORS (1 process),
-// STUN_BENCH_TARGETS (node,coturn,coturn-m1), STUN_BENCH_PORT_BASE (15478: the node's STUN port,
-// coturn's the two after it).
+// STUN_BENCH_TARGETS (node,coturn,coturn-m1,floor), STUN_BENCH_PORT_BASE (15478: the first
+// target's port, the others' the ones after it).
 import { execFile, execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ const LABELS = {
   node: 'trucada (this node)',
   coturn: 'coturn --stun-only, default threads',
   'coturn-m1': 'coturn --stun-only -m 1',
+  floor: 'floor: one Node event loop',
 };
 
 const settings = {
@@ -42,7 +44,7 @@ const settings = {
   window: positiveInt('STUN_BENCH_WINDOW', 128),
   generators: positiveInt('STUN_BENCH_GENERATORS', 1),
   portBase: positiveInt('STUN_BENCH_PORT_BASE', 15478),
-  targets: (process.env.STUN_BENCH_TARGETS || 'node,coturn,coturn-m1').split(',').map((s) => s.trim()).filter(Boolean),
+  targets: (process.env.STUN_BENCH_TARGETS || 'node,coturn,coturn-m1,floor').split(',').map((s) => s.trim()).filter(Boolean),
   timeoutMs: 500,
   warmupSeconds: 1,
 };
@@ -54,7 +56,7 @@ await runBench(main);
 
 async function main() {
   if (!existsSync(join(root, 'dist/trucada.cjs'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  const targets = settings.targets.filter((t) => t === 'node' || haveTurnserver());
+  const targets = settings.targets.filter((t) => !t.startsWith('coturn') || haveTurnserver());
   if (targets.length < settings.targets.length) log('STUN bench: turnserver missing (apt-get install coturn); coturn not measured');
 
   const running = {};
@@ -127,6 +129,8 @@ async function startTarget(target, port) {
       ].join('\n'),
     );
     proc = groups.start(process.execPath, [join(root, 'dist/trucada.cjs'), 'serve', '--config', config], { logFile, env });
+  } else if (target === 'floor') {
+    proc = groups.start(process.execPath, [join(root, 'bench/stun-floor-responder.mjs'), String(port), HOST], { logFile, env });
   } else {
     const args = [
       '--stun-only', `--listening-ip=${HOST}`, `--listening-port=${port}`, '--no-cli', '-n',
@@ -224,6 +228,10 @@ function summarise(rounds, targets) {
       nodeOverCoturnPerRound: perRound('node', 'coturn'),
       nodeOverCoturnM1: ratio('node', 'coturn-m1'),
       nodeOverCoturnM1PerRound: perRound('node', 'coturn-m1'),
+      nodeOverFloor: ratio('node', 'floor'),
+      nodeOverFloorPerRound: perRound('node', 'floor'),
+      floorOverCoturnM1: ratio('floor', 'coturn-m1'),
+      floorOverCoturnM1PerRound: perRound('floor', 'coturn-m1'),
     },
   };
 }
@@ -247,6 +255,9 @@ function writeStunSection(summary, machine) {
     '',
     `- node / coturn (default threads): ${fmt(ratios.nodeOverCoturn, 2)} (goal ≥ 1: ${goal(ratios.nodeOverCoturn)}); median of the per-round ratios: ${fmt(ratios.nodeOverCoturnPerRound, 2)}`,
     `- node / coturn -m 1: ${fmt(ratios.nodeOverCoturnM1, 2)} (goal ≥ 1: ${goal(ratios.nodeOverCoturnM1)}); median of the per-round ratios: ${fmt(ratios.nodeOverCoturnM1PerRound, 2)}`,
+    `- node / floor: ${fmt(ratios.nodeOverFloor, 2)}; median of the per-round ratios: ${fmt(ratios.nodeOverFloorPerRound, 2)}`,
+    `- floor / coturn -m 1: ${fmt(ratios.floorOverCoturnM1, 2)}; median of the per-round ratios: ${fmt(ratios.floorOverCoturnM1PerRound, 2)}: the most`,
+    '  any responder on Node\'s dgram reaches against coturn here, and so the ceiling of node / coturn.',
     `- ${settings.rounds} rounds of ${settings.seconds} s per target, alternating, after a ${settings.warmupSeconds} s warm-up each; ${settings.generators} generator`,
     `  process(es), each keeping ${settings.window} requests outstanding (20-byte Binding requests with the magic cookie and`,
     `  a unique transaction id; a request unanswered after ${settings.timeoutMs} ms is counted lost and replaced; late: answers`,
@@ -255,7 +266,8 @@ function writeStunSection(summary, machine) {
     '- The node runs `trucada serve` from the bundle (no V8 flags), answering with XOR-MAPPED-ADDRESS, SOFTWARE',
     '  and FINGERPRINT; loopback is exempt from its per-address rate limit. coturn: `turnserver --stun-only',
     '  --listening-ip=127.0.0.1 --no-cli -n --no-tls --no-dtls`; how many cores its threads used is in the',
-    '  CPU column.',
+    '  CPU column. Floor: `bench/stun-floor-responder.mjs` (copies the transaction id, writes XOR-MAPPED-ADDRESS,',
+    '  checks nothing, no SOFTWARE or FINGERPRINT).',
     `- ${machine.date}; ${machine.cpu}, nproc ${machine.nproc}; Linux ${machine.kernel}; load average (1 min) ${fmt(machine.loadAverage, 2)} before; Node ${machine.node}; coturn ${machine.coturn}.`,
     '',
   ];
