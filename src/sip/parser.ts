@@ -3,27 +3,15 @@
  * message) into a `SipMessage`, checking the limits before the work they bound, and the rules a
  * server must enforce before anything else looks at the message (RFC 3261 §7, §8.1.1, §8.2, §18.3).
  */
-import { isUtf8 } from 'node:buffer';
-import { Headers } from './headers.js';
+import { type Head, readHead } from './head.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 import type { SipMessage, SipRequest } from './message.js';
 import { parseNameAddr } from './name-addr.js';
-import { isToken, trimWhitespace } from './params.js';
+import { isToken } from './params.js';
 import { SipParseError } from './parse-error.js';
 import { parseCSeq } from './cseq.js';
 import { isAbsoluteUri, parseUri } from './uri.js';
 import { parseVia } from './via.js';
-
-const CR = 0x0d;
-const LF = 0x0a;
-const HT = 0x09;
-const SP = 0x20;
-
-interface Head {
-  startLine: string;
-  headers: Headers;
-  bodyStart: number;
-}
 
 export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS): SipMessage {
   if (data.length > limits.maxMessageSize) throw new SipParseError('TOO_LARGE', 'Message too large');
@@ -36,66 +24,6 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
   checkMandatory(message, fail);
   message.body = readBody(data, head, fail);
   return message;
-}
-
-/**
- * Read the start line and header fields up to the empty line, in one pass over the bytes: line
- * length, header count and characters are checked as they are met. CRLF or bare LF end a line;
- * a line starting with SP or HT continues the previous field (§7.3.1), joined by one SP.
- */
-function readHead(data: Buffer, limits: ParseLimits): Head {
-  let pos = 0;
-  // RFC 3261 §7.5: empty lines before the start line are ignored.
-  while (data[pos] === CR || data[pos] === LF) pos++;
-  if (pos === data.length) throw new SipParseError('EMPTY', 'Empty message');
-  const fields: { name: string; value: string }[] = [];
-  let startLine: string | undefined;
-  let lineStart = pos;
-  for (let i = pos; ; i++) {
-    if (i >= data.length) {
-      throw i - lineStart > limits.maxLineLength
-        ? new SipParseError('LINE_TOO_LONG', 'Header line too long')
-        : new SipParseError('NO_HEADER_END', 'Missing empty line after headers');
-    }
-    const b = data[i]!;
-    if (b === LF) {
-      const end = i > lineStart && data[i - 1] === CR ? i - 1 : i;
-      if (end - lineStart > limits.maxLineLength) throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
-      // The first line is never empty: the CRs and LFs before it were skipped.
-      if (end === lineStart && startLine !== undefined) {
-        if (!isUtf8(data.subarray(pos, i))) throw new SipParseError('BAD_CHARACTER', 'Invalid UTF-8 in headers');
-        return { startLine, headers: new Headers(fields), bodyStart: i + 1 };
-      }
-      const line = data.toString('utf8', lineStart, end);
-      if (startLine === undefined) startLine = line;
-      else if (data[lineStart] === SP || data[lineStart] === HT) {
-        const last = fields[fields.length - 1];
-        if (!last) throw new SipParseError('BAD_HEADER', 'Continuation line before first header');
-        last.value = trimWhitespace(`${last.value} ${trimWhitespace(line)}`);
-        if (last.value.length + last.name.length > limits.maxLineLength) {
-          throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
-        }
-      } else {
-        if (fields.length >= limits.maxHeaders) throw new SipParseError('TOO_MANY_HEADERS', 'Too many headers');
-        fields.push(splitField(line));
-      }
-      lineStart = i + 1;
-    } else if (i - lineStart > limits.maxLineLength) {
-      throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
-    } else if (b === 0) {
-      throw new SipParseError('BAD_CHARACTER', 'NUL byte in headers');
-    } else if ((b < SP && b !== HT && !(b === CR && data[i + 1] === LF)) || b === 0x7f) {
-      throw new SipParseError('BAD_CHARACTER', 'Control character in headers');
-    }
-  }
-}
-
-/** `name HCOLON value` (§7.3.1): whitespace may precede the colon; the value is trimmed. */
-function splitField(line: string): { name: string; value: string } {
-  const colon = line.indexOf(':');
-  const name = colon < 0 ? '' : line.slice(0, colon).replace(/[ \t]+$/, '');
-  if (!isToken(name)) throw new SipParseError('BAD_HEADER', 'Bad header line');
-  return { name, value: trimWhitespace(line.slice(colon + 1)) };
 }
 
 /**

@@ -1,0 +1,133 @@
+/**
+ * The head of a SIP message (RFC 3261 §7): the start line and the header fields up to the empty
+ * line, with the limits on line length and header count and the characters a head may hold checked
+ * before anything else is read.
+ */
+import { isUtf8 } from 'node:buffer';
+import { Headers } from './headers.js';
+import type { ParseLimits } from './limits.js';
+import { isToken, trimWhitespace } from './params.js';
+import { SipParseError } from './parse-error.js';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const HT = 0x09;
+const SP = 0x20;
+
+export interface Head {
+  startLine: string;
+  headers: Headers;
+  bodyStart: number;
+}
+
+
+/** Characters that `readHead` refuses in a head: controls but HT and the CR of a CRLF, and DEL. */
+const REFUSED_IN_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The head of an ordinary message, read with native searches instead of a loop over its bytes:
+ * ASCII only, no folded lines, every limit kept. Anything else (and every malformed head) returns
+ * undefined, and `readHeadExact` reads the message again and names what is wrong, so both give the same
+ * answer for every input. Most of a registration's parsing was that loop, one byte at a time.
+ */
+export function readPlainHead(data: Buffer, limits: ParseLimits): Head | undefined {
+  let pos = 0;
+  while (data[pos] === CR || data[pos] === LF) pos++;
+  // The LF that ends the last header line: the empty line (bare LF, or CRLF) comes right after it.
+  const crlf = data.indexOf('\n\r\n', pos);
+  const lf = data.indexOf('\n\n', pos);
+  const end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
+  if (end < 0) return undefined;
+  const text = data.toString('latin1', pos, end + 1);
+  if (REFUSED_IN_HEAD.test(text) || NOT_ASCII.test(text)) return undefined;
+  const lines = text.split('\n');
+  if (lines.length - 2 > limits.maxHeaders) return undefined;
+  const fields: { name: string; value: string }[] = [];
+  // The last element is the empty string after the final LF.
+  for (let i = 0; i < lines.length - 1; i++) {
+    let line = lines[i]!;
+    if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+    if (line.length > limits.maxLineLength) return undefined;
+    if (i === 0) continue;
+    const first = line.charCodeAt(0);
+    if (first === SP || first === HT) return undefined;
+    const field = plainField(line);
+    if (field === undefined) return undefined;
+    fields.push(field);
+  }
+  const startLine = lines[0]!;
+  return { startLine: startLine.charCodeAt(startLine.length - 1) === CR ? startLine.slice(0, -1) : startLine, headers: new Headers(fields), bodyStart: end === crlf ? end + 3 : end + 2 };
+}
+
+/**
+ * Read the start line and header fields up to the empty line, in one pass over the bytes: line
+ * length, header count and characters are checked as they are met. CRLF or bare LF end a line;
+ * a line starting with SP or HT continues the previous field (§7.3.1), joined by one SP.
+ */
+export function readHeadExact(data: Buffer, limits: ParseLimits): Head {
+  let pos = 0;
+  // RFC 3261 §7.5: empty lines before the start line are ignored.
+  while (data[pos] === CR || data[pos] === LF) pos++;
+  if (pos === data.length) throw new SipParseError('EMPTY', 'Empty message');
+  const fields: { name: string; value: string }[] = [];
+  let startLine: string | undefined;
+  let lineStart = pos;
+  for (let i = pos; ; i++) {
+    if (i >= data.length) {
+      throw i - lineStart > limits.maxLineLength
+        ? new SipParseError('LINE_TOO_LONG', 'Header line too long')
+        : new SipParseError('NO_HEADER_END', 'Missing empty line after headers');
+    }
+    const b = data[i]!;
+    if (b === LF) {
+      const end = i > lineStart && data[i - 1] === CR ? i - 1 : i;
+      if (end - lineStart > limits.maxLineLength) throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
+      // The first line is never empty: the CRs and LFs before it were skipped.
+      if (end === lineStart && startLine !== undefined) {
+        if (!isUtf8(data.subarray(pos, i))) throw new SipParseError('BAD_CHARACTER', 'Invalid UTF-8 in headers');
+        return { startLine, headers: new Headers(fields), bodyStart: i + 1 };
+      }
+      const line = data.toString('utf8', lineStart, end);
+      if (startLine === undefined) startLine = line;
+      else if (data[lineStart] === SP || data[lineStart] === HT) {
+        const last = fields[fields.length - 1];
+        if (!last) throw new SipParseError('BAD_HEADER', 'Continuation line before first header');
+        last.value = trimWhitespace(`${last.value} ${trimWhitespace(line)}`);
+        if (last.value.length + last.name.length > limits.maxLineLength) {
+          throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
+        }
+      } else {
+        if (fields.length >= limits.maxHeaders) throw new SipParseError('TOO_MANY_HEADERS', 'Too many headers');
+        fields.push(splitField(line));
+      }
+      lineStart = i + 1;
+    } else if (i - lineStart > limits.maxLineLength) {
+      throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
+    } else if (b === 0) {
+      throw new SipParseError('BAD_CHARACTER', 'NUL byte in headers');
+    } else if ((b < SP && b !== HT && !(b === CR && data[i + 1] === LF)) || b === 0x7f) {
+      throw new SipParseError('BAD_CHARACTER', 'Control character in headers');
+    }
+  }
+}
+
+/** `name HCOLON value` (§7.3.1): whitespace may precede the colon; the value is trimmed. */
+function splitField(line: string): { name: string; value: string } {
+  const field = plainField(line);
+  if (field === undefined) throw new SipParseError('BAD_HEADER', 'Bad header line');
+  return field;
+}
+
+function plainField(line: string): { name: string; value: string } | undefined {
+  const colon = line.indexOf(':');
+  const name = colon < 0 ? '' : trimWhitespace(line.slice(0, colon));
+  // A name that began with whitespace would be a continuation line, which never reaches here.
+  if (!isToken(name)) return undefined;
+  return { name, value: trimWhitespace(line.slice(colon + 1)) };
+}
+
+/** The head of `data`: the plain reading when it applies, else the exact one (which throws). */
+export function readHead(data: Buffer, limits: ParseLimits): Head {
+  return readPlainHead(data, limits) ?? readHeadExact(data, limits);
+}
