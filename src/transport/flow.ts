@@ -24,6 +24,11 @@ export interface Flow extends FlowAddress {
   readonly open: boolean;
   /** Serialise and send; returns false when the flow is closed or the write failed. */
   send(message: SipMessage): boolean;
+  /**
+   * Send a message serialised earlier: a server transaction keeps its last response as bytes to
+   * send again (RFC 3261 §17.2), which costs the heap far less than the message's objects.
+   */
+  sendBytes(data: Buffer): boolean;
 }
 
 /** What transports deliver to the layer above: one entry point for every transport. */

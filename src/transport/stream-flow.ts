@@ -48,8 +48,12 @@ export class StreamFlow implements Flow {
   }
 
   send(message: SipMessage): boolean {
+    return this.sendBytes(serializeMessage(message));
+  }
+
+  sendBytes(data: Buffer): boolean {
     if (this.closed) return false;
-    return this.write(serializeMessage(message));
+    return this.write(data);
   }
 
   private localEnd(): { address: string; port: number } {

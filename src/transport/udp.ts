@@ -72,8 +72,11 @@ class UdpFlow implements Flow {
   }
 
   send(message: SipMessage): boolean {
+    return this.sendBytes(serializeMessage(message));
+  }
+
+  sendBytes(data: Buffer): boolean {
     if (this.bound.closed) return false;
-    const data = serializeMessage(message);
     if (data.length > MAX_DATAGRAM) {
       this.ctx.logger.warn(`not sent: a ${data.length}-byte message does not fit a UDP datagram (${this.id})`);
       return false;

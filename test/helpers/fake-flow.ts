@@ -1,5 +1,7 @@
 /** A Flow for tests: records every message sent on it instead of writing to a socket. */
 import type { SipMessage } from '../../src/sip/message.js';
+import { parseMessage } from '../../src/sip/parser.js';
+import { serializeMessage } from '../../src/sip/serializer.js';
 import type { Flow, TransportName } from '../../src/transport/flow.js';
 
 export interface FakeFlowOptions {
@@ -9,6 +11,11 @@ export interface FakeFlowOptions {
   localAddress?: string;
   localPort?: number;
   id?: string;
+}
+
+/** A message as it goes on the wire, to compare what was sent with what was meant to be. */
+export function wire(message: SipMessage | undefined): string {
+  return message === undefined ? '' : serializeMessage(message).toString('utf8');
 }
 
 export class FakeFlow implements Flow {
@@ -38,6 +45,11 @@ export class FakeFlow implements Flow {
     if (!this.open || this.failSends) return false;
     this.sent.push(message);
     return true;
+  }
+
+  /** Recorded as the message the bytes hold, through `send`, so subclasses see every send. */
+  sendBytes(data: Buffer): boolean {
+    return this.send(parseMessage(data));
   }
 
   close(): void {

@@ -39,6 +39,7 @@ import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
+import { serializeMessage } from '../serializer.js';
 import { backoff, DEFAULT_TIMERS, type TransactionTimers, unreliableOnly } from './timers.js';
 import type { InviteServerTransactionUser } from './transaction-user.js';
 
@@ -64,8 +65,11 @@ export interface InviteServerTransactionOptions {
 export class InviteServerTransaction {
   private stateValue = State.Proceeding;
   private readonly timers: TransactionTimers;
-  /** The most recent provisional in Proceeding, the final response in Completed. */
-  private lastResponse: SipResponse | undefined;
+  /**
+   * The most recent provisional in Proceeding, the final response in Completed, as the bytes sent
+   * (the message's objects would weigh on the heap for up to 64*T1).
+   */
+  private lastResponse: Buffer | undefined;
   private timerG: unknown;
   private intervalG: number;
   private timerH: unknown;
@@ -160,14 +164,14 @@ export class InviteServerTransaction {
     const status = response.status;
     if (this.stateValue === State.Proceeding) {
       if (status < 200) {
-        this.lastResponse = response;
-        return this.send(response);
+        this.lastResponse = serializeMessage(response);
+        return this.send(this.lastResponse);
       }
       if (status < 300) return this.accept(response);
       return this.complete(response);
     }
     // RFC 6026: "2xx from TU / send response" while in Accepted.
-    if (this.stateValue === State.Accepted && status >= 200 && status < 300) return this.send(response);
+    if (this.stateValue === State.Accepted && status >= 200 && status < 300) return this.send(serializeMessage(response));
     return false;
   }
 
@@ -189,19 +193,19 @@ export class InviteServerTransaction {
     this.lastResponse = undefined;
     this.held = undefined;
     this.endTimer = this.options.clock.setTimeout(() => this.terminate(), this.timers.l);
-    return this.send(response);
+    return this.send(serializeMessage(response));
   }
 
   /** §17.2.1: a 300-699 from the TU in Proceeding. */
   private complete(response: SipResponse): boolean {
     this.stateValue = State.Completed;
-    this.lastResponse = response;
+    this.lastResponse = serializeMessage(response);
     this.held = undefined;
     // §17.2.1: "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to
     // fire for reliable transports." Timer H (64*T1) is set for any transport.
     if (!this.flow.reliable) this.timerG = this.options.clock.setTimeout(() => this.fireG(), this.intervalG);
     this.timerH = this.options.clock.setTimeout(() => this.fireH(), this.timers.h);
-    return this.send(response);
+    return this.send(this.lastResponse);
   }
 
   private fireG(): void {
@@ -228,8 +232,8 @@ export class InviteServerTransaction {
     this.timerH = undefined;
   }
 
-  private send(response: SipResponse): boolean {
-    if (this.flow.send(response)) return true;
+  private send(data: Buffer): boolean {
+    if (this.flow.sendBytes(data)) return true;
     this.options.user?.onTransportError?.();
     // §17.2.4: a transport failure ends the transaction, except in Accepted (RFC 6026), where the
     // TU is told and the transaction stays to absorb the INVITE's retransmissions.

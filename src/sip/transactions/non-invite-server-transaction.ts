@@ -44,12 +44,14 @@
  *
  * The transaction keeps the last response so a retransmitted request gets it again without the
  * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long. It
- * keeps nothing of the request: a UDP transaction outlives its request by 64*T1, and holding every
- * request of the last 32 s was most of the node's heap under load.
+ * keeps nothing of the request, and the response only as the bytes sent: a UDP transaction
+ * outlives its request by 64*T1, and under load the objects of the messages that thousands of
+ * transactions held were most of the heap and of the garbage collector's work.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../../transport/flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
+import { serializeMessage } from '../serializer.js';
 
 export enum NonInviteServerTransactionState {
   Trying = 'Trying',
@@ -68,7 +70,7 @@ export interface NonInviteServerTransactionOptions {
 
 export class NonInviteServerTransaction {
   private stateValue = NonInviteServerTransactionState.Trying;
-  private lastResponse: SipResponse | undefined;
+  private lastResponse: Buffer | undefined;
   private timerJ: unknown;
   /**
    * Timer F of the client (§17.1.2.2) gives up after 64*T1; a transaction the TU never answers is
@@ -116,15 +118,16 @@ export class NonInviteServerTransaction {
   respond(response: SipResponse): boolean {
     const s = this.stateValue;
     if (s === NonInviteServerTransactionState.Completed || s === NonInviteServerTransactionState.Terminated) return false;
-    this.lastResponse = response;
+    const data = serializeMessage(response);
+    this.lastResponse = data;
     if (response.status < 200) {
       this.stateValue = NonInviteServerTransactionState.Proceeding;
-      return this.send(response);
+      return this.send(data);
     }
     this.stateValue = NonInviteServerTransactionState.Completed;
     this.options.clock.clearTimeout(this.guard);
     this.guard = undefined;
-    const sent = this.send(response);
+    const sent = this.send(data);
     if (this.stateValue === NonInviteServerTransactionState.Completed) {
       // §17.2.2: Timer J = 64*T1 for unreliable transports, zero for reliable ones.
       if (this.flow.reliable) this.terminate();
@@ -143,8 +146,8 @@ export class NonInviteServerTransaction {
     this.options.onTerminated(this);
   }
 
-  private send(response: SipResponse): boolean {
-    if (this.flow.send(response)) return true;
+  private send(data: Buffer): boolean {
+    if (this.flow.sendBytes(data)) return true;
     // §17.2.4: a transport failure moves the transaction straight to Terminated.
     this.terminate();
     return false;
