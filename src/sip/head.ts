@@ -21,9 +21,12 @@ export interface Head {
 }
 
 
-/** Characters that `readHead` refuses in a head: controls but HT and the CR of a CRLF, and DEL. */
-const REFUSED_IN_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
-const NOT_ASCII = /[^\x00-\x7f]/;
+/**
+ * What the plain reading leaves to the exact one: anything but HT, LF, CR and printable ASCII (the
+ * exact reading refuses controls and DEL, and decodes UTF-8), and a CR that does not end a line.
+ * One class and one pair cost a third of a lookahead and a second expression.
+ */
+const NOT_PLAIN = /[^\t\n\r\x20-\x7e]|\r[^\n]/;
 
 /**
  * The head of an ordinary message, read with native searches instead of a loop over its bytes:
@@ -40,7 +43,7 @@ export function readPlainHead(data: Buffer, limits: ParseLimits): Head | undefin
   const end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
   if (end < 0) return undefined;
   const text = data.toString('latin1', pos, end + 1);
-  if (REFUSED_IN_HEAD.test(text) || NOT_ASCII.test(text)) return undefined;
+  if (NOT_PLAIN.test(text)) return undefined;
   const lines = text.split('\n');
   if (lines.length - 2 > limits.maxHeaders) return undefined;
   const fields: { name: string; value: string }[] = [];
