@@ -5,7 +5,7 @@
  */
 import { formatCSeq, parseCSeq } from '../sip/cseq.js';
 import { Headers } from '../sip/headers.js';
-import type { SipRequest } from '../sip/message.js';
+import { NO_BODY, type SipRequest } from '../sip/message.js';
 
 export const ANSWERED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
 
@@ -20,5 +20,5 @@ export function cancelFor(invite: SipRequest, reason?: string): SipRequest {
   headers.append('CSeq', formatCSeq({ seq: parseCSeq(h.get('cseq')!).seq, method: 'CANCEL' }));
   for (const route of h.getAll('route')) headers.append('Route', route);
   if (reason !== undefined) headers.append('Reason', reason);
-  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers, body: Buffer.alloc(0) };
+  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers, body: NO_BODY };
 }

@@ -5,7 +5,7 @@
  */
 import { newBranch, newCallId, newTag } from '../sip/branch.js';
 import { Headers } from '../sip/headers.js';
-import type { SipRequest } from '../sip/message.js';
+import { NO_BODY, type SipRequest } from '../sip/message.js';
 import { formatNameAddr, parseNameAddr } from '../sip/name-addr.js';
 import type { Flow } from '../transport/flow.js';
 import type { LocalAddresses } from '../transport/local-address.js';
@@ -32,7 +32,7 @@ export function nodeRequest(spec: NodeRequestSpec, addresses: LocalAddresses): S
   headers.append('Call-ID', newCallId());
   headers.append('CSeq', `1 ${spec.method}`);
   for (const [name, value] of Object.entries(spec.headers ?? {})) headers.append(name, value);
-  return { kind: 'request', method: spec.method, uri: spec.uri, headers, body: spec.body ?? Buffer.alloc(0) };
+  return { kind: 'request', method: spec.method, uri: spec.uri, headers, body: spec.body ?? NO_BODY };
 }
 
 function withFreshTag(from: string): string {

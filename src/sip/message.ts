@@ -22,3 +22,9 @@ export interface SipResponse {
 }
 
 export type SipMessage = SipRequest | SipResponse;
+
+/**
+ * The body of a message without one, shared: a zero-length buffer holds nothing to change, and
+ * most messages (every REGISTER, every reply to one) would otherwise each allocate their own.
+ */
+export const NO_BODY: Buffer = Buffer.alloc(0);

@@ -5,7 +5,7 @@
  */
 import { type Head, readHead } from './head.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
-import type { SipMessage, SipRequest } from './message.js';
+import { NO_BODY, type SipMessage, type SipRequest } from './message.js';
 import { parseNameAddr } from './name-addr.js';
 import { isToken } from './params.js';
 import { SipParseError } from './parse-error.js';
@@ -39,14 +39,14 @@ function startLine(head: Head): { message: SipMessage; version: string } {
     if (m[1]!.toUpperCase() !== 'SIP/2.0') throw new SipParseError('BAD_VERSION', 'Version not supported');
     const status = /^\d{3}$/.test(m[2]!) ? Number(m[2]) : 0;
     if (status < 100 || status > 699) throw new SipParseError('BAD_STATUS', 'Bad status code');
-    const message: SipMessage = { kind: 'response', status, reason: m[3] ?? '', headers, body: Buffer.alloc(0) };
+    const message: SipMessage = { kind: 'response', status, reason: m[3] ?? '', headers, body: NO_BODY };
     return { message, version: m[1]! };
   }
   const parts = line.split(' ');
   if (parts.length !== 3 || parts.some((p) => p === '')) {
     throw new SipParseError('BAD_START_LINE', 'Bad request line');
   }
-  const message: SipMessage = { kind: 'request', method: parts[0]!, uri: parts[1]!, headers, body: Buffer.alloc(0) };
+  const message: SipMessage = { kind: 'request', method: parts[0]!, uri: parts[1]!, headers, body: NO_BODY };
   return { message, version: parts[2]! };
 }
 
@@ -112,7 +112,7 @@ function readBody(data: Buffer, head: Head, fail: Fail): Buffer {
  * of the node's memory under a load of calls. A copy rather than a view also lets the datagram go.
  */
 function ownCopy(bytes: Buffer): Buffer {
-  if (bytes.length === 0) return Buffer.alloc(0);
+  if (bytes.length === 0) return NO_BODY;
   const copy = Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(copy);
   return copy;

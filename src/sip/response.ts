@@ -5,7 +5,7 @@
  */
 import { newTag } from './branch.js';
 import { Headers } from './headers.js';
-import type { SipRequest, SipResponse } from './message.js';
+import { NO_BODY, type SipRequest, type SipResponse } from './message.js';
 import { parseNameAddr } from './name-addr.js';
 
 /** Reason phrases of RFC 3261 §21 and the extensions the node uses. */
@@ -74,7 +74,7 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
     if (canonical === 'to' && status > 100) headers.append(name, withTag(value, toTag));
     else if (COPIED.has(canonical) || (canonical === 'timestamp' && status === 100)) headers.append(name, value);
   }
-  return { kind: 'response', status, reason: reason ?? reasonPhrase(status), headers, body: Buffer.alloc(0) };
+  return { kind: 'response', status, reason: reason ?? reasonPhrase(status), headers, body: NO_BODY };
 }
 
 /**

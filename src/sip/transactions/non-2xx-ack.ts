@@ -5,7 +5,7 @@
  */
 import { formatCSeq, parseCSeq } from '../cseq.js';
 import { Headers } from '../headers.js';
-import type { SipRequest, SipResponse } from '../message.js';
+import { NO_BODY, type SipRequest, type SipResponse } from '../message.js';
 
 export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRequest {
   const h = invite.headers;
@@ -23,7 +23,7 @@ export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRe
   headers.append('CSeq', formatCSeq({ seq: parseCSeq(required(h.get('cseq'), 'CSeq')).seq, method: 'ACK' }));
   // §17.1.1.3: "If the INVITE request ... had Route header fields, those header fields MUST appear in the ACK."
   for (const route of h.getAll('route')) headers.append('Route', route);
-  return { kind: 'request', method: 'ACK', uri: invite.uri, headers, body: Buffer.alloc(0) };
+  return { kind: 'request', method: 'ACK', uri: invite.uri, headers, body: NO_BODY };
 }
 
 function required(value: string | undefined, name: string): string {
