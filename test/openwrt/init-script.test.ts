@@ -27,8 +27,10 @@ t.test('the shipped configuration: one supervised node, as the user trucada, ann
   t.same(p.get('file'), ['/etc/config/trucada'], 'a change of the configuration restarts it');
   t.same(p.get('user'), ['trucada'], 'unprivileged');
   t.same(named(run, 'mkdir'), [['-p', '/etc/trucada', '/tmp/trucada']]);
-  t.same(named(run, 'chown'), [['-R', 'trucada:trucada', '/etc/trucada', '/tmp/trucada']]);
-  t.same(named(run, 'chmod'), [['0700', '/etc/trucada']]);
+  t.same(named(run, 'chown'), [['-R', 'trucada:trucada', '/etc/trucada', '/tmp/trucada'], ['root:trucada', '/etc/config/trucada']]);
+  t.same(named(run, 'chmod'), [['0700', '/etc/trucada'], ['0640', '/etc/config/trucada']], 'turn_secret: the settings readable by root and the node only');
+  const order = run.calls.map((c) => c[0]);
+  t.ok(order.lastIndexOf('chmod') < order.indexOf('procd_open_instance'), 'before the node starts');
   t.same(dataBlock(run.calls), {
     mdns: {
       trucada_sip_udp_5060: { service: '_sip._udp.local', port: 5060 },
@@ -37,7 +39,6 @@ t.test('the shipped configuration: one supervised node, as the user trucada, ann
     },
     firewall: [rule('lan', 'SIP', 'udp', 5060), rule('lan', 'SIP', 'tcp', 5060), rule('lan', 'HTTP', 'tcp', 8080), rule('lan', 'HTTPS', 'tcp', 8443), rule('lan', 'STUN', 'udp', 3478)],
   });
-  const order = run.calls.map((c) => c[0]);
   t.ok(order.indexOf('procd_open_instance') < order.indexOf('procd_open_data'), 'the data belongs to the instance');
   t.ok(order.indexOf('procd_close_data') < order.indexOf('procd_close_instance'), 'one data block inside it');
   t.equal(order.filter((c) => c === 'procd_open_data').length, 1, 'one data block');
@@ -69,6 +70,7 @@ t.test('changed ports, two zones, STUN off', async (t) => {
   t.notOk(params(run).has('user'), 'port 443 needs root');
   t.match(named(run, 'logger'), [['-t', 'trucada', '-p', 'daemon.notice', /port 443 is below 1024/]]);
   t.same(named(run, 'chown'), [], 'nothing is taken over');
+  t.same(named(run, 'chmod'), [['0600', '/etc/config/trucada']], 'the settings readable by root only');
 });
 
 t.test('directories of the owner\'s choice, or no user trucada: root, and nothing chowned', async (t) => {
