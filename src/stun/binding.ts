@@ -9,6 +9,7 @@ import { decodeHeader, decodeStunMessage, encodeStunMessage, isStunMessage } fro
 import { ATTR, KNOWN_REQUIRED_ATTRIBUTES, MAGIC_COOKIE, METHOD_BINDING } from './constants.js';
 import { encodeErrorCode, encodeUnknownAttributes } from './error-attributes.js';
 import type { StunAttribute, StunHeader, StunMessage } from './message.js';
+import { answerPlainBinding } from './plain-binding.js';
 import { StunError } from './stun-error.js';
 
 export interface BindingAnswerOptions {
@@ -33,6 +34,12 @@ function errorResponse(request: StunHeader, code: number, reason: string, option
  * bad FINGERPRINT, an indication or a response (RFC 8489 §6.3: only requests are answered).
  */
 export function answerStunBinding(datagram: Buffer, remote: TransportAddress, options: BindingAnswerOptions = {}): Buffer | undefined {
+  if (!isStunMessage(datagram)) return undefined;
+  return answerPlainBinding(datagram, remote, options.software) ?? answerStunBindingExact(datagram, remote, options);
+}
+
+/** The general path, message objects and all: every request, the unusual and the malformed too. */
+export function answerStunBindingExact(datagram: Buffer, remote: TransportAddress, options: BindingAnswerOptions = {}): Buffer | undefined {
   if (!isStunMessage(datagram)) return undefined;
   const header = decodeHeader(datagram);
   if (header.cls !== 'request') return undefined;
