@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v turnutils_stunclient >/dev/null 2>&1 || missing+=(coturn)
 [ -x /usr/bin/chromium ] || missing+=(chromium)

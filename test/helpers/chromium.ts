@@ -3,7 +3,9 @@
  * browser does against the node. playwright-core brings no browser of its own: it launches
  * /usr/bin/chromium with a fresh user-data directory it removes on close.
  */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -36,13 +38,25 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** A browser closed (and its profile removed) when the test ends. */
-export async function launchChromium(t: Teardown, opts: { mediaPermission?: boolean } = {}): Promise<Browser> {
+/** A browser closed (and its profile removed) when the test ends; with `netns`, on that test host. */
+export async function launchChromium(t: Teardown, opts: { mediaPermission?: boolean; netns?: string } = {}): Promise<Browser> {
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: opts.netns === undefined ? CHROMIUM : inNamespace(t, opts.netns),
     args: launchArgs(opts.mediaPermission ?? true),
     timeout: 15_000,
   });
   t.teardown(() => browser.close());
   return browser;
+}
+
+/** A launcher that starts Chromium on the test host `netns`; playwright's pipes pass through `ip netns exec`. */
+function inNamespace(t: Teardown, netns: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'trucada-chromium-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const launcher = join(dir, 'chromium');
+  writeFileSync(launcher, `#!/bin/sh
+exec ip netns exec '${netns}' ${CHROMIUM} "$@"
+`);
+  chmodSync(launcher, 0o755);
+  return launcher;
 }

@@ -84,9 +84,13 @@ export interface Daemon {
   kill9(): Promise<void>;
 }
 
-/** Starts `trucada serve` and waits (bounded) for its "serving" log line. */
-export function startDaemon(t: Teardown, configPath: string, node = process.execPath): Promise<Daemon> {
-  const [command, argv] = bundleCommand(node, ['serve', '--config', configPath]);
+/**
+ * Starts `trucada serve` and waits (bounded) for its "serving" log line; with `netns`, on that test
+ * host (`ip netns exec` becomes the node itself, so signals reach it).
+ */
+export function startDaemon(t: Teardown, configPath: string, node = process.execPath, opts: { netns?: string } = {}): Promise<Daemon> {
+  const [bare, bareArgv] = bundleCommand(node, ['serve', '--config', configPath]);
+  const [command, argv] = opts.netns === undefined ? [bare, bareArgv] : ['ip', ['netns', 'exec', opts.netns, bare, ...bareArgv]];
   const proc = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: commandEnv() });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
