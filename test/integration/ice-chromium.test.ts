@@ -9,7 +9,7 @@
  * address the node saw (127.0.0.1) as `srflx`. A page with media permission gets raw host addresses,
  * binds a socket to each, and drops a reflexive address equal to the socket's own — which it always
  * is without a NAT in between, as on loopback or a flat mesh — so it shows no `srflx` here, but gathering
- * still completes at once because the node answered.
+ * still completes at once because the node answered. stun-nat.test.ts shows it kept behind a real NAT.
  */
 import t from 'tap';
 import type { Browser, Page } from 'playwright-core';
