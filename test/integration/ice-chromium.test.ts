@@ -14,18 +14,12 @@
 import t from 'tap';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { addressOf, gather, typ } from '../helpers/ice-gather.js';
 import { freePorts } from '../helpers/ports.js';
 import { startTestNode } from '../helpers/test-node.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
-}
-
-interface Gathered {
-  candidates: string[];
-  /** Milliseconds from setLocalDescription to the end-of-candidates event (or to giving up). */
-  gatheringMs: number;
-  state: RTCIceGatheringState;
 }
 
 /** The node's page in a fresh context, and the ICE servers it fetched from the node's API. */
@@ -39,30 +33,6 @@ async function openPage(t: Teardown, browser: Browser, httpsPort: number): Promi
   const iceServers = await page.evaluate(async () => ((await (await fetch('/api/ice-servers')).json()) as { iceServers: RTCIceServer[] }).iceServers);
   return { page, iceServers };
 }
-
-/** Gathers candidates in the page with `iceServers` as its only servers (bounded: 3 s). */
-function gather(page: Page, iceServers: RTCIceServer[]): Promise<Gathered> {
-  return page.evaluate(async (iceServers) => {
-    const pc = new RTCPeerConnection({ iceServers });
-    // A data channel gives the offer an m-line, so that ICE has something to gather for.
-    pc.createDataChannel('probe');
-    const candidates: string[] = [];
-    const complete = new Promise<void>((resolve) => {
-      pc.onicecandidate = (e) => (e.candidate ? candidates.push(e.candidate.candidate) : resolve());
-    });
-    const started = performance.now();
-    await pc.setLocalDescription(await pc.createOffer());
-    await Promise.race([complete, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    const gatheringMs = performance.now() - started;
-    const state = pc.iceGatheringState;
-    pc.close();
-    return { candidates, gatheringMs, state };
-  }, iceServers);
-}
-
-const typ = (candidate: string) => / typ (\w+)/.exec(candidate)?.[1];
-/** RFC 8839 §5.1 candidate-attribute: connection-address and port are the 5th and 6th fields. */
-const addressOf = (candidate: string) => candidate.split(' ').slice(4, 6).join(':');
 
 t.test('Chromium gathers a srflx candidate from the node, complete within a second', { skip: chromiumMissing }, async (t) => {
   const [stunPort] = await freePorts(1);

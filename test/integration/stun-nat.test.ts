@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { startDaemon } from '../helpers/daemon.js';
+import { gather, hostOf, relatedOf, typ } from '../helpers/ice-gather.js';
 import { inHost, natHosts, natHostsMissing, type NatHosts } from '../helpers/nat-hosts.js';
 
 const run = promisify(execFile);
@@ -54,11 +55,6 @@ t.test('turnutils_stunclient behind the NAT learns the router\'s address', { ski
   t.not(reflexive?.[1], hosts.clientAddress, 'not the client\'s own');
 });
 
-const typ = (candidate: string) => / typ (\w+)/.exec(candidate)?.[1];
-/** RFC 8839 §5.1 candidate-attribute: connection-address is the 5th field, rel-addr follows `raddr`. */
-const addressOf = (candidate: string) => candidate.split(' ')[4];
-const relatedOf = (candidate: string) => / raddr (\S+)/.exec(candidate)?.[1];
-
 for (const mediaPermission of [false, true]) {
   const page = mediaPermission ? 'a page with media permission' : 'an ordinary page';
   t.test(`Chromium behind the NAT, ${page}: a srflx candidate at the router's address within a second`, { skip: natHostsMissing || chromiumMissing }, async (t) => {
@@ -69,30 +65,20 @@ for (const mediaPermission of [false, true]) {
     t.teardown(() => context.close());
     const tab = await context.newPage();
     await tab.goto(`https://${hosts.serverAddress}:${HTTPS_PORT}/`, { timeout: 5000 });
-    const gathered = await tab.evaluate(async ([url, askMicrophone]) => {
-      // Once a page has media permission, Chromium shows it raw host addresses (no mDNS names).
-      if (askMicrophone) for (const track of (await navigator.mediaDevices.getUserMedia({ audio: true })).getTracks()) track.stop();
-      const pc = new RTCPeerConnection({ iceServers: [{ urls: url }] });
-      pc.createDataChannel('probe');
-      const candidates: string[] = [];
-      const complete = new Promise<void>((resolve) => {
-        pc.onicecandidate = (e) => (e.candidate ? candidates.push(e.candidate.candidate) : resolve());
+    // Once a page has media permission, Chromium shows it raw host addresses (no mDNS names).
+    if (mediaPermission) {
+      await tab.evaluate(async () => {
+        for (const track of (await navigator.mediaDevices.getUserMedia({ audio: true })).getTracks()) track.stop();
       });
-      const started = performance.now();
-      await pc.setLocalDescription(await pc.createOffer());
-      await Promise.race([complete, new Promise((resolve) => setTimeout(resolve, 3000))]);
-      const ms = performance.now() - started;
-      const state = pc.iceGatheringState;
-      pc.close();
-      return { candidates, ms, state };
-    }, [`stun:${hosts.serverAddress}:${STUN_PORT}`, mediaPermission] as const);
+    }
+    const gathered = await gather(tab, [{ urls: `stun:${hosts.serverAddress}:${STUN_PORT}` }]);
     t.equal(gathered.state, 'complete', 'gathering complete');
-    t.ok(gathered.ms < 1000, `in ${gathered.ms.toFixed(0)} ms`);
+    t.ok(gathered.gatheringMs < 1000, `in ${gathered.gatheringMs.toFixed(0)} ms`);
     const srflx = gathered.candidates.filter((c) => typ(c) === 'srflx');
     t.equal(srflx.length, 1, `one srflx among: ${gathered.candidates.join(' | ')}`);
-    t.equal(addressOf(srflx[0] ?? ''), hosts.publicAddress, 'the address the NAT gave it');
+    t.equal(hostOf(srflx[0] ?? ''), hosts.publicAddress, 'the address the NAT gave it');
     if (mediaPermission) {
-      t.ok(gathered.candidates.some((c) => typ(c) === 'host' && addressOf(c) === hosts.clientAddress), 'its own address as a host candidate');
+      t.ok(gathered.candidates.some((c) => typ(c) === 'host' && hostOf(c) === hosts.clientAddress), 'its own address as a host candidate');
       t.equal(relatedOf(srflx[0] ?? ''), hosts.clientAddress, 'related to it');
     }
   });
