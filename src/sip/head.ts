@@ -20,7 +20,6 @@ export interface Head {
   bodyStart: number;
 }
 
-
 /**
  * What the plain reading leaves to the exact one: anything but HT, LF, CR and printable ASCII (the
  * exact reading refuses controls and DEL, and decodes UTF-8), and a CR that does not end a line.
@@ -31,8 +30,8 @@ const NOT_PLAIN = /[^\t\n\r\x20-\x7e]|\r[^\n]/;
 /**
  * The head of an ordinary message, read with native searches instead of a loop over its bytes:
  * ASCII only, no folded lines, every limit kept. Anything else (and every malformed head) returns
- * undefined, and `readHeadExact` reads the message again and names what is wrong, so both give the same
- * answer for every input. Most of a registration's parsing was that loop, one byte at a time.
+ * undefined, and `readHeadExact` reads the message again and names what is wrong, so both give
+ * the same answer for every input. Most of a registration's parsing was that loop, a byte at a time.
  */
 export function readPlainHead(data: Buffer, limits: ParseLimits): Head | undefined {
   let pos = 0;
@@ -53,14 +52,15 @@ export function readPlainHead(data: Buffer, limits: ParseLimits): Head | undefin
     if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
     if (line.length > limits.maxLineLength) return undefined;
     if (i === 0) continue;
-    const first = line.charCodeAt(0);
-    if (first === SP || first === HT) return undefined;
+    const lead = line.charCodeAt(0);
+    if (lead === SP || lead === HT) return undefined;
     const field = plainField(line);
     if (field === undefined) return undefined;
     fields.push(field);
   }
-  const startLine = lines[0]!;
-  return { startLine: startLine.charCodeAt(startLine.length - 1) === CR ? startLine.slice(0, -1) : startLine, headers: new Headers(fields), bodyStart: end === crlf ? end + 3 : end + 2 };
+  const first = lines[0]!;
+  const startLine = first.charCodeAt(first.length - 1) === CR ? first.slice(0, -1) : first;
+  return { startLine, headers: new Headers(fields), bodyStart: end === crlf ? end + 3 : end + 2 };
 }
 
 /**
