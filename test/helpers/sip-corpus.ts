@@ -3,26 +3,16 @@
  * the parsers damaged input.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Random } from './prng.js';
 
 const dir = new URL('../fixtures/sip/', import.meta.url);
 export const fixtureFiles = readdirSync(dir).filter((f) => f.endsWith('.sip')).sort();
 export const corpus = fixtureFiles.map((f) => readFileSync(new URL(f, dir)));
 export const validCorpus = fixtureFiles.filter((f) => f.startsWith('valid-')).map((f) => readFileSync(new URL(f, dir)));
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const INTERESTING = Buffer.from('\r\n \t:;,"<>@%[]?=/\\\x00\xff0123456789SIP');
 
-export function mutate(input: Buffer, random: () => number): Buffer {
+export function mutate(input: Buffer, random: Random): Buffer {
   let data = Buffer.from(input);
   const at = () => Math.floor(random() * (data.length + 1));
   const rounds = 1 + Math.floor(random() * random() * 4);

@@ -2,7 +2,8 @@ import t, { type Test } from 'tap';
 import { type Head, readHead, readHeadExact, readPlainHead } from '../../src/sip/head.js';
 import { DEFAULT_LIMITS, type ParseLimits } from '../../src/sip/limits.js';
 import { SipParseError } from '../../src/sip/parse-error.js';
-import { corpus, fixtureFiles, mutate, prng } from '../helpers/sip-corpus.js';
+import { prng } from '../helpers/prng.js';
+import { corpus, fixtureFiles, mutate } from '../helpers/sip-corpus.js';
 
 const REGISTER = Buffer.from(
   [

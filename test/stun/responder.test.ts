@@ -9,6 +9,7 @@ import { RateLimiter } from '../../src/stun/rate-limit.js';
 import { startStunResponder, type StunResponder } from '../../src/stun/responder.js';
 import { hasIpv6Loopback } from '../helpers/ports.js';
 import { SAMPLE_REQUEST } from './rfc5769-vectors.js';
+import { prng } from '../helpers/prng.js';
 
 /** A client socket that sends datagrams and collects what comes back. */
 async function client(t: Test, host: string) {
@@ -55,18 +56,6 @@ async function responder(t: Test, host: string, limiter?: RateLimiter): Promise<
   });
   t.teardown(r.stop);
   return r;
-}
-
-/** A small seeded PRNG (mulberry32), so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ipv6 = await hasIpv6Loopback();
