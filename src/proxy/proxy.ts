@@ -225,14 +225,16 @@ export class Proxy {
 
   /** §9.2, §16.10: answer the CANCEL, then cancel the INVITE's branches. */
   private cancel(req: SipRequest, flow: Flow): void {
-    const invite = this.deps.serverTransactions.inviteFor(req);
-    const fork = invite && this.forks.get(invite);
-    if (!fork) {
+    const tx = this.deps.serverTransactions.inviteTransactionFor(req);
+    if (tx === undefined) {
       this.refuse(req, flow, 'NO_DIALOG');
       return;
     }
+    // §16.10: a response context was found, so the CANCEL gets its 200 at once. When the INVITE has
+    // had its final response (§9.2), there is nothing left to cancel, but the answer is the same.
     this.respond(req, flow, createResponse(req, 200));
-    fork.cancel(req.headers.get('reason'));
+    const fork = tx.request && this.forks.get(tx.request);
+    fork?.cancel(req.headers.get('reason'));
   }
 
   private reportOffline(req: SipRequest, caller: string, callee: string): void {

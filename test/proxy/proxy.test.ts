@@ -319,6 +319,27 @@ t.test('a CANCEL matching no INVITE gets 481', async (t) => {
   refuses(t, s, { method: 'CANCEL' }, 481, false);
 });
 
+t.test('a CANCEL after the final response gets 200 and changes nothing (§9.2, §16.10)', async (t) => {
+  for (const status of [486, 200]) {
+    const s = setup();
+    const invite = s.sendAuthenticated({ callId: `late-cancel-${status}` });
+    for (const [flow, tag] of [[s.desk, 'desk1'], [s.browser, 'browser1']] as const) {
+      s.deliver(answer(s.inviteAt(flow), 180, { toTag: tag }), flow);
+    }
+    s.deliver(answer(s.inviteAt(s.desk), status, { toTag: 'desk1' }), s.desk);
+    if (status !== 200) s.deliver(answer(s.inviteAt(s.browser), status, { toTag: 'browser1' }), s.browser);
+    t.same(s.finals(), [`${status} 2 INVITE`], `${status}: the caller has its final response`);
+    const sentBefore = s.flows.sentExcept(s.alice).length;
+    const cancel = wire(invite);
+    cancel.method = 'CANCEL';
+    cancel.headers.set('CSeq', '2 CANCEL');
+    cancel.headers.delete('proxy-authorization');
+    s.deliver(cancel, s.alice);
+    t.same(s.finals(), [`${status} 2 INVITE`, '200 2 CANCEL'], `${status}: the late CANCEL gets 200, not 481`);
+    t.equal(s.flows.sentExcept(s.alice).length, sentBefore, `${status}: nothing more goes to the devices`);
+  }
+});
+
 t.test('ring timeout: CANCEL to the devices, then 480', async (t) => {
   const s = setup({ ringTimeoutMs: 30_000 });
   s.sendAuthenticated();

@@ -79,13 +79,13 @@ export class ServerTransactionTable {
   }
 
   /**
-   * The INVITE that a CANCEL or an ACK names (§9.2: same branch and sent-by, method INVITE), while
-   * its transaction lives.
+   * The transaction of the INVITE that a CANCEL or an ACK names (§9.2: same branch and sent-by,
+   * method INVITE), while it lives; its `request` is there until the final response.
    */
-  inviteFor(req: SipRequest): SipRequest | undefined {
+  inviteTransactionFor(req: SipRequest): InviteServerTransaction | undefined {
     const key = transactionKey(req, 'INVITE');
     const tx = key === undefined ? undefined : this.transactions.get(key);
-    return tx instanceof InviteServerTransaction ? tx.request : undefined;
+    return tx instanceof InviteServerTransaction ? tx : undefined;
   }
 
   /**

@@ -107,12 +107,14 @@ t.test('an INVITE has a transaction of its own: its retransmission, CANCEL and t
   t.equal(table.receive(request({ method: 'INVITE' }), flow), 'absorbed', 'a retransmission is absorbed');
   t.equal(flow.sent.length, 2, 'and answered with the last provisional (RFC 3261 §17.2.1)');
   const cancel = request({ method: 'CANCEL' });
-  t.equal(table.inviteFor(cancel), invite, 'a CANCEL with the same branch names the INVITE (§9.2)');
+  t.equal(table.inviteTransactionFor(cancel)?.request, invite, 'a CANCEL with the same branch names the INVITE (§9.2)');
   t.equal(table.receive(cancel, flow), 'new', 'and is a transaction of its own');
   t.equal(table.receive(request({ method: 'ACK' }), flow), 'new', 'an ACK before a final response goes to the TU');
   t.ok(table.respond(invite, createResponse(invite, 486), flow));
   t.equal(table.receive(request({ method: 'ACK' }), flow), 'absorbed', 'the ACK of a non-2xx is the transaction\'s own');
-  t.equal(table.inviteFor(request({ method: 'CANCEL', branch: 'z9hG4bKother' })), undefined);
+  t.ok(table.inviteTransactionFor(cancel), 'after the final response the transaction is still found');
+  t.equal(table.inviteTransactionFor(cancel)?.request, undefined, 'without its request');
+  t.equal(table.inviteTransactionFor(request({ method: 'CANCEL', branch: 'z9hG4bKother' })), undefined);
   table.close();
   t.equal(table.size, 0);
 });
