@@ -13,7 +13,8 @@ import { StunError } from './stun-error.js';
  */
 export const MAX_ATTRIBUTES = 32;
 
-const padded = (n: number) => (n + 3) & ~3;
+/** An attribute's length with its padding to a multiple of 4 (RFC 8489 §14). */
+export const padded = (n: number) => (n + 3) & ~3;
 
 /**
  * Whether a datagram has the shape of a STUN message (RFC 8489 §6.3, RFC 7983 §7): the two leading

@@ -7,7 +7,7 @@
  * Decoding into attribute objects and encoding from them was most of an answer's JavaScript.
  */
 import { ATTR, FINGERPRINT_XOR, HEADER_SIZE, KNOWN_REQUIRED_ATTRIBUTES, MAGIC_COOKIE } from './constants.js';
-import { MAX_ATTRIBUTES } from './codec.js';
+import { MAX_ATTRIBUTES, padded } from './codec.js';
 import { crc32 } from './crc32.js';
 import type { TransportAddress } from './address.js';
 
@@ -18,8 +18,6 @@ const FAMILY_IPV4 = 0x01;
 /** XOR-MAPPED-ADDRESS of an IPv4 address: 4 bytes of header, 8 of value (RFC 8489 §14.2). */
 const MAPPED_V4_SIZE = 12;
 const FINGERPRINT_SIZE = 8;
-
-const padded = (n: number) => (n + 3) & ~3;
 
 /**
  * Whether every attribute of `request` is one this server may answer without an error (RFC 8489
