@@ -14,7 +14,7 @@ export interface FakeFlowOptions {
 }
 
 /** A message as it goes on the wire, to compare what was sent with what was meant to be. */
-export function wire(message: SipMessage | undefined): string {
+export function wireText(message: SipMessage | undefined): string {
   return message === undefined ? '' : serializeMessage(message).toString('utf8');
 }
 

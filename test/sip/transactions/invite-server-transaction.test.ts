@@ -5,7 +5,7 @@ import { createResponse } from '../../../src/sip/response.js';
 import { InviteServerTransaction, InviteServerTransactionState as State } from '../../../src/sip/transactions/invite-server-transaction.js';
 import type { InviteServerTransactionUser } from '../../../src/sip/transactions/transaction-user.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeFlow, wire } from '../../helpers/fake-flow.js';
+import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
 
 function request(method = 'INVITE'): SipRequest {
   const text = [
@@ -88,7 +88,7 @@ t.test('Proceeding: provisionals are sent; a retransmitted INVITE gets the lates
   t.equal(trying.status, 100, 'the default provisional is a 100 Trying');
   t.equal(trying.headers.get('call-id'), req.headers.get('call-id'));
   tx.receiveInvite();
-  t.equal(wire(flow.sent[1]), wire(trying));
+  t.equal(wireText(flow.sent[1]), wireText(trying));
   const ringing = answer(req, 180);
   t.ok(tx.sendProvisional(ringing));
   t.ok(tx.respond(answer(req, 183)), 'respond takes provisionals too');
@@ -109,7 +109,7 @@ t.test('UDP: a 300-699 moves to Completed; Timer G doubles up to T2; Timer H inf
   t.equal(clock.pending, 2, 'G and H');
   clock.advance(31_999);
   t.same(flow.times, [0, 500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500], 'intervals 500, 1000, 2000, then T2');
-  t.ok(flow.sent.every((m) => wire(m) === wire(busy)), 'the same final response each time');
+  t.ok(flow.sent.every((m) => wireText(m) === wireText(busy)), 'the same final response each time');
   t.same(events, []);
   clock.advance(1);
   t.equal(tx.state, State.Terminated, 'Timer H = 64*T1');
@@ -126,7 +126,7 @@ t.test('Completed: a retransmitted INVITE gets the final response; no second fin
   tx.respond(busy);
   tx.receiveInvite();
   t.same(statuses(flow), [100, 486, 486]);
-  t.equal(wire(flow.sent[2]), wire(busy));
+  t.equal(wireText(flow.sent[2]), wireText(busy));
   t.notOk(tx.respond(answer(req, 200)), 'no 2xx after a non-2xx');
   t.notOk(tx.respond(answer(req, 500)));
   t.notOk(tx.sendProvisional());

@@ -5,7 +5,7 @@ import { createResponse } from '../../../src/sip/response.js';
 import { NonInviteServerTransaction, NonInviteServerTransactionState as State } from '../../../src/sip/transactions/non-invite-server-transaction.js';
 import { ServerTransactionTable } from '../../../src/sip/transactions/server-transaction-table.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeFlow, wire } from '../../helpers/fake-flow.js';
+import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
 
 function request(o: { method?: string; branch?: string; sentBy?: string } = {}): SipRequest {
   const method = o.method ?? 'REGISTER';
@@ -49,7 +49,7 @@ t.test('retransmissions after the final response get it again until Timer J', as
   t.equal(flow.sent.length, 1);
   t.equal(table.receive(request(), flow), 'absorbed');
   t.equal(flow.sent.length, 2);
-  t.equal(wire(flow.sent[1]), wire(ok), 'the same response');
+  t.equal(wireText(flow.sent[1]), wireText(ok), 'the same response');
   t.notOk(table.respond(req, createResponse(req, 500), flow), 'a second final response is not sent');
   clock.advance(64 * 500 - 1);
   t.equal(table.receive(request(), flow), 'absorbed');

@@ -5,7 +5,7 @@ import { createResponse } from '../../../src/sip/response.js';
 import { NonInviteServerTransaction } from '../../../src/sip/transactions/non-invite-server-transaction.js';
 import { ServerTransactionTable } from '../../../src/sip/transactions/server-transaction-table.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeFlow, wire } from '../../helpers/fake-flow.js';
+import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
 
 function request(branch: string, method = 'REGISTER'): SipRequest {
   const text = [
@@ -56,7 +56,7 @@ t.test('the response goes through the transaction the request opened', async (t)
   t.ok(table.respond(first, ok, flow), 'answered after another request was received');
   t.equal(table.receive(request('z9hG4bK1'), flow), 'absorbed');
   t.equal(flow.sent.length, 2);
-  t.equal(wire(flow.sent[1]), wire(ok), 'the retransmission got the first request\'s response');
+  t.equal(wireText(flow.sent[1]), wireText(ok), 'the retransmission got the first request\'s response');
   table.close();
 });
 
