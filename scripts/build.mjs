@@ -1,9 +1,12 @@
 // Bundles the server into one CommonJS file for Node 18 (OpenWrt 23.05's version) with the SQLite
 // WebAssembly beside it: node-sqlite3-wasm loads its .wasm from __dirname, which CommonJS provides.
+// Then the page (src/web) into dist/www: hashed file names the server may cache for a year, an
+// index.html naming them (no inline script: the CSP forbids it), and gzip and brotli copies.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { copyFileSync, mkdirSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 const out = 'dist';
@@ -21,9 +24,41 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   // ws loads these optional native speed-ups inside try/catch; they are not wanted on a router.
   external: ['bufferutil', 'utf-8-validate'],
+  // src/http/www-dir.ts reads import.meta.url only when it runs from the sources (no __dirname).
+  logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
 chmodSync(join(out, 'trucada.cjs'), 0o755);
 
 const wasm = join(dirname(require.resolve('node-sqlite3-wasm')), 'node-sqlite3-wasm.wasm');
 copyFileSync(wasm, join(out, 'node-sqlite3-wasm.wasm'));
+
+const www = join(out, 'www');
+rmSync(www, { recursive: true, force: true });
+const page = await build({
+  entryPoints: ['src/web/main.ts'],
+  outdir: www,
+  entryNames: '[name]-[hash]',
+  bundle: true,
+  format: 'esm',
+  // Browsers with WebRTC's getStats and ES2020; phones from 2021 on.
+  target: ['chrome90', 'firefox90', 'safari15'],
+  tsconfig: 'src/web/tsconfig.json',
+  minify: true,
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const outputs = Object.entries(page.metafile.outputs);
+const script = basename(outputs.find(([file, o]) => o.entryPoint !== undefined && file.endsWith('.js'))[0]);
+const style = basename(outputs.find(([file]) => file.endsWith('.css'))[0]);
+writeFileSync(join(www, 'index.html'), readFileSync('src/web/index.html', 'utf8').replace('{{script}}', script).replace('{{style}}', style));
+
+// Precompressed copies, served by Accept-Encoding; a copy that saves nothing is not kept.
+for (const name of readdirSync(www)) {
+  const data = readFileSync(join(www, name));
+  const gz = gzipSync(data, { level: 9 });
+  const br = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+  if (gz.length < data.length) writeFileSync(join(www, `${name}.gz`), gz);
+  if (br.length < data.length) writeFileSync(join(www, `${name}.br`), br);
+}

@@ -1,0 +1,71 @@
+/**
+ * The node's JSON API as the page uses it. Same origin only; the session is an HttpOnly cookie the
+ * page never sees, and the CSRF token that goes with it is kept here, in memory.
+ */
+
+export type SignupMode = 'open' | 'approval' | 'closed';
+
+export interface NodeInfo {
+  domain: string;
+  signup: SignupMode;
+}
+
+export interface Me {
+  name: string;
+  csrf: string;
+}
+
+/** A refusal by the node (`status` > 0, with its message) or no answer at all (`status` 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch (err) {
+    throw new ApiError(0, err instanceof Error ? err.message : String(err));
+  }
+  const data = (await res.json().catch(() => ({}))) as T & { error?: string };
+  if (!res.ok) throw new ApiError(res.status, data.error ?? res.statusText);
+  return data;
+}
+
+async function session(path: string, name: string, password: string): Promise<Me> {
+  const me = await request<Me>('POST', path, { name, password });
+  csrf = me.csrf;
+  return me;
+}
+
+export const api = {
+  node: () => request<NodeInfo>('GET', '/api/node'),
+  /** Undefined when there is no session. */
+  async me(): Promise<Me | undefined> {
+    try {
+      const me = await request<Me>('GET', '/api/me');
+      csrf = me.csrf;
+      return me;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return undefined;
+      throw err;
+    }
+  },
+  login: (name: string, password: string) => session('/api/login', name, password),
+  signup: (name: string, password: string) => session('/api/signup', name, password),
+  async logout(): Promise<void> {
+    await request<unknown>('POST', '/api/logout');
+    csrf = '';
+  },
+  iceServers: async () => (await request<{ iceServers: RTCIceServer[] }>('GET', '/api/ice-servers')).iceServers,
+};

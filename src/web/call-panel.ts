@@ -1,0 +1,90 @@
+/**
+ * One call on screen: who and in what state, the timer once answered, Answer/Decline while it
+ * rings here, Mute and Hang up otherwise, the other side's audio and the call quality.
+ */
+import { endMessage } from './call-messages.js';
+import { watchQuality } from './call-quality.js';
+import { startTimer } from './call-timer.js';
+import { el, show } from './dom.js';
+import type { Call, CallEnd, CallEvents, CallState } from './phone/phone.js';
+import { text } from './strings.js';
+
+export interface CallPanel {
+  readonly root: HTMLElement;
+  readonly events: CallEvents;
+  /** Attaches the call; for an outgoing one `events` went to `Phone.call` first. */
+  attach(call: Call): void;
+}
+
+/** `onEnded` gets the sentence to show, or undefined when the call simply ended. */
+export function createCallPanel(peer: string, onEnded: (message: string | undefined) => void): CallPanel {
+  let call: Call | undefined;
+  let rang = false;
+  let muted = false;
+  const stops: Array<() => void> = [];
+
+  const status = el('p', { class: 'call-status', 'aria-live': 'polite' });
+  const timer = el('span', { class: 'call-timer', 'aria-label': text('callTime') });
+  const quality = el('output', { class: 'call-quality', 'aria-label': text('quality') });
+  const audio = el('audio', { autoplay: '', 'aria-label': text('remoteAudio') });
+  const answer = el('button', { type: 'button', class: 'answer' }, text('answer'));
+  const decline = el('button', { type: 'button', class: 'hang-up' }, text('decline'));
+  const mute = el('button', { type: 'button', 'aria-pressed': 'false' }, text('mute'));
+  const hangUp = el('button', { type: 'button', class: 'hang-up' }, text('hangUp'));
+  const ringingHere = el('div', { class: 'buttons' }, answer, decline);
+  const inCall = el('div', { class: 'buttons' }, mute, hangUp);
+  const root = el('section', { class: 'call', 'aria-label': peer }, status, timer, quality, ringingHere, inCall, audio);
+
+  answer.addEventListener('click', () => call?.answer());
+  decline.addEventListener('click', () => call?.hangUp());
+  hangUp.addEventListener('click', () => call?.hangUp());
+  mute.addEventListener('click', () => {
+    muted = !muted;
+    call?.setMuted(muted);
+    mute.setAttribute('aria-pressed', String(muted));
+    mute.textContent = text(muted ? 'unmute' : 'mute');
+  });
+
+  const connected = () => {
+    if (call === undefined) return;
+    const stream = call.remoteStream();
+    if (stream !== undefined) {
+      audio.srcObject = stream;
+      void audio.play().catch(() => {});
+    }
+    stops.push(startTimer(timer), watchQuality(() => call?.peerConnection(), quality));
+  };
+
+  const render = (state: CallState, end?: CallEnd) => {
+    status.textContent = {
+      calling: text('calling', { peer }),
+      ringing: text('ringing', { peer }),
+      incoming: text('incoming', { peer }),
+      connected: text('inCall', { peer }),
+      ended: text('callEnded'),
+    }[state];
+    show(ringingHere, state === 'incoming');
+    show(inCall, state !== 'incoming' && state !== 'ended');
+    show(timer, state === 'connected');
+    show(quality, state === 'connected');
+    if (state === 'ringing') rang = true;
+    if (state === 'connected') connected();
+    if (state === 'ended') {
+      for (const stop of stops.splice(0)) stop();
+      audio.srcObject = null;
+      onEnded(end === undefined ? undefined : endMessage(end, peer, rang));
+    }
+  };
+
+  const events: CallEvents = { onState: render };
+  return {
+    root,
+    events,
+    attach(c) {
+      call = c;
+      render(c.state);
+      if (c.state === 'incoming') c.listen(events);
+      (c.state === 'incoming' ? answer : hangUp).focus();
+    },
+  };
+}

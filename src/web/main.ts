@@ -1,0 +1,41 @@
+/**
+ * The page's entry: asks the node who it is and whether this browser has a session, then shows the
+ * login screen or, once logged in, the phone registered over the WebSocket of this same origin.
+ */
+import { ApiError, api, type Me, type NodeInfo } from './api.js';
+import { showLogin } from './login-view.js';
+import { createSipPhone } from './phone/sip-phone.js';
+import { showPhone } from './phone-view.js';
+import { text } from './strings.js';
+import './style.css';
+
+const root = document.getElementById('app')!;
+
+function login(node: NodeInfo, sessionName: string | undefined): void {
+  showLogin(root, { node, sessionName, onLoggedIn: (me, password) => void phone(node, me, password) });
+}
+
+async function phone(node: NodeInfo, me: Me, password: string): Promise<void> {
+  // Without the node's STUN, host candidates still connect on a flat mesh.
+  const iceServers = await api.iceServers().catch(() => []);
+  const p = showPhone(root, {
+    user: me.name,
+    domain: node.domain,
+    makePhone: (events) => createSipPhone({ server: `wss://${location.host}/`, user: me.name, domain: node.domain, password, iceServers }, events),
+    onLogOut: async () => {
+      await p.stop().catch(() => {});
+      await api.logout().catch(() => {});
+      login(node, undefined);
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  document.title = text('title');
+  const node = await api.node();
+  login(node, (await api.me())?.name);
+}
+
+main().catch((err: unknown) => {
+  root.textContent = err instanceof ApiError && err.status > 0 ? err.message : text('networkError');
+});

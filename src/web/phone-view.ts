@@ -1,0 +1,90 @@
+/**
+ * The phone screen after login: who you are and whether the phone is registered, the dial box,
+ * the call in progress or ringing here (one at a time; a second incoming call gets 486 Busy), and
+ * what went wrong last.
+ */
+import { createCallPanel } from './call-panel.js';
+import { el, field, show } from './dom.js';
+import type { Call, Phone, RegistrationState } from './phone/phone.js';
+import { text } from './strings.js';
+
+/** A user of this node (`bob`) or a full address (`bob@node3.mesh`), as RFC 3261 §25 user and host allow. */
+const TARGET = /^[A-Za-z0-9._~!$&'()*+,;=%-]{1,64}(@[A-Za-z0-9.-]{1,253})?$/;
+
+export interface PhoneViewOptions {
+  readonly user: string;
+  readonly domain: string;
+  /** Makes the phone with the view's listeners; the view starts it. */
+  readonly makePhone: (view: PhoneViewEvents) => Phone;
+  readonly onLogOut: () => void;
+}
+
+export interface PhoneViewEvents {
+  onRegistration(state: RegistrationState, failure?: { status?: number }): void;
+  onIncoming(call: Call): void;
+  onDisconnected(): void;
+}
+
+export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
+  const registration = el('p', { class: 'registration', 'aria-live': 'polite' }, text('connecting'));
+  const logOut = el('button', { type: 'button', class: 'secondary' }, text('logOut'));
+  const target = el('input', { name: 'target', type: 'text', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: text('dialPlaceholder'), required: '' });
+  const callButton = el('button', { type: 'submit' }, text('call'));
+  const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), callButton);
+  const message = el('p', { class: 'message', role: 'alert' });
+  const callArea = el('div', { class: 'call-area' });
+  root.replaceChildren(
+    el('header', {}, el('p', {}, text('signedInAs', { user: `${opts.user}@${opts.domain}` })), logOut),
+    registration,
+    dial,
+    message,
+    callArea,
+  );
+  let busy = false;
+
+  const say = (s: string | undefined) => (message.textContent = s ?? '');
+  const idle = (s: string | undefined) => {
+    busy = false;
+    callArea.replaceChildren();
+    show(dial, true);
+    say(s);
+  };
+  const shown = (peer: string) => {
+    busy = true;
+    say(undefined);
+    show(dial, false);
+    const panel = createCallPanel(peer, idle);
+    callArea.replaceChildren(panel.root);
+    return panel;
+  };
+
+  const phone = opts.makePhone({
+    onRegistration(state, failure) {
+      registration.textContent = text(state === 'registered' ? 'ready' : state === 'connecting' ? 'connecting' : 'notConnected');
+      callButton.disabled = state !== 'registered';
+      if (failure?.status !== undefined) say(text('registrationFailed', { status: failure.status }));
+    },
+    onIncoming(call) {
+      if (busy) return call.refuseBusy();
+      shown(call.peer).attach(call);
+    },
+    onDisconnected() {
+      registration.textContent = text('notConnected');
+      callButton.disabled = true;
+      say(text('connectionLost'));
+    },
+  });
+
+  dial.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const peer = target.value.trim();
+    if (!TARGET.test(peer)) return say(text('badTarget'));
+    const panel = shown(peer);
+    panel.attach(phone.call(peer, panel.events));
+  });
+  logOut.addEventListener('click', opts.onLogOut);
+  callButton.disabled = true;
+  target.focus();
+  phone.start().catch(() => say(text('connectFailed')));
+  return phone;
+}

@@ -1,0 +1,66 @@
+/**
+ * What the page asks of a SIP phone, whatever library implements it (sip-phone.ts wraps SIP.js;
+ * JsSIP could stand in). The page never imports the library itself.
+ */
+
+export interface PhoneOptions {
+  /** `wss://host:port/`: the origin that served the page. */
+  readonly server: string;
+  readonly user: string;
+  readonly domain: string;
+  /** Kept in memory only, for the digest of REGISTER and INVITE. */
+  readonly password: string;
+  readonly iceServers: RTCIceServer[];
+}
+
+/** Why a call ended, as the page explains it. */
+export type CallEnd =
+  /** Either side hung up after the call was answered, or we hung up first. */
+  | { kind: 'hung-up' }
+  /** The caller gave up before this device answered (or another device of ours answered). */
+  | { kind: 'cancelled' }
+  /** A final SIP response refused the call (RFC 3261 §21: 480, 486, 603, …). */
+  | { kind: 'refused'; status: number }
+  /** getUserMedia failed: `NotAllowedError`, `NotFoundError`, … */
+  | { kind: 'media'; error: string }
+  /** The connection to the node went away during the call. */
+  | { kind: 'failed' };
+
+export type CallState = 'calling' | 'ringing' | 'incoming' | 'connected' | 'ended';
+
+export interface CallEvents {
+  onState(state: CallState, end?: CallEnd): void;
+}
+
+export interface Call {
+  /** The other side's user (or user@domain when not on this node). */
+  readonly peer: string;
+  readonly state: CallState;
+  answer(): void;
+  /** Declines a call that rings here, cancels one that rings there, or ends one in progress. */
+  hangUp(): void;
+  /** Refuses a call that rings here because another call is on (486 Busy Here, RFC 3261 §21.4.24). */
+  refuseBusy(): void;
+  setMuted(muted: boolean): void;
+  /** The connection the media flows on, once there is one. */
+  peerConnection(): RTCPeerConnection | undefined;
+  /** The other side's audio, for an `<audio>` element. */
+  remoteStream(): MediaStream | undefined;
+  /** Sets the listener of an incoming call (an outgoing one has it from `Phone.call`). */
+  listen(events: CallEvents): void;
+}
+
+export type RegistrationState = 'connecting' | 'registered' | 'unregistered';
+
+export interface PhoneEvents {
+  onRegistration(state: RegistrationState, failure?: { status?: number }): void;
+  onIncoming(call: Call): void;
+  onDisconnected(): void;
+}
+
+export interface Phone {
+  start(): Promise<void>;
+  /** `target` is a user of this node (`bob`) or an address (`bob@node3.mesh`). */
+  call(target: string, events: CallEvents): Call;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+/**
+ * The page's phone on SIP.js (the only module that imports it): a UserAgent over the WebSocket of
+ * the node that served the page (RFC 7118), one Registerer, and each call an Inviter or Invitation
+ * behind the library-neutral `Call` of phone.ts.
+ */
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
+// The handler alone, not the whole Web platform namespace (SimpleUser and more), keeps the bundle small.
+import * as Web from 'sip.js/lib/platform/web/session-description-handler/index.js';
+import type { Call, CallEnd, CallEvents, CallState, Phone, PhoneEvents, PhoneOptions } from './phone.js';
+
+const AUDIO_ONLY = { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } };
+/** Host candidates and the node's STUN answer in milliseconds on a mesh; nothing is worth waiting for longer. */
+const ICE_GATHERING_TIMEOUT_MS = 1000;
+
+/** A getUserMedia failure, kept apart from SIP failures so the page can name it. */
+class MediaError extends Error {
+  constructor(readonly mediaName: string) {
+    super(`getUserMedia: ${mediaName}`);
+  }
+}
+
+const getMicrophone: Web.MediaStreamFactory = async (constraints) => {
+  if (navigator.mediaDevices === undefined) throw new MediaError('NotSupportedError');
+  try {
+    return await navigator.mediaDevices.getUserMedia(constraints);
+  } catch (err) {
+    throw new MediaError(err instanceof DOMException ? err.name : 'NotReadableError');
+  }
+};
+
+function userOf(session: Session, domain: string): string {
+  const uri = session.remoteIdentity.uri;
+  return uri.host === domain ? uri.user ?? '' : `${uri.user ?? ''}@${uri.host}`;
+}
+
+class SipCall implements Call {
+  state: CallState;
+  private events: CallEvents = { onState: () => {} };
+  private established = false;
+  private refusedWith: number | undefined;
+
+  constructor(
+    private readonly session: Inviter | Invitation,
+    readonly peer: string,
+  ) {
+    this.state = session instanceof Invitation ? 'incoming' : 'calling';
+    session.stateChange.addListener((s) => {
+      if (s === SessionState.Established) {
+        this.established = true;
+        this.move('connected');
+      } else if (s === SessionState.Terminated) {
+        this.finish(this.endReason());
+      }
+    });
+  }
+
+  listen(events: CallEvents): void {
+    this.events = events;
+  }
+
+  /** Sends the INVITE; a 18x means it rings there (RFC 3261 §21.1.2). */
+  invite(): void {
+    const inviter = this.session as Inviter;
+    inviter
+      .invite({
+        ...AUDIO_ONLY,
+        requestDelegate: {
+          onProgress: (r) => {
+            if (r.message.statusCode === 180 || r.message.statusCode === 183) this.move('ringing');
+          },
+          onReject: (r) => (this.refusedWith = r.message.statusCode),
+        },
+      })
+      .catch((err: unknown) => this.failed(err));
+  }
+
+  answer(): void {
+    if (!(this.session instanceof Invitation) || this.state !== 'incoming') return;
+    this.session.accept(AUDIO_ONLY).catch((err: unknown) => this.failed(err));
+  }
+
+  hangUp(): void {
+    const s = this.session;
+    if (s.state === SessionState.Established) void s.bye().catch(() => this.finish({ kind: 'hung-up' }));
+    // RFC 3261 §21.6.2: 603 Decline, the callee does not want to take the call.
+    else if (s instanceof Invitation && s.state === SessionState.Initial) s.reject({ statusCode: 603 });
+    else if (s instanceof Inviter && s.state === SessionState.Establishing) void s.cancel();
+    else if (s instanceof Inviter && s.state === SessionState.Initial) this.finish({ kind: 'hung-up' });
+  }
+
+  refuseBusy(): void {
+    if (this.session instanceof Invitation && this.session.state === SessionState.Initial) this.session.reject({ statusCode: 486 });
+  }
+
+  setMuted(muted: boolean): void {
+    for (const sender of this.peerConnection()?.getSenders() ?? []) {
+      if (sender.track?.kind === 'audio') sender.track.enabled = !muted;
+    }
+  }
+
+  peerConnection(): RTCPeerConnection | undefined {
+    return this.handler()?.peerConnection;
+  }
+
+  remoteStream(): MediaStream | undefined {
+    return this.handler()?.remoteMediaStream;
+  }
+
+  private handler(): Web.SessionDescriptionHandler | undefined {
+    return this.session.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
+  }
+
+  private endReason(): CallEnd {
+    if (this.established) return { kind: 'hung-up' };
+    if (this.refusedWith !== undefined) return { kind: 'refused', status: this.refusedWith };
+    return this.session instanceof Invitation ? { kind: 'cancelled' } : { kind: 'hung-up' };
+  }
+
+  private failed(err: unknown): void {
+    this.finish(err instanceof MediaError ? { kind: 'media', error: err.mediaName } : { kind: 'failed' });
+    void this.session.dispose();
+  }
+
+  private move(state: CallState): void {
+    if (this.state === 'ended' || this.state === state) return;
+    this.state = state;
+    this.events.onState(state);
+  }
+
+  private finish(end: CallEnd): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.events.onState('ended', end);
+  }
+}
+
+export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
+  const uri = UserAgent.makeURI(`sip:${opts.user}@${opts.domain}`);
+  if (uri === undefined) throw new Error(`not a SIP address: ${opts.user}@${opts.domain}`);
+  const ua = new UserAgent({
+    uri,
+    authorizationUsername: opts.user,
+    authorizationPassword: opts.password,
+    transportOptions: { server: opts.server },
+    sessionDescriptionHandlerFactory: Web.defaultSessionDescriptionHandlerFactory(getMicrophone),
+    sessionDescriptionHandlerFactoryOptions: {
+      peerConnectionConfiguration: { iceServers: opts.iceServers },
+      iceGatheringTimeout: ICE_GATHERING_TIMEOUT_MS,
+    },
+    delegate: {
+      onInvite: (invitation) => events.onIncoming(new SipCall(invitation, userOf(invitation, opts.domain))),
+      onDisconnect: (error) => {
+        if (error !== undefined) events.onDisconnected();
+      },
+    },
+    logLevel: 'error',
+  });
+  const registerer = new Registerer(ua);
+  registerer.stateChange.addListener((s) => {
+    if (s === RegistererState.Registered) events.onRegistration('registered');
+    else if (s === RegistererState.Unregistered) events.onRegistration('unregistered');
+  });
+
+  return {
+    async start() {
+      events.onRegistration('connecting');
+      await ua.start();
+      await registerer.register({
+        requestDelegate: { onReject: (r) => events.onRegistration('unregistered', { status: r.message.statusCode }) },
+      });
+    },
+    call(target, callEvents) {
+      const targetUri = UserAgent.makeURI(`sip:${target.includes('@') ? target : `${target}@${opts.domain}`}`);
+      if (targetUri === undefined) throw new Error(`not a SIP address: ${target}`);
+      const call = new SipCall(new Inviter(ua, targetUri), target);
+      call.listen(callEvents);
+      call.invite();
+      return call;
+    },
+    async stop() {
+      await ua.stop();
+    },
+  };
+}
