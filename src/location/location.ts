@@ -65,11 +65,11 @@ export class Location {
     return removed;
   }
 
-  /** A connection closed: its bindings are unreachable now (RFC 5626 §5.2, RFC 7118 §5). */
-  removeFlow(flowId: string): Binding[] {
+  /** A connection closed: those of its bindings that `dies` picks are unreachable now (flow-bound.ts). */
+  removeFlow(flowId: string, dies: (binding: Binding) => boolean = () => true): Binding[] {
     const removed: Binding[] = [];
     for (const aor of [...this.byAor.keys()]) {
-      removed.push(...this.removeWhere(aor, (b) => b.flowId === flowId, 'removed'));
+      removed.push(...this.removeWhere(aor, (b) => b.flowId === flowId && dies(b), 'removed'));
     }
     this.schedule();
     return removed;

@@ -5,13 +5,15 @@
  * proxy; responses go to the client transaction that sent their request (§17.1.3).
  */
 import type { Logger } from '../log.js';
+import { diesWithFlow } from '../location/flow-bound.js';
 import type { Location } from '../location/location.js';
 import type { Registrar } from '../registrar/registrar.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
+import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
 import { parseUri } from '../sip/uri.js';
-import type { Flow, MessageSink } from '../transport/flow.js';
+import type { Flow, FlowEnd, MessageSink } from '../transport/flow.js';
 import { optionsResponse } from './options.js';
 import type { Proxy } from './proxy.js';
 
@@ -37,22 +39,37 @@ export class Dispatcher implements MessageSink {
       return;
     }
     if (this.deps.transactions.receive(message, flow) === 'absorbed') return;
-    if (message.method === 'REGISTER' || (message.method === 'OPTIONS' && forTheNode(message))) {
-      this.deps.transactions.respond(message, this.answer(message, flow), flow);
-      return;
+    try {
+      if (message.method === 'REGISTER' || (message.method === 'OPTIONS' && forTheNode(message))) {
+        this.deps.transactions.respond(message, this.answer(message, flow), flow);
+        return;
+      }
+      this.deps.proxy.handle(message, flow);
+    } catch (err) {
+      this.failed(message, flow, err);
     }
-    this.deps.proxy.handle(message, flow);
   }
 
-  onFlowClosed(flow: Flow): void {
+  /**
+   * A fault of the node's own while handling `req`: logged, and the request still gets a final
+   * response (RFC 3261 §16.7 step 6 answers what cannot be served with a 500 too), unless one was
+   * sent before the fault, which the transaction then keeps.
+   */
+  private failed(req: SipRequest, flow: Flow, err: unknown): void {
+    this.deps.logger.error(`${req.method} ${req.uri} from ${flow.id} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    if (req.method === 'ACK') return;
+    this.deps.transactions.respond(req, createResponse(req, 500, 'Server Internal Error'), flow);
+  }
+
+  onFlowClosed(flow: Flow, end: FlowEnd): void {
     const { location, logger } = this.deps;
-    // RFC 7118 §5: WebSocket bindings die with their connection. A TCP binding of a client that
-    // used outbound (RFC 5626 §5.2, reg-id) dies with its flow too; plain TCP bindings stay, and a
-    // request for them opens a new connection.
-    const gone = flow.transport === 'ws' || flow.transport === 'wss'
-      ? location.removeFlow(flow.id)
-      : location.all().filter((b) => b.flowId === flow.id && b.regId !== undefined).map((b) => location.remove(b.aor, b));
-    for (const b of gone) if (b) logger.info(`unregister ${b.aor} ${b.contact}: connection ${flow.id} closed`);
+    if (end === 'unreachable') {
+      logger.info(`could not connect to ${flow.transport} ${flow.remoteAddress}:${flow.remotePort} (${flow.id})`);
+      this.deps.clientTransactions.flowFailed(flow);
+    }
+    for (const b of location.removeFlow(flow.id, (binding) => diesWithFlow(binding, flow))) {
+      logger.info(`unregister ${b.aor} ${b.contact}: connection ${flow.id} closed`);
+    }
   }
 
   private answer(req: SipRequest, flow: Flow): SipResponse {

@@ -9,7 +9,8 @@
  *     step 5: the caller acknowledges and ends the extra dialogs);
  *   - when every branch has failed the best final response goes up (§16.7 step 6, best-response.ts),
  *     a 503 as 500; a branch that timed out counts as 408 (§16.8), one the transport failed as 503
- *     (§16.9);
+ *     (§16.9), and when the transport failed every branch the caller gets 480: none of the
+ *     callee's devices could be reached, which is a state of the callee, not a fault of the node;
  *   - the caller's CANCEL (§16.10) and the ring timeout (Timer C, §16.6 step 11, shortened to
  *     `ring_timeout` for calls to a user) cancel every branch; the caller gets 487 or 480 once the
  *     branches have ended, unless a 2xx won the race. A CANCEL waits for the branch's first
@@ -87,6 +88,8 @@ interface Branch {
   /** A CANCEL is owed as soon as a provisional arrives (§9.1). */
   cancelReason?: string | null;
   cancelSent: boolean;
+  /** The transport could not deliver the request (§16.9). */
+  unreachable?: boolean;
 }
 
 export class Fork {
@@ -154,7 +157,10 @@ export class Fork {
       branch.tx = this.deps.clientTransactions.start(branch.request!, branch.target.flow, {
         onResponse: (res) => this.onResponse(branch, res),
         onTimeout: () => this.failBranch(branch, 408),
-        onTransportError: () => this.failBranch(branch, 503),
+        onTransportError: () => {
+          branch.unreachable = true;
+          this.failBranch(branch, 503);
+        },
       });
     }
     this.starting = false;
@@ -216,6 +222,7 @@ export class Fork {
     if (this.starting || this.finalSent || !request || this.branches.some((b) => !b.final)) return;
     let res: SipResponse;
     if (this.override) res = createResponse(request, this.override.status);
+    else if (this.branches.every((b) => b.unreachable)) res = createResponse(request, 480, 'Temporarily Unavailable');
     else {
       const best = bestResponse(this.branches.map((b) => b.final!)) ?? createResponse(request, 480);
       // §16.7 step 6: a 503 means this proxy cannot serve; the caller must not retry elsewhere for it.

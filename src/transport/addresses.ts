@@ -40,3 +40,15 @@ export function unmapAddress(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m ? m[1]! : address;
 }
+
+/** One spelling per address, so `[::1]`, `0:0::1` and `::1` compare equal. */
+export function canonicalHost(host: string): string {
+  // Unmapped first: the URL parser would write `::ffff:198.18.0.9` as `::ffff:c612:9`.
+  const bare = unmapAddress(host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host).toLowerCase();
+  if (isIP(bare) !== 6) return bare;
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  } catch {
+    return bare;
+  }
+}

@@ -16,7 +16,13 @@ export interface FlowAddress {
 export interface Flow extends FlowAddress {
   /** Unique for the node's lifetime: `udp:198.18.0.2:5060`, `tcp#17`, `ws#3`. */
   readonly id: string;
+  /** The node's end: empty while a connection the node opened is still being made. */
   readonly localAddress: string;
+  /**
+   * The node's port as the peer reaches it: a connection the node opened says its listening port,
+   * not the ephemeral one it leaves from, since a Via sent-by and a Record-Route name where the node
+   * listens (RFC 3261 §18.1.1, §18.2.2: responses come back on a new connection to it if need be).
+   */
   readonly localPort: number;
   /** TCP and WebSocket: no retransmissions (RFC 3261 §17.1.1.2). */
   readonly reliable: boolean;
@@ -31,9 +37,15 @@ export interface Flow extends FlowAddress {
   sendBytes(data: Buffer): boolean;
 }
 
+/**
+ * How a connection-oriented flow ended: `closed` after it was up, `unreachable` when the node's
+ * attempt to connect failed (refused, reset or timed out), so nothing sent on it ever arrived.
+ */
+export type FlowEnd = 'closed' | 'unreachable';
+
 /** What transports deliver to the layer above: one entry point for every transport. */
 export interface MessageSink {
   onMessage(message: SipMessage, flow: Flow): void;
   /** A connection-oriented flow closed (its WebSocket bindings go with it). */
-  onFlowClosed(flow: Flow): void;
+  onFlowClosed(flow: Flow, end: FlowEnd): void;
 }

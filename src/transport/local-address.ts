@@ -18,10 +18,13 @@ export class LocalAddresses {
 
   constructor(private readonly now: () => number, private readonly read: () => NetworkInterfaceInfo[] = allInterfaces) {}
 
-  /** The address `flow`'s peer sends to, to reach this node. */
+  /**
+   * The address `flow`'s peer sends to, to reach this node; for a wildcard socket, or a connection
+   * still being made (its local end is not known yet), the interface that faces the peer.
+   */
   forFlow(flow: Pick<Flow, 'localAddress' | 'remoteAddress'>): string {
     const local = unmapAddress(flow.localAddress);
-    if (local !== '0.0.0.0' && local !== '::') return local;
+    if (local !== '' && local !== '0.0.0.0' && local !== '::') return local;
     return this.facing(unmapAddress(flow.remoteAddress));
   }
 

@@ -2,7 +2,6 @@
  * What every transport does with one received SIP message: parse it, mark the top Via of a request
  * with where it really came from, answer what cannot be parsed, and hand the rest to the sink.
  */
-import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import type { SipMessage, SipRequest } from '../sip/message.js';
 import type { ParseLimits } from '../sip/limits.js';
@@ -10,8 +9,8 @@ import { SipParseError } from '../sip/parse-error.js';
 import { parseMessage } from '../sip/parser.js';
 import { createResponse } from '../sip/response.js';
 import { formatVia, topVia } from '../sip/via.js';
-import { unmapAddress } from './addresses.js';
-import type { Flow, MessageSink } from './flow.js';
+import { canonicalHost } from './addresses.js';
+import type { Flow, FlowEnd, MessageSink } from './flow.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 
 export interface ReceiveContext {
@@ -20,17 +19,6 @@ export interface ReceiveContext {
   readonly logger: Logger;
   /** Warnings about malformed input, capped so a flood cannot fill the log. */
   readonly warnings: RateLimitedLog;
-}
-
-/** One spelling per address, so `[::1]`, `0:0::1` and `::1` compare equal. */
-function canonicalHost(host: string): string {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIP(bare) !== 6) return unmapAddress(bare.toLowerCase());
-  try {
-    return unmapAddress(new URL(`http://[${bare}]/`).hostname.slice(1, -1));
-  } catch {
-    return bare.toLowerCase();
-  }
 }
 
 /**
@@ -106,9 +94,9 @@ function deliver(message: SipMessage, flow: Flow, ctx: ReceiveContext): void {
 }
 
 /** Tell the sink a connection-oriented flow has gone. */
-export function deliverClosed(flow: Flow, ctx: ReceiveContext): void {
+export function deliverClosed(flow: Flow, end: FlowEnd, ctx: ReceiveContext): void {
   try {
-    ctx.sink.onFlowClosed(flow);
+    ctx.sink.onFlowClosed(flow, end);
   } catch (err) {
     ctx.logger.error(`flow-closed handler failed for ${flow.id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   }

@@ -14,6 +14,11 @@ export interface StreamFlowEnds {
   readonly remotePort: number;
   /** The connection's socket: its local end is known only once an outgoing connection is made. */
   readonly socket: { readonly localAddress?: string | undefined; readonly localPort?: number | undefined };
+  /**
+   * For a connection the node opened: the port it listens on, which the peer is told (flow.ts),
+   * and the address it connects from when one is configured, known before the socket is up.
+   */
+  readonly opened?: { readonly listeningPort: number; readonly localAddress?: string | undefined };
 }
 
 export class StreamFlow implements Flow {
@@ -23,6 +28,7 @@ export class StreamFlow implements Flow {
   readonly remotePort: number;
   readonly reliable = true;
   private readonly socket: StreamFlowEnds['socket'];
+  private readonly opened: StreamFlowEnds['opened'];
   private local: { address: string; port: number } | undefined;
   private closed = false;
 
@@ -33,6 +39,7 @@ export class StreamFlow implements Flow {
     this.remoteAddress = ends.remoteAddress;
     this.remotePort = ends.remotePort;
     this.socket = ends.socket;
+    this.opened = ends.opened;
   }
 
   get localAddress(): string {
@@ -40,7 +47,7 @@ export class StreamFlow implements Flow {
   }
 
   get localPort(): number {
-    return this.localEnd().port;
+    return this.opened?.listeningPort ?? this.localEnd().port;
   }
 
   get open(): boolean {
@@ -59,7 +66,7 @@ export class StreamFlow implements Flow {
   private localEnd(): { address: string; port: number } {
     if (this.local) return this.local;
     const { localAddress, localPort } = this.socket;
-    if (localAddress === undefined || localPort === undefined) return { address: '', port: 0 };
+    if (localAddress === undefined || localPort === undefined) return { address: this.opened?.localAddress ?? '', port: 0 };
     this.local = { address: unmapAddress(localAddress), port: localPort };
     return this.local;
   }

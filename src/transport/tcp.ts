@@ -8,12 +8,17 @@ import net from 'node:net';
 import { StreamFramer } from '../sip/stream-framer.js';
 import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from './addresses.js';
 import type { ConnectionLimits } from './connection-limits.js';
-import type { Flow } from './flow.js';
+import type { Flow, FlowEnd } from './flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage, rejectMalformed } from './received.js';
-import { StreamFlow } from './stream-flow.js';
+import { StreamFlow, type StreamFlowEnds } from './stream-flow.js';
 
 /** After a framing error the 400 is flushed and the peer gets this long to close before we do. */
 const LINGER_MS = 2_000;
+/**
+ * How long a connection the node opens may take to come up (Kamailio's tcp_connect_timeout is
+ * 10 s too): a mesh peer that vanished sends no reset, and the kernel would try for minutes.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface TcpOptions {
   readonly binds: readonly BindAddress[];
@@ -63,20 +68,36 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
     return true;
   };
 
-  const attach = (socket: net.Socket, remoteAddress: string, remotePort: number, counted: boolean): StreamFlow => {
+  /**
+   * A flow over `socket`: one a peer opened (counted against its limit), or one the node opens
+   * (`opened`), which is up only once it has connected.
+   */
+  const attach = (socket: net.Socket, remoteAddress: string, remotePort: number, opened?: StreamFlowEnds['opened']): StreamFlow => {
     const id = `tcp#${++seq}`;
-    const flow = new StreamFlow({ id, transport: 'tcp', remoteAddress, remotePort, socket }, (d) => write(socket, d));
+    const flow = new StreamFlow({ id, transport: 'tcp', remoteAddress, remotePort, socket, ...(opened ? { opened } : {}) }, (d) => write(socket, d));
     const peer = hostPort(remoteAddress, remotePort);
     flows.set(id, flow);
     byPeer.set(peer, flow);
     sockets.add(socket);
     const framer = new StreamFramer(ctx.limits);
     let broken = false;
+    let connected = opened === undefined;
     socket.setNoDelay(true);
-    socket.setTimeout(opts.idleTimeoutMs, () => {
+    const idle = () => {
       ctx.logger.debug(`TCP ${id} (${peer}) idle; closed`);
       socket.destroy();
-    });
+    };
+    if (connected) socket.setTimeout(opts.idleTimeoutMs, idle);
+    else {
+      socket.setTimeout(CONNECT_TIMEOUT_MS, () => {
+        ctx.logger.debug(`TCP ${id} (${peer}): no connection within ${CONNECT_TIMEOUT_MS} ms`);
+        socket.destroy();
+      });
+      socket.once('connect', () => {
+        connected = true;
+        socket.setTimeout(opts.idleTimeoutMs, idle);
+      });
+    }
     socket.on('data', (chunk: Buffer) => {
       if (broken) return;
       for (const event of framer.push(chunk)) {
@@ -99,8 +120,9 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       sockets.delete(socket);
       flows.delete(id);
       if (byPeer.get(peer) === flow) byPeer.delete(peer);
-      if (counted) connectionLimits.release(remoteAddress);
-      deliverClosed(flow, ctx);
+      if (opened === undefined) connectionLimits.release(remoteAddress);
+      const end: FlowEnd = connected ? 'closed' : 'unreachable';
+      deliverClosed(flow, end, ctx);
     });
     return flow;
   };
@@ -117,7 +139,7 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       socket.destroy();
       return;
     }
-    attach(socket, address, remotePort, true);
+    attach(socket, address, remotePort);
   };
 
   const stop = async () => {
@@ -146,6 +168,11 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
     }
   }
 
+  const listeningPort = () => {
+    const bound = servers[0]?.address();
+    return bound && typeof bound === 'object' ? bound.port : opts.port;
+  };
+
   // Outgoing connections leave from a configured address of the peer's family, when there is one.
   const localFor = (family: number) =>
     opts.binds.find((b) => net.isIP(b.host) === family && b.host !== '0.0.0.0' && b.host !== '::')?.host;
@@ -159,7 +186,7 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       if (stopped) return undefined;
       const localAddress = localFor(family);
       const socket = net.connect({ host: remoteAddress, port: remotePort, ...(localAddress ? { localAddress } : {}) });
-      return attach(socket, remoteAddress, remotePort, false);
+      return attach(socket, remoteAddress, remotePort, { listeningPort: listeningPort(), localAddress });
     },
     flowById: (id) => flows.get(id),
     stop,

@@ -115,7 +115,7 @@ export function createWsTransport(opts: WsOptions): WsTransport {
       flow.markClosed();
       connections.delete(id);
       if (byPeer.get(peer) === flow) byPeer.delete(peer);
-      deliverClosed(flow, ctx);
+      deliverClosed(flow, 'closed', ctx);
     });
   };
 

@@ -7,7 +7,7 @@ import type { Config } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { DEFAULT_LIMITS } from '../../src/sip/limits.js';
 import type { SipMessage, SipRequest } from '../../src/sip/message.js';
-import type { Flow, MessageSink } from '../../src/transport/flow.js';
+import type { Flow, FlowEnd, MessageSink } from '../../src/transport/flow.js';
 import { startTransports, type Transports } from '../../src/transport/transports.js';
 import { freePorts } from './ports.js';
 
@@ -81,12 +81,15 @@ export class Queue<T> {
 export class RecordingSink implements MessageSink {
   readonly messages = new Queue<{ message: SipMessage; flow: Flow }>();
   readonly closed = new Queue<Flow>();
+  /** How each flow in `closed` ended, by its id. */
+  readonly ends = new Map<string, FlowEnd>();
 
   onMessage(message: SipMessage, flow: Flow): void {
     this.messages.push({ message, flow });
   }
 
-  onFlowClosed(flow: Flow): void {
+  onFlowClosed(flow: Flow, end: FlowEnd): void {
+    this.ends.set(flow.id, end);
     this.closed.push(flow);
   }
 }

@@ -201,9 +201,24 @@ t.test('a request that no device can be sent gets its answer while starting', as
     { clock, clientTransactions, serverTransactions, addresses: new LocalAddresses(clock.now, () => INTERFACES), timers, logger: silentLogger },
     { request: req, flow: caller, targets: [{ uri: 'sip:bob@198.18.1.1;transport=tcp', flow: dead, device: 'd' }], loopHash: loopHash(req), onDone: (o) => outcomes.push(o) },
   ).start();
-  t.same(statuses(caller.sent), [100, 500]);
-  t.match(outcomes, [{ status: 500 }]);
+  t.same(statuses(caller.sent), [100, 480], 'no device could be reached: 480, not a fault of the node');
+  t.match(outcomes, [{ status: 480 }]);
   t.equal(clock.pending, 2, 'only the server transaction\'s own timers (G and H) are left');
+});
+
+t.test('a device whose connection fails later is one failed branch: the others go on', async (t) => {
+  const s = fork(2, { reliable: true });
+  s.reply(0, 180);
+  s.clientTransactions.flowFailed(s.devices[1]!);
+  t.same(s.upstream(), [100, 180], 'the caller hears nothing of it');
+  s.reply(0, 486);
+  t.same(s.upstream(), [100, 180, 486], 'the best answer of the devices that were reached');
+
+  const none = fork(2, { reliable: true });
+  for (const device of none.devices) none.clientTransactions.flowFailed(device);
+  t.same(none.upstream(), [100, 480], 'when no device could be reached: 480 Temporarily Unavailable');
+  t.equal(none.caller.sent.filter((m): m is SipResponse => m.kind === 'response').at(-1)?.reason, 'Temporarily Unavailable');
+  t.match(none.outcomes, [{ status: 480 }]);
 });
 
 t.test('the caller\'s CANCEL: branches cancelled with its Reason, 487 once they end', async (t) => {

@@ -369,14 +369,14 @@ t.test('Timer B: a device that never answers counts as 408', async (t) => {
   t.match(s.calls[0], { outcome: { status: 408, cancelled: false, timedOut: false } });
 });
 
-t.test('a transport error counts as 503, and the caller gets 500', async (t) => {
+t.test('a transport error counts as 503; when no device could be reached the caller gets 480', async (t) => {
   const s = setup();
   s.desk.failSends = true;
   s.browser.close();
   s.location.removeUser('bob');
   s.register('bob', s.desk, 'sip:bob@198.18.0.3:5060');
   s.sendAuthenticated();
-  t.same(s.finals(), ['500 2 INVITE']);
+  t.same(s.finals(), ['480 2 INVITE']);
 });
 
 t.test('busy beats unavailable: 486 goes up rather than 480', async (t) => {

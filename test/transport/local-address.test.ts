@@ -39,6 +39,12 @@ t.test('a connection knows its local address: that is the answer', async (t) => 
   t.equal(reads(), 0, 'no interface list needed');
 });
 
+t.test('a connection the node is still opening has no local end yet: the interface facing the peer', async (t) => {
+  const { at } = setup();
+  t.equal(at('198.18.3.4', ''), '198.18.0.1');
+  t.equal(at('fd00:5::77', ''), 'fd00:5::1');
+});
+
 t.test('a wildcard socket: the interface whose subnet holds the peer', async (t) => {
   const { at } = setup();
   t.equal(at('198.19.200.7'), '198.18.0.1', 'inside 198.18.0.0/15');

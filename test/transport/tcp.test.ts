@@ -153,7 +153,9 @@ t.test('flowTo opens a connection to a listening peer and reuses it', async (t) 
   const [chunk] = (await once(socket, 'data')) as [Buffer];
   const [event] = framer.push(chunk);
   t.equal(event?.type, 'message');
-  t.equal(flow!.localPort, socket.remotePort);
+  t.equal(flow!.localAddress, '127.0.0.1');
+  t.equal(flow!.localPort, h.config.sipPort, 'the peer is told the listening port, not the one the connection leaves from (§18.1.1)');
+  t.not(socket.remotePort, h.config.sipPort);
   t.equal(h.transports.flowTo({ transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: port }), flow, 'reused');
 
   socket.write(`SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-out\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@b>;tag=2\r\nCall-ID: call-1@192.0.2.7\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`);
@@ -164,16 +166,22 @@ t.test('flowTo opens a connection to a listening peer and reuses it', async (t) 
 
   socket.destroy();
   t.equal((await h.sink.closed.next()).id, flow!.id);
+  t.equal(h.sink.ends.get(flow!.id), 'closed', 'a connection that was up ends as closed');
   await sleep(10);
   const fresh = h.transports.flowTo({ transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: port });
   t.not(fresh?.id, flow!.id, 'a gone connection is replaced by a new one');
 });
 
-t.test('a refused outgoing connection reports its flow closed', async (t) => {
+t.test('a refused outgoing connection reports its flow unreachable', async (t) => {
   const h = await startHarness(t);
   const flow = h.transports.flowTo({ transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: 1 });
   t.ok(flow);
+  // A Via or Record-Route is written before the connection is up: the node's end is already named.
+  t.equal(flow!.localAddress, '127.0.0.1', 'the configured address it connects from');
+  t.equal(flow!.localPort, h.config.sipPort);
+  t.ok(flow!.send(parseMessage(Buffer.from(rawRequest({ via: 'SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-refused' })))), 'queued until the connection fails');
   t.equal((await h.sink.closed.next()).id, flow!.id);
+  t.equal(h.sink.ends.get(flow!.id), 'unreachable', 'nothing sent on it arrived');
   t.equal(flow!.open, false);
 });
 

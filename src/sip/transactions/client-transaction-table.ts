@@ -75,6 +75,14 @@ export class ClientTransactionTable {
     return true;
   }
 
+  /**
+   * `flow` will never deliver what was sent on it (a connection that could not be made): its
+   * transactions fail as if the send had failed (§17.1.4), instead of waiting for Timer B or F.
+   */
+  flowFailed(flow: Flow): void {
+    for (const tx of [...this.transactions.values()]) if (tx.flow === flow) tx.transportFailed();
+  }
+
   get size(): number {
     return this.transactions.size;
   }

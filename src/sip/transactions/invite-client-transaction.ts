@@ -133,6 +133,14 @@ export class InviteClientTransaction {
     }
   }
 
+  /**
+   * The flow the INVITE went on failed after it was handed over (a connection that never came up,
+   * §18.1.1): the transaction learns of it late but as of a failed send (§17.1.4).
+   */
+  transportFailed(): void {
+    if (this.stateValue === State.Calling || this.stateValue === State.Proceeding) this.transportError();
+  }
+
   /** End the transaction now (the TU gave up, or shutdown): every timer is cleared. */
   terminate(): void {
     if (this.stateValue === State.Terminated) return;

@@ -105,6 +105,14 @@ export class NonInviteClientTransaction {
     }
   }
 
+  /**
+   * The flow the request went on failed after it was handed over (a connection that never came
+   * up, §18.1.1): the transaction learns of it late but as of a failed send (§17.1.4).
+   */
+  transportFailed(): void {
+    if (this.stateValue === State.Trying || this.stateValue === State.Proceeding) this.transportError();
+  }
+
   /** End the transaction now (the TU gave up, or shutdown): every timer is cleared. */
   terminate(): void {
     if (this.stateValue === State.Terminated) return;
@@ -155,9 +163,13 @@ export class NonInviteClientTransaction {
 
   private send(): boolean {
     if (this.held && this.flow.send(this.held)) return true;
-    // §17.1.4: the TU is told and the transaction moves straight to Terminated.
+    this.transportError();
+    return false;
+  }
+
+  /** §17.1.4: the TU is told and the transaction moves straight to Terminated. */
+  private transportError(): void {
     this.options.user.onTransportError();
     this.terminate();
-    return false;
   }
 }

@@ -195,3 +195,32 @@ t.test('close() terminates everything and leaves no timers', async (t) => {
   table.close();
   t.equal(table.size, 0, 'closing twice is harmless');
 });
+
+t.test('flowFailed: the transactions sent on a connection that never came up fail as a failed send would (§17.1.4)', async (t) => {
+  const { table, clock } = setup();
+  const dead = new FakeFlow({ transport: 'tcp', id: 'tcp#7' });
+  const alive = new FakeFlow({ transport: 'tcp', id: 'tcp#8' });
+  const invite = recorder();
+  const message = recorder();
+  const elsewhere = recorder();
+  const answered = recorder();
+  const inv = table.start(request('INVITE', 'z9hG4bKdead1'), dead, invite.user);
+  const msg = table.start(request('MESSAGE', 'z9hG4bKdead2'), dead, message.user);
+  table.start(request('MESSAGE', 'z9hG4bKalive'), alive, elsewhere.user);
+  const ringing = request('INVITE', 'z9hG4bKdead3');
+  const rang = table.start(ringing, dead, answered.user);
+  table.receiveResponse(respond(ringing, 180));
+  table.receiveResponse(respond(ringing, 200));
+
+  table.flowFailed(dead);
+  t.same(invite.events, ['transport error', 'terminated']);
+  t.same(message.events, ['transport error', 'terminated']);
+  t.equal(inv.state, InviteClientTransactionState.Terminated);
+  t.equal(msg.state, NonInviteClientTransactionState.Terminated);
+  t.same(elsewhere.events, [], 'a transaction on another flow goes on');
+  t.same(answered.events, ['response 180 1 INVITE', 'response 200 1 INVITE'], 'one already answered keeps its Accepted state');
+  t.equal(rang.state, InviteClientTransactionState.Accepted);
+  t.equal(table.size, 2);
+  clock.advance(64 * 500);
+  t.same(elsewhere.events, ['timeout', 'terminated'], 'no timer of the failed ones fires later');
+});
