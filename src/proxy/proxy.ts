@@ -1,10 +1,10 @@
 /**
  * The proxy core (RFC 3261 §16): every request that is not a REGISTER or an OPTIONS for the node
  * itself. Requests inside a dialog follow the Route the node recorded and are never challenged
- * (§22.1); a new request must come from a local user proven by digest (407) and be for a local
- * user, whose devices are all rung at once (fork.ts). The node relays nothing else: no open relay.
+ * (§22.1); a new request is routed by where it goes (destination.ts: a local user) and who sends
+ * it (sender.ts: a local user proven by digest, 407), and the callee's devices are all rung at once
+ * (fork.ts). The node relays nothing else: no open relay.
  */
-import { DigestGate } from '../auth/digest-gate.js';
 import type { Clock } from '../clock.js';
 import type { Location } from '../location/location.js';
 import type { Logger } from '../log.js';
@@ -14,12 +14,12 @@ import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
 import type { TransactionTimers } from '../sip/transactions/timers.js';
-import { parseUri, type SipUri } from '../sip/uri.js';
 import type { Credentials } from '../store/credentials.js';
 import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
 import type { LocalAddresses } from '../transport/local-address.js';
 import { Fork, type ForkOutcome, type ForkTarget } from './fork.js';
+import { destinationOf } from './destination.js';
 import { forwardedRequest } from './forward.js';
 import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
 import { inDialogHop, popOurRoutes } from './loose-route.js';
@@ -27,6 +27,7 @@ import { bindingFlow, type FlowSource } from './next-hop.js';
 import type { OurHosts } from '../transport/our-host.js';
 import { recordRoutes, type OurRoute, type RouteDeps } from './record-route.js';
 import { proxyRefuse, type ProxyRefusal } from './refusal.js';
+import { SenderCheck, type Sender } from './sender.js';
 
 export interface ProxyDeps {
   credentials: Credentials;
@@ -67,12 +68,12 @@ const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 const PROXY_OPTIONS = new Set<string>();
 
 export class Proxy {
-  private readonly gate: DigestGate;
+  private readonly senders: SenderCheck;
   /** INVITEs being forked, by their request, for a CANCEL to find (§9.2). */
   private readonly forks = new Map<SipRequest, Fork>();
 
   constructor(private readonly deps: ProxyDeps) {
-    this.gate = new DigestGate({ credentials: deps.credentials, logger: deps.logger, now: () => deps.clock.now(), by: 'proxy' });
+    this.senders = new SenderCheck({ credentials: deps.credentials, logger: deps.logger, now: () => deps.clock.now() });
   }
 
   /** A request the server transactions passed on (retransmissions are absorbed there). */
@@ -139,30 +140,26 @@ export class Proxy {
     return undefined;
   }
 
-  /** A request from outside a dialog: from a local user, to a local user. */
+  /** A request from outside a dialog: where it goes, then who sends it (destination.ts, sender.ts). */
   private newRequest(req: SipRequest, flow: Flow, hash: string, from: string, tag: string | undefined): ProxyRefusal | undefined {
-    let ruri: SipUri;
-    try {
-      ruri = parseUri(req.uri);
-    } catch {
-      return 'BAD_REQUEST_URI';
-    }
-    if (ruri.scheme === 'tel') return 'UNSUPPORTED_SCHEME';
-    if (!this.deps.hosts.isOurHost(ruri.host)) return 'NOT_OUR_DOMAIN';
-    const gate = this.gate.check(req, flow, from.toLowerCase());
-    if (gate.kind === 'refuse') {
-      this.respond(req, flow, gate.response);
+    const destination = destinationOf(req.uri, this.deps.hosts);
+    if (destination.kind === 'refused') return destination.refusal;
+    const proof = this.senders.prove(req, flow, from);
+    if (proof.kind === 'answered') {
+      this.respond(req, flow, proof.response);
       return undefined;
     }
-    const caller = gate.user.toLowerCase();
-    if (caller !== from.toLowerCase()) {
-      this.deps.logger.warn(`${JSON.stringify(gate.user)} sent ${req.method} as ${JSON.stringify(from)} from ${flow.transport} ${flow.remoteAddress}:${flow.remotePort}`);
-      return 'FROM_MISMATCH';
-    }
-    if (!ruri.user) return 'NO_USER';
+    if (proof.kind === 'refused') return proof.refusal;
+    return this.toLocalUser(req, flow, hash, tag, proof.sender, destination.user);
+  }
+
+  /** Every device of a local user, rung at once; a MESSAGE for a user with none is stored. */
+  private toLocalUser(req: SipRequest, flow: Flow, hash: string, tag: string | undefined, sender: Sender, user: string | undefined): ProxyRefusal | undefined {
+    const caller = sender.user;
+    if (!user) return 'NO_USER';
     let callee: string;
     try {
-      callee = normalizeUserName(ruri.user);
+      callee = normalizeUserName(user);
     } catch {
       return 'UNKNOWN_USER';
     }

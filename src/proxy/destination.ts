@@ -1,0 +1,27 @@
+/**
+ * Where a request from outside a dialog goes, read from its Request-URI alone and before the sender
+ * is asked to prove anything: to one of the node's own users, or nowhere (the node is no open relay,
+ * RFC 3261 §16.3 step 1 for the scheme). Federation adds a third kind, a peer node's domain, here.
+ * Whether the user exists is decided only after the sender is proven, so that strangers cannot
+ * learn the node's accounts.
+ */
+import { parseUri, type SipUri } from '../sip/uri.js';
+import type { OurHosts } from '../transport/our-host.js';
+import type { ProxyRefusal } from './refusal.js';
+
+export type Destination =
+  /** `user` is the Request-URI's user part as written, if it has one. */
+  | { readonly kind: 'local'; readonly user: string | undefined }
+  | { readonly kind: 'refused'; readonly refusal: ProxyRefusal };
+
+export function destinationOf(requestUri: string, hosts: OurHosts): Destination {
+  let uri: SipUri;
+  try {
+    uri = parseUri(requestUri);
+  } catch {
+    return { kind: 'refused', refusal: 'BAD_REQUEST_URI' };
+  }
+  if (uri.scheme === 'tel') return { kind: 'refused', refusal: 'UNSUPPORTED_SCHEME' };
+  if (!hosts.isOurHost(uri.host)) return { kind: 'refused', refusal: 'NOT_OUR_DOMAIN' };
+  return { kind: 'local', user: uri.user || undefined };
+}
