@@ -72,6 +72,8 @@ export interface ForkOptions {
   realm?: string;
   /** INVITE only: end an unanswered request after this long. Default Timer C, 3 minutes. */
   ringTimeoutMs?: number;
+  /** The caller's answer when the transport failed every branch; default 480 (a MESSAGE is stored instead). */
+  whenUnreachable?: (request: SipRequest) => SipResponse;
   onDone?: (outcome: ForkOutcome) => void;
 }
 
@@ -114,12 +116,14 @@ export class Fork {
 
   private readonly flowId: string;
   private readonly ringTimeoutMs: number;
+  private readonly whenUnreachable: ForkOptions['whenUnreachable'];
   /** Called once; let go then, with whatever it holds. */
   private onDone: ForkOptions['onDone'];
 
   constructor(private readonly deps: ForkDeps, options: ForkOptions) {
     this.flowId = options.flow.id;
     this.ringTimeoutMs = options.ringTimeoutMs ?? TIMER_C_MS;
+    this.whenUnreachable = options.whenUnreachable;
     this.onDone = options.onDone;
     this.invite = options.request.method === 'INVITE';
     this.startedAt = deps.clock.now();
@@ -222,7 +226,7 @@ export class Fork {
     if (this.starting || this.finalSent || !request || this.branches.some((b) => !b.final)) return;
     let res: SipResponse;
     if (this.override) res = createResponse(request, this.override.status);
-    else if (this.branches.every((b) => b.unreachable)) res = createResponse(request, 480, 'Temporarily Unavailable');
+    else if (this.branches.every((b) => b.unreachable)) res = this.whenUnreachable?.(request) ?? createResponse(request, 480, 'Temporarily Unavailable');
     else {
       const best = bestResponse(this.branches.map((b) => b.final!)) ?? createResponse(request, 480);
       // §16.7 step 6: a 503 means this proxy cannot serve; the caller must not retry elsewhere for it.

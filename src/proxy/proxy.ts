@@ -188,11 +188,21 @@ export class Proxy {
       return 'OFFLINE';
     }
     this.deps.logger.info(`${req.method} from ${caller} to ${callee}: ${targets.length} device(s)`);
-    this.fork(req, flow, targets, hash, { caller, callee });
+    // A MESSAGE none of whose devices could be reached is kept as if none were registered.
+    const offline = this.deps.offline;
+    const store = req.method === 'MESSAGE' && offline ? (r: SipRequest) => offline.store(r, callee) : undefined;
+    this.fork(req, flow, targets, hash, { caller, callee }, store);
     return undefined;
   }
 
-  private fork(req: SipRequest, flow: Flow, targets: ForkTarget[], hash: string, call?: { caller: string; callee: string }): void {
+  private fork(
+    req: SipRequest,
+    flow: Flow,
+    targets: ForkTarget[],
+    hash: string,
+    call?: { caller: string; callee: string },
+    whenUnreachable?: (request: SipRequest) => SipResponse,
+  ): void {
     const invite = req.method === 'INVITE';
     const fork = new Fork(
       {
@@ -210,6 +220,7 @@ export class Proxy {
         loopHash: hash,
         realm: this.deps.credentials.realm,
         ...(invite && call ? { ringTimeoutMs: this.deps.ringTimeoutMs } : {}),
+        ...(whenUnreachable ? { whenUnreachable } : {}),
         onDone: (outcome) => {
           this.forks.delete(req);
           if (invite && call) this.deps.onCall?.({ ...call, callId: req.headers.get('call-id') ?? '', outcome });
