@@ -11,6 +11,7 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v turnutils_stunclient >/dev/null 2>&1 || missing+=(coturn)
+command -v linphone-daemon >/dev/null 2>&1 || missing+=(linphone-cli)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
