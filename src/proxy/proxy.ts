@@ -1,15 +1,18 @@
 /**
  * The proxy core (RFC 3261 §16): every request that is not a REGISTER or an OPTIONS for the node
  * itself. Requests inside a dialog follow the Route the node recorded and are never challenged
- * (§22.1); a new request is routed by where it goes (destination.ts: a local user) and who sends
- * it (sender.ts: a local user proven by digest, 407), and the callee's devices are all rung at once
- * (fork.ts). The node relays nothing else: no open relay.
+ * (§22.1); a new request is routed by where it goes (destination.ts: a local user or a peer node)
+ * and who sends it (sender.ts: a local user proven by digest, 407, or a peer node proven by its
+ * signature), and the callee's devices are all rung at once (fork.ts). A request for a peer node's
+ * user goes to that node, signed by this one; a request from a peer node goes to local users only.
+ * The node relays nothing else: no open relay.
  */
 import type { Clock } from '../clock.js';
 import type { Location } from '../location/location.js';
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseNameAddr, tagOf, tagParam, type NameAddr } from '../sip/name-addr.js';
+import type { SipUri } from '../sip/uri.js';
 import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
@@ -24,10 +27,11 @@ import { forwardedRequest } from './forward.js';
 import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
 import { inDialogHop, popOurRoutes } from './loose-route.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
+import type { PeerNode, Peers } from './peers.js';
 import type { OurHosts } from '../transport/our-host.js';
 import { recordRoutes, type OurRoute, type RouteDeps } from './record-route.js';
 import { proxyRefuse, type ProxyRefusal } from './refusal.js';
-import { SenderCheck, type Sender } from './sender.js';
+import { SenderCheck, senderName, type Sender } from './sender.js';
 
 export interface ProxyDeps {
   credentials: Credentials;
@@ -44,6 +48,8 @@ export interface ProxyDeps {
   ringTimeoutMs: number;
   /** `message_max_body`: the largest MESSAGE body relayed or stored (RFC 3428 §7). */
   messageMaxBody: number;
+  /** The verified peer nodes (federation); without it the node serves its own domain only. */
+  peers?: Peers;
   /** Stores a MESSAGE for a user with no device registered; without it such a MESSAGE gets 480. */
   offline?: { store(req: SipRequest, callee: string): SipResponse };
   /** An INVITE from outside a dialog has its final response: the call's first half is known. */
@@ -52,7 +58,7 @@ export interface ProxyDeps {
   onBye?: (callId: string) => void;
 }
 
-/** A call from one local user to another, as the history needs it. */
+/** A call to or from a local user, as the history needs it: a remote party is `user@domain`. */
 export interface CallAttempt {
   caller: string;
   callee: string;
@@ -73,7 +79,12 @@ export class Proxy {
   private readonly forks = new Map<SipRequest, Fork>();
 
   constructor(private readonly deps: ProxyDeps) {
-    this.senders = new SenderCheck({ credentials: deps.credentials, logger: deps.logger, now: () => deps.clock.now() });
+    this.senders = new SenderCheck({
+      credentials: deps.credentials,
+      logger: deps.logger,
+      now: () => deps.clock.now(),
+      ...(deps.peers ? { peers: deps.peers } : {}),
+    });
   }
 
   /** A request the server transactions passed on (retransmissions are absorbed there). */
@@ -117,7 +128,7 @@ export class Proxy {
     if (MID_DIALOG_ONLY.has(req.method)) return 'NO_DIALOG';
     if (req.method === 'PUBLISH') return 'NOT_IMPLEMENTED';
     if (req.headers.has('route')) return 'FOREIGN_ROUTE';
-    return this.newRequest(req, flow, hash, from.uri.user ?? '', dialogFromTag);
+    return this.newRequest(req, flow, hash, from.uri, dialogFromTag);
   }
 
   private inDialog(
@@ -141,8 +152,8 @@ export class Proxy {
   }
 
   /** A request from outside a dialog: where it goes, then who sends it (destination.ts, sender.ts). */
-  private newRequest(req: SipRequest, flow: Flow, hash: string, from: string, tag: string | undefined): ProxyRefusal | undefined {
-    const destination = destinationOf(req.uri, this.deps.hosts);
+  private newRequest(req: SipRequest, flow: Flow, hash: string, from: SipUri, tag: string | undefined): ProxyRefusal | undefined {
+    const destination = destinationOf(req.uri, this.deps.hosts, this.deps.peers);
     if (destination.kind === 'refused') return destination.refusal;
     const proof = this.senders.prove(req, flow, from);
     if (proof.kind === 'answered') {
@@ -150,12 +161,40 @@ export class Proxy {
       return undefined;
     }
     if (proof.kind === 'refused') return proof.refusal;
-    return this.toLocalUser(req, flow, hash, tag, proof.sender, destination.user);
+    if (destination.kind === 'local') return this.toLocalUser(req, flow, hash, tag, proof.sender, destination.user);
+    // Each node serves its own users: a node's request for a third node would make this one a relay.
+    if (proof.sender.kind === 'node') return 'NO_TRANSIT';
+    return this.toPeerNode(req, flow, hash, tag, proof.sender, destination.node, destination.user);
+  }
+
+  /** A local user's request for a user of a peer node: sent there, signed by this node (DESIGN.md §5). */
+  private toPeerNode(req: SipRequest, flow: Flow, hash: string, tag: string | undefined, sender: Sender, node: PeerNode, user: string): ProxyRefusal | undefined {
+    if (req.method === 'MESSAGE' && req.body.length > this.deps.messageMaxBody) return 'MESSAGE_TOO_LARGE';
+    let callee: string;
+    try {
+      callee = `${normalizeUserName(user)}@${node.domain}`;
+    } catch {
+      return 'UNKNOWN_USER';
+    }
+    const out = this.deps.flows.flowTo(node.sip);
+    if (!out) return 'UNREACHABLE';
+    this.deps.peers?.sign(req);
+    const caller = senderName(sender);
+    this.deps.logger.info(`${req.method} from ${caller} to ${callee}: via node ${node.id}`);
+    const recorded = DIALOG_CREATING.has(req.method);
+    const target: ForkTarget = {
+      uri: req.uri,
+      flow: out,
+      device: `node ${node.id}`,
+      ...(recorded ? { recordRoute: recordRoutes(this.deps.route, flow, out, tag) } : {}),
+    };
+    this.fork(req, flow, [target], hash, { caller, callee });
+    return undefined;
   }
 
   /** Every device of a local user, rung at once; a MESSAGE for a user with none is stored. */
   private toLocalUser(req: SipRequest, flow: Flow, hash: string, tag: string | undefined, sender: Sender, user: string | undefined): ProxyRefusal | undefined {
-    const caller = sender.user;
+    const caller = senderName(sender);
     if (!user) return 'NO_USER';
     let callee: string;
     try {

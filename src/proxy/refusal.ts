@@ -17,8 +17,12 @@ export const PROXY_REFUSALS = {
   LOOP: { status: 482, reason: 'Loop Detected' },
   /** §16.3 step 5: a Proxy-Require option the node does not know (the reply lists it). */
   BAD_EXTENSION: { status: 420, reason: 'Bad Extension' },
-  /** The node is no open relay: only its own domain is served (other nodes come with federation). */
+  /** The node is no open relay: only its own domain and those of verified peer nodes are served. */
   NOT_OUR_DOMAIN: { status: 403, reason: 'Not relaying: domain not served by this node' },
+  /** A request from another node sent on to a third: each node serves its own users only. */
+  NO_TRANSIT: { status: 403, reason: 'Not relaying: requests from other nodes are for local users only' },
+  /** A request claiming a known node's domain that carries no valid signature of that node. */
+  BAD_NODE_SIGNATURE: { status: 403, reason: 'Missing or invalid node signature' },
   /** A pre-loaded Route beyond the node on a request from outside a dialog: also a relay. */
   FOREIGN_ROUTE: { status: 403, reason: 'Not relaying: Route leads away from this node' },
   NO_USER: { status: 404, reason: 'No user in Request-URI' },

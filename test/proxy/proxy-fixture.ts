@@ -9,6 +9,7 @@ import { Location } from '../../src/location/location.js';
 import { createLogger } from '../../src/log.js';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
 import type { FlowSource } from '../../src/proxy/next-hop.js';
+import type { Peers } from '../../src/proxy/peers.js';
 import { OurHosts } from '../../src/transport/our-host.js';
 import { Proxy, type CallAttempt } from '../../src/proxy/proxy.js';
 import type { RouteDeps } from '../../src/proxy/record-route.js';
@@ -197,6 +198,8 @@ function sameAddress(f: FakeFlow, a: FlowAddress): boolean {
 export interface HarnessOptions {
   ringTimeoutMs?: number;
   messageMaxBody?: number;
+  /** The node's verified peer nodes (federation). */
+  peers?: Peers;
 }
 
 export function harness(o: HarnessOptions = {}) {
@@ -227,6 +230,7 @@ export function harness(o: HarnessOptions = {}) {
     logger,
     ringTimeoutMs: o.ringTimeoutMs ?? 60_000,
     messageMaxBody: o.messageMaxBody ?? 4096,
+    ...(o.peers ? { peers: o.peers } : {}),
     onCall: (call) => calls.push(call),
     onBye: (callId) => byes.push(callId),
   });

@@ -1,0 +1,75 @@
+/**
+ * The verified peer nodes, as the proxy asks for them (src/proxy/peers.ts): the directory adds a
+ * node once its descriptor has verified against its pinned key and removes it when it leaves. A
+ * domain belongs to the first node that claimed it and still holds it: a second node announcing the
+ * same domain is refused (and logged by the caller), so nobody takes over another node's users by
+ * naming its domain; the domain passes on only after its holder leaves the directory.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { PeerNode, Peers } from '../proxy/peers.js';
+import type { SipRequest } from '../sip/message.js';
+import { SignatureVerifier, signRequest, type NodeSigner, type SignatureCheck } from './request-signature.js';
+
+export interface KnownNode extends PeerNode {
+  readonly publicKey: KeyObject;
+  /** Its clock minus ours in ms, from its descriptor: routers often run without a real-time clock. */
+  readonly clockOffsetMs: number;
+}
+
+export type AddResult = { readonly kind: 'added' | 'updated' } | { readonly kind: 'domain-taken'; readonly by: string };
+
+export class PeerNodes implements Peers {
+  private readonly byId = new Map<string, KnownNode>();
+  private readonly byDomain = new Map<string, string>();
+  private readonly verifier: SignatureVerifier;
+
+  constructor(
+    private readonly self: NodeSigner,
+    private readonly now: () => number,
+  ) {
+    this.verifier = new SignatureVerifier({
+      keyOf: (id) => this.byId.get(id)?.publicKey,
+      now,
+      clockOffsetOf: (id) => this.byId.get(id)?.clockOffsetMs ?? 0,
+    });
+  }
+
+  add(node: KnownNode): AddResult {
+    const domain = node.domain.toLowerCase();
+    const holder = this.byDomain.get(domain);
+    if (holder !== undefined && holder !== node.id) return { kind: 'domain-taken', by: holder };
+    const before = this.byId.get(node.id);
+    if (before && before.domain.toLowerCase() !== domain) this.byDomain.delete(before.domain.toLowerCase());
+    this.byId.set(node.id, { ...node, domain });
+    this.byDomain.set(domain, node.id);
+    return { kind: before ? 'updated' : 'added' };
+  }
+
+  remove(id: string): void {
+    const node = this.byId.get(id);
+    if (!node) return;
+    this.byId.delete(id);
+    this.byDomain.delete(node.domain);
+  }
+
+  nodes(): KnownNode[] {
+    return [...this.byId.values()];
+  }
+
+  nodeForDomain(domain: string): PeerNode | undefined {
+    const id = this.byDomain.get(domain.toLowerCase());
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  nodeById(id: string): PeerNode | undefined {
+    return this.byId.get(id);
+  }
+
+  verify(req: SipRequest): SignatureCheck {
+    return this.verifier.verify(req);
+  }
+
+  sign(req: SipRequest): void {
+    signRequest(req, this.self, this.now());
+  }
+}

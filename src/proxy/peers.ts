@@ -1,0 +1,26 @@
+/**
+ * What the proxy asks of federation (src/federation/, DESIGN.md §5), and nothing more: which
+ * verified node serves a domain and where its SIP endpoint is, whether a request carries a valid
+ * node signature, and the node's own signature on what it sends to another node. Routing never
+ * learns how nodes were found or how their keys were pinned.
+ */
+import type { SignatureCheck } from '../federation/request-signature.js';
+import type { SipRequest } from '../sip/message.js';
+import type { FlowAddress } from '../transport/flow.js';
+
+export interface PeerNode {
+  readonly id: string;
+  /** The node's SIP domain: its users are `user@domain`. */
+  readonly domain: string;
+  /** Where requests for it are sent (UDP or TCP; browsers stay behind their own node). */
+  readonly sip: FlowAddress;
+}
+
+export interface Peers {
+  /** The verified node that serves `domain` (lower-cased), if any. */
+  nodeForDomain(domain: string): PeerNode | undefined;
+  nodeById(id: string): PeerNode | undefined;
+  verify(req: SipRequest): SignatureCheck;
+  /** Sign a request this node sends on to another node. */
+  sign(req: SipRequest): void;
+}
