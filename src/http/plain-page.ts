@@ -30,19 +30,24 @@ export function httpsUrl(hostHeader: string | undefined, localAddress: string, h
   return httpsPort === 443 ? `https://${host}/` : `https://${host}:${httpsPort}/`;
 }
 
-export function plainPage(hostHeader: string | undefined, localAddress: string, httpsPort: number): string {
+/**
+ * `fingerprint`: the SHA-256 of the HTTPS certificate as colon-separated hex, for a visitor to
+ * compare with what the browser shows before accepting the self-signed certificate.
+ */
+export function plainPage(hostHeader: string | undefined, localAddress: string, httpsPort: number, fingerprint: string): string {
   const url = escapeHtml(httpsUrl(hostHeader, localAddress, httpsPort));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>trucada</title>
-<style>body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5}a{font-size:1.2em}</style>
+<style>body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.5}a{font-size:1.2em}code{overflow-wrap:anywhere}</style>
 </head><body>
 <h1>trucada</h1>
 <p>The softphone of this node needs a secure page: browsers give the microphone only to HTTPS pages.</p>
 <p lang="ca">El telèfon d'aquest node necessita una pàgina segura: els navegadors només donen el micròfon a les pàgines HTTPS.</p>
 <p lang="es">El teléfono de este nodo necesita una página segura: los navegadores solo dan el micrófono a las páginas HTTPS.</p>
 <p><a href="${url}">${url}</a></p>
-<p>The node signs its own certificate, so the browser asks once whether to trust it.</p>
+<p>The node signs its own certificate, so the browser asks once whether to trust it. Before you accept it, check that the browser shows this SHA-256 fingerprint:</p>
+<p><code>${escapeHtml(fingerprint)}</code></p>
 </body></html>
 `;
 }

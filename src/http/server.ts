@@ -3,6 +3,7 @@
  * for SIP clients that are not browsers) and HTTPS (the softphone, and wss:// for browsers).
  * WebSocket upgrades are handed to `onUpgrade`; every other request stays here.
  */
+import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -54,11 +55,11 @@ function readOnly(req: http.IncomingMessage, res: http.ServerResponse): boolean 
   return false;
 }
 
-function plainHandler(httpsPort: number): RequestHandler {
+function plainHandler(httpsPort: number, fingerprint: string): RequestHandler {
   return (req, res) => {
     if (!readOnly(req, res)) return;
     const local = unmapAddress(req.socket.localAddress ?? '127.0.0.1');
-    respond(res, 200, 'text/html', plainPage(req.headers.host, local, httpsPort));
+    respond(res, 200, 'text/html', plainPage(req.headers.host, local, httpsPort, fingerprint));
   };
 }
 
@@ -118,9 +119,10 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
     return true;
   };
 
+  const fingerprint = new X509Certificate(opts.tls.cert).fingerprint256;
   try {
     for (const bind of bindAddresses(config.listen)) {
-      const p = http.createServer(plainHandler(config.httpsPort));
+      const p = http.createServer(plainHandler(config.httpsPort, fingerprint));
       if (await start(p, bind, config.httpPort, false)) plain.push(p);
       const s = https.createServer(
         { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },

@@ -80,7 +80,7 @@ t.test('Host header parsing and escaping', async (t) => {
     t.equal(hostFromHeader(bad), undefined, `refused: ${bad}`);
   }
   t.equal(httpsUrl(undefined, 'fe80::1%br-lan', 443), 'https://[fe80::1%25br-lan]/');
-  t.match(plainPage(undefined, '1.2.3.4"<', 8443), '1.2.3.4&#34;&#60;');
+  t.match(plainPage(undefined, '1.2.3.4"<', 8443, 'AB:CD'), '1.2.3.4&#34;&#60;');
 });
 
 t.test('the HTTPS port serves the placeholder at / only, GET only', async (t) => {
