@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { Binding } from '../location/binding.js';
-import { bareHost, type SipUri } from '../sip/uri.js';
+import { bareHost, parseUri, type SipUri } from '../sip/uri.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import type { FlowRef } from './flow-token.js';
 
@@ -25,8 +25,32 @@ export function flowFor(flows: FlowSource, ref: FlowRef): Flow | undefined {
   return flows.flowTo(ref);
 }
 
+/**
+ * A binding's own flow while it is open. Once a TCP connection is gone, the new one goes to where
+ * the device listens, its Contact (§18.1.1, §19.1.4): the old connection's source port was an
+ * ephemeral one that nothing listens on. (Bindings whose Contact was that source die with their
+ * connection: location/flow-bound.ts.) A UDP binding keeps its source address, which is where a
+ * phone behind NAT is reached.
+ */
 export function bindingFlow(flows: FlowSource, binding: Binding): Flow | undefined {
-  return flowFor(flows, { ...binding.flow, id: binding.flowId });
+  const ref = { ...binding.flow, id: binding.flowId };
+  if (ref.transport !== 'tcp') return flowFor(flows, ref);
+  const byId = flows.flowById(ref.id);
+  if (byId?.open) return byId;
+  return flows.flowTo(listeningAddress(binding.contact) ?? ref);
+}
+
+/** The Contact's address for TCP, when it names one (a host name is not resolved). */
+function listeningAddress(contact: string): FlowAddress | undefined {
+  let uri: SipUri;
+  try {
+    uri = parseUri(contact);
+  } catch {
+    return undefined;
+  }
+  const host = bareHost(uri.host);
+  if (isIP(host) === 0) return undefined;
+  return { transport: 'tcp', remoteAddress: host, remotePort: uri.port ?? 5060 };
 }
 
 export type UriHop = { kind: 'flow'; flow: Flow } | { kind: 'unreachable'; why: string };

@@ -167,8 +167,9 @@ t.test('the node closes an idle TCP connection: Linphone registers again on a ne
   await until(moved, 'bob\'s Linphone to register again on a new connection', 15_000);
   // Linphone's first REGISTER on the new connection names the port it listens on; the 200's
   // `received`/`rport` then makes it register the connection's own port as well, and it keeps
-  // both. The first outlives the connection, so after the kill below the node dials again and is
-  // refused: 480 then comes from the failed branch, where carol above had no binding left.
+  // both. The first outlives the connection, so after the kill below the node dials the port it
+  // names (next-hop.ts) and is refused: 480 then comes from the failed branch, where carol above
+  // had no binding left.
   t.pass(`bob registered again: ${node.node.location.lookup('bob').map((b) => b.contact).join(', ')}`);
 
   const { out, inc } = await connect(alice, bob);
