@@ -1,7 +1,8 @@
 /**
  * A binding (RFC 3261 §10): one contact of one address-of-record, with where its REGISTER came
- * from. Requests for the user are sent to `flow` (the NAT-facing address, or the WebSocket the
- * REGISTER arrived on), never to the Contact host, which is often private or a `.invalid` name.
+ * from. Requests for the user are sent on `flow` (the NAT-facing address, or the WebSocket the
+ * REGISTER arrived on), not to the Contact host, which is often private or a `.invalid` name; only
+ * a TCP device whose connection is gone is reached at its Contact again (proxy/next-hop.ts).
  */
 import type { FlowAddress } from '../transport/flow.js';
 import { parseUri, uriEquals } from '../sip/uri.js';
