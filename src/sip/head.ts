@@ -13,6 +13,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const HT = 0x09;
 const SP = 0x20;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 export interface Head {
   startLine: string;
@@ -76,6 +78,9 @@ export function readHeadExact(data: Buffer, limits: ParseLimits): Head {
   const fields: { name: string; value: string }[] = [];
   let startLine: string | undefined;
   let lineStart = pos;
+  // Inside a header's quoted-string, where a quoted-pair may escape any octet but CR and LF
+  // (§25.1: `"\\" (%x00-09 / %x0B-0C / %x0E-7F)`; RFC 4475 §3.1.1.3 escapes BEL, NUL and DEL).
+  let quoted = false;
   for (let i = pos; ; i++) {
     if (i >= data.length) {
       throw i - lineStart > limits.maxLineLength
@@ -83,7 +88,14 @@ export function readHeadExact(data: Buffer, limits: ParseLimits): Head {
         : new SipParseError('NO_HEADER_END', 'Missing empty line after headers');
     }
     const b = data[i]!;
+    if (quoted && b === BACKSLASH && data[i + 1] !== CR && data[i + 1] !== LF && i + 1 < data.length) {
+      i++;
+      continue;
+    }
+    if (b === DQUOTE && startLine !== undefined) quoted = !quoted;
     if (b === LF) {
+      // A quoted-string never spans lines, but a folded one goes on in the continuation.
+      if (data[i + 1] !== SP && data[i + 1] !== HT) quoted = false;
       const end = i > lineStart && data[i - 1] === CR ? i - 1 : i;
       if (end - lineStart > limits.maxLineLength) throw new SipParseError('LINE_TOO_LONG', 'Header line too long');
       // The first line is never empty: the CRs and LFs before it were skipped.

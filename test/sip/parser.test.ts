@@ -188,6 +188,18 @@ t.test('datagram bodies: cut to Content-Length, or the rest without one (RFC 326
   t.equal(parseMessage(fixture('valid-multipart')).body.toString().split('\r\n')[0], '--boundary42');
 });
 
+t.test('RFC 4475 §3.1.1.3 (intmeth): quoted-pairs may escape BEL, NUL and DEL; bare ones stay refused', async (t) => {
+  const m = req(parseMessage(fixture('valid-rfc4475-intmeth')));
+  t.equal(m.method, "!interesting-Method0123456789_*+`.%indeed'~");
+  t.equal(parseNameAddr(m.headers.get('to')!).displayName, 'BEL:\x07 NUL:\x00 DEL:\x7f');
+  t.equal(m.headers.get('call-id'), 'intmeth.word%ZK-!.*_+\'@word`~)(><:\\/"][?}{');
+  t.equal(m.headers.get('max-forwards'), '255');
+  const text = fixture('valid-rfc4475-intmeth').toString('latin1');
+  for (const [what, bytes] of [['outside quotes', text.replace('Max-Forwards: 255', 'Max-Forwards: 2\x0755')], ['quoted but not escaped', text.replace('BEL:\\\x07', 'BEL:\x07')], ['an escaped CR', text.replace('NUL:\\\x00', 'NUL:\\\r')]] as const) {
+    t.throws(() => parseMessage(Buffer.from(bytes, 'latin1')), { code: /BAD_CHARACTER|BAD_HEADER|NO_HEADER_END|BAD_TO/ }, `a control octet ${what} is refused`);
+  }
+});
+
 t.test('wide range of token characters, quoted-pairs and UTF-8', async (t) => {
   const m = req(parseMessage(fixture('valid-token-method')));
   t.equal(m.method, "!odd-Method0123456789_*+`.%'~");
