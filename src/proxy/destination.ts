@@ -16,12 +16,25 @@ export type Destination =
   | { readonly kind: 'node'; readonly node: PeerNode; readonly user: string }
   | { readonly kind: 'refused'; readonly refusal: ProxyRefusal };
 
+/** The node itself: a sip or sips URI with no user naming one of the node's hosts (§11 OPTIONS). */
+export function isTheNode(requestUri: string, hosts: OurHosts): boolean {
+  try {
+    const uri = parseUri(requestUri);
+    return uri.scheme !== 'tel' && !uri.user && hosts.isOurHost(uri.host);
+  } catch {
+    return false;
+  }
+}
+
 export function destinationOf(requestUri: string, hosts: OurHosts, peers: Peers | undefined): Destination {
   let uri: SipUri;
   try {
     uri = parseUri(requestUri);
   } catch {
-    return { kind: 'refused', refusal: 'BAD_REQUEST_URI' };
+    // A scheme the node does not know is not a malformed URI: 416 (RFC 3261 §8.2.2.1; RFC 4475
+    // §3.3, unksm and unksm2).
+    const known = /^(sips?|tel):/i.test(requestUri);
+    return { kind: 'refused', refusal: known ? 'BAD_REQUEST_URI' : 'UNSUPPORTED_SCHEME' };
   }
   if (uri.scheme === 'tel') return { kind: 'refused', refusal: 'UNSUPPORTED_SCHEME' };
   if (hosts.isOurHost(uri.host)) return { kind: 'local', user: uri.user || undefined };

@@ -1,7 +1,7 @@
 /**
  * The one entry point of SIP messages (DESIGN.md §2): transports deliver `(message, flow)` here;
  * retransmissions are absorbed by the server transactions (RFC 3261 §17.2.3); REGISTER goes to the
- * registrar, an OPTIONS for the node itself is answered here, and every other request goes to the
+ * registrar, an OPTIONS for the node itself (no user, one of its hosts) is answered here, and every other request goes to the
  * proxy; responses go to the client transaction that sent their request (§17.1.3).
  */
 import type { Logger } from '../log.js';
@@ -12,7 +12,6 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
-import { parseUri } from '../sip/uri.js';
 import type { Flow, FlowEnd, MessageSink } from '../transport/flow.js';
 import { optionsResponse } from './options.js';
 import type { Proxy } from './proxy.js';
@@ -40,7 +39,7 @@ export class Dispatcher implements MessageSink {
     }
     if (this.deps.transactions.receive(message, flow) === 'absorbed') return;
     try {
-      if (message.method === 'REGISTER' || (message.method === 'OPTIONS' && forTheNode(message))) {
+      if (message.method === 'REGISTER' || (message.method === 'OPTIONS' && this.deps.proxy.isForTheNode(message))) {
         this.deps.transactions.respond(message, this.answer(message, flow), flow);
         return;
       }
@@ -74,14 +73,5 @@ export class Dispatcher implements MessageSink {
 
   private answer(req: SipRequest, flow: Flow): SipResponse {
     return req.method === 'REGISTER' ? this.deps.registrar.handle(req, flow) : optionsResponse(req);
-  }
-}
-
-/** An OPTIONS whose Request-URI names no user is a ping of the node (§11); one for a user is routed. */
-function forTheNode(req: SipRequest): boolean {
-  try {
-    return !parseUri(req.uri).user;
-  } catch {
-    return true;
   }
 }

@@ -22,7 +22,7 @@ import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
 import type { LocalAddresses } from '../transport/local-address.js';
 import { Fork, type ForkOutcome, type ForkTarget } from './fork.js';
-import { destinationOf } from './destination.js';
+import { destinationOf, isTheNode } from './destination.js';
 import { forwardedRequest } from './forward.js';
 import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
 import { inDialogHop, popOurRoutes } from './loose-route.js';
@@ -85,6 +85,11 @@ export class Proxy {
       now: () => deps.clock.now(),
       ...(deps.peers ? { peers: deps.peers } : {}),
     });
+  }
+
+  /** An OPTIONS for this is a ping of the node, answered by it (§11); any other is routed. */
+  isForTheNode(req: SipRequest): boolean {
+    return isTheNode(req.uri, this.deps.hosts);
   }
 
   /** A request the server transactions passed on (retransmissions are absorbed there). */
