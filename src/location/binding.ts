@@ -1,8 +1,9 @@
 /**
  * A binding (RFC 3261 §10): one contact of one address-of-record, with where its REGISTER came
- * from. Requests for the user are sent on `flow` (the NAT-facing address, or the WebSocket the
- * REGISTER arrived on), not to the Contact host, which is often private or a `.invalid` name; only
- * a TCP device whose connection is gone is reached at its Contact again (proxy/next-hop.ts).
+ * from and where the device is reached (`flow`): the connection or WebSocket the REGISTER arrived
+ * on, the NAT-facing address of a UDP device behind NAT, or the Contact of a UDP device that is
+ * not (registrar/udp-reach.ts). A TCP device whose connection is gone is reached at its Contact
+ * again (proxy/next-hop.ts).
  */
 import type { FlowAddress } from '../transport/flow.js';
 import { parseUri, uriEquals } from '../sip/uri.js';
@@ -22,8 +23,9 @@ export interface Binding {
   instance?: string;
   /** RFC 5626 `reg-id`, only kept together with an instance. */
   regId?: number;
-  /** The Flow id the REGISTER arrived on; requests for the contact go back on it. */
+  /** The Flow id the REGISTER arrived on; requests for the contact go back on it while it leads to `flow`. */
   flowId: string;
+  /** Where the device is reached. */
   flow: FlowAddress;
   userAgent?: string;
   registeredAt: number;

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { Binding } from '../location/binding.js';
 import { bareHost, parseUri, type SipUri } from '../sip/uri.js';
+import { canonicalHost } from '../transport/addresses.js';
 import type { Flow, FlowAddress } from '../transport/flow.js';
 import type { FlowRef } from './flow-token.js';
 
@@ -17,10 +18,14 @@ export interface FlowSource {
   flowTo(address: FlowAddress): Flow | undefined;
 }
 
-/** The open flow of `ref`, or for UDP and TCP a new one to its address (§18.1.1). */
+/**
+ * The open flow of `ref` while it still leads to ref's address, or for UDP and TCP a new one to
+ * that address (§18.1.1). (A UDP binding reached at its Contact names the flow its REGISTER came on
+ * and the Contact's address: udp-reach.ts.)
+ */
 export function flowFor(flows: FlowSource, ref: FlowRef): Flow | undefined {
   const byId = flows.flowById(ref.id);
-  if (byId?.open) return byId;
+  if (byId?.open && byId.remotePort === ref.remotePort && canonicalHost(byId.remoteAddress) === canonicalHost(ref.remoteAddress)) return byId;
   if (ref.transport !== 'udp' && ref.transport !== 'tcp') return undefined;
   return flows.flowTo(ref);
 }

@@ -7,9 +7,10 @@ import type { Logger } from '../log.js';
 import { sameBinding, type Binding } from '../location/binding.js';
 import type { Location } from '../location/location.js';
 import { quote } from '../sip/params.js';
-import type { Flow } from '../transport/flow.js';
+import type { Flow, FlowAddress } from '../transport/flow.js';
 import type { ContactsRequest, ContactUpdate } from './contact-updates.js';
 import type { RefusalName } from './refusal.js';
+import { udpReach } from './udp-reach.js';
 
 export interface RegisterContext {
   location: Location;
@@ -20,6 +21,8 @@ export interface RegisterContext {
   callId: string;
   cseq: number;
   flow: Flow;
+  /** The top Via's sent-by host, which tells a NAT (udp-reach.ts). */
+  viaHost?: string;
   userAgent?: string;
   /** Set when a binding was keyed by instance and reg-id (RFC 5626 outbound). */
   outbound?: boolean;
@@ -93,12 +96,22 @@ function toBinding(ctx: RegisterContext, u: ContactUpdate, existing: Binding | u
     cseq: ctx.cseq,
     ...(u.instance !== undefined && { instance: u.instance }),
     ...(u.regId !== undefined && { regId: u.regId }),
-    // NAT: later requests go where this REGISTER came from, not to the Contact host.
     flowId: flow.id,
-    flow: { transport: flow.transport, remoteAddress: flow.remoteAddress, remotePort: flow.remotePort },
+    flow: reachedAt(ctx, u),
     ...(ctx.userAgent !== undefined && { userAgent: ctx.userAgent }),
     registeredAt: existing?.registeredAt ?? ctx.now,
   };
+}
+
+/**
+ * Where later requests go: where this REGISTER came from (the WebSocket or TCP connection, a UDP
+ * device behind NAT), or the Contact of a UDP device that is not (udp-reach.ts).
+ */
+function reachedAt(ctx: RegisterContext, u: ContactUpdate): FlowAddress {
+  const { flow } = ctx;
+  const source: FlowAddress = { transport: flow.transport, remoteAddress: flow.remoteAddress, remotePort: flow.remotePort };
+  if (flow.transport !== 'udp') return source;
+  return udpReach({ contact: u.contact, viaHost: ctx.viaHost, source, outbound: u.regId !== undefined });
 }
 
 function logChange(ctx: RegisterContext, what: string, contact: string, expires?: number): void {

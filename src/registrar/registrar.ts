@@ -18,6 +18,7 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { parseNameAddr } from '../sip/name-addr.js';
 import { createResponse } from '../sip/response.js';
 import { bareHost, parseUri } from '../sip/uri.js';
+import { topVia } from '../sip/via.js';
 import type { Credentials } from '../store/credentials.js';
 import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
@@ -77,6 +78,7 @@ export class Registrar {
       callId,
       cseq,
       flow,
+      viaHost: topVia(req)?.host,
       userAgent: req.headers.get('user-agent')?.slice(0, 200),
     };
     const failed = applyUpdates(ctx, contacts);

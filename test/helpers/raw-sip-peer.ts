@@ -1,16 +1,19 @@
 /**
  * A SIP peer on a real socket, UDP or TCP, that writes its requests as text: for the cases no SIP
  * stack will produce on demand (a Contact that names the connection's own port, a method to a user
- * whose device cannot be reached). It answers digest challenges (401 and 407, qop=auth) with the
- * node's own hash functions and waits, bounded, for each final response.
+ * whose device cannot be reached, a phone that sends from another port than it listens on). It
+ * answers digest challenges (401 and 407, qop=auth) with the node's own hash functions, waits,
+ * bounded, for each final response, and keeps the requests that reach it for the test to answer.
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { digestResponse, ha1 } from '../../src/sip/digest-hash.js';
 import { DEFAULT_LIMITS } from '../../src/sip/limits.js';
-import type { SipResponse } from '../../src/sip/message.js';
+import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
+import { createResponse } from '../../src/sip/response.js';
+import { serializeMessage } from '../../src/sip/serializer.js';
 import { StreamFramer } from '../../src/sip/stream-framer.js';
 import { TEST_DOMAIN } from './test-node.js';
 import { Queue } from './transport-harness.js';
@@ -36,16 +39,31 @@ export interface RawSipPeer {
   readonly localPort: number;
   /** Send `req` as `user`, answer one challenge, and resolve with the final response. */
   send(req: RawRequest, ms?: number): Promise<SipResponse>;
+  /** Requests that arrived on this peer's socket, in order. */
+  readonly requests: Queue<SipRequest>;
+  /** Answer a request that arrived here. */
+  reply(req: SipRequest, status: number): void;
   close(): Promise<void>;
 }
 
 let serial = 0;
 
-export async function rawSipPeer(t: Teardown, o: { transport: 'udp' | 'tcp'; nodePort: number; user: string; password: string }): Promise<RawSipPeer> {
+export interface RawSipPeerOptions {
+  transport: 'udp' | 'tcp';
+  nodePort: number;
+  user: string;
+  password: string;
+  /** The host its Via names: another than 127.0.0.1 makes it look like a phone behind NAT. */
+  viaHost?: string;
+}
+
+export async function rawSipPeer(t: Teardown, o: RawSipPeerOptions): Promise<RawSipPeer> {
   const responses = new Queue<SipResponse>();
+  const requests = new Queue<SipRequest>();
   const deliver = (data: Buffer) => {
     const message = parseMessage(data);
     if (message.kind === 'response') responses.push(message);
+    else requests.push(message);
   };
   let write: (text: string) => void;
   let localPort: number;
@@ -82,7 +100,7 @@ export async function rawSipPeer(t: Teardown, o: { transport: 'udp' | 'tcp'; nod
   }
   t.teardown(close);
 
-  const via = () => `SIP/2.0/${o.transport.toUpperCase()} 127.0.0.1:${localPort};branch=z9hG4bK-raw-${++serial};rport`;
+  const via = () => `SIP/2.0/${o.transport.toUpperCase()} ${o.viaHost ?? '127.0.0.1'}:${localPort};branch=z9hG4bK-raw-${++serial};rport`;
   const text = (req: RawRequest, callId: string, cseq: number, auth?: string) => {
     const ruri = req.ruri ?? (req.method === 'REGISTER' ? `sip:${TEST_DOMAIN}` : `sip:${req.to}@${TEST_DOMAIN}`);
     const body = req.body ?? '';
@@ -129,6 +147,10 @@ export async function rawSipPeer(t: Teardown, o: { transport: 'udp' | 'tcp'; nod
       if (req.method === 'INVITE') write(ackText(first, ruri));
       write(text(req, callId, 2, auth));
       return final(ms);
+    },
+    requests,
+    reply(req, status) {
+      write(serializeMessage(createResponse(req, status, undefined, status > 100 ? 'rawpeer' : undefined)).toString('latin1'));
     },
     close: () => close(),
   };
