@@ -1,12 +1,15 @@
 /**
  * Stateless digest nonces (RFC 2617 §3.2.1, RFC 3261 §22.4) with nonce-count replay protection.
  *
- *   nonce = base64url( issued-at (8 bytes, ms) | random (8 bytes) | SHA-256(secret | first 16 bytes)[0..16) )
+ *   nonce = base64url( issued-at (8 bytes, ms) | sequence (4) | random (4) | SHA-256(secret | first 16 bytes)[0..16) )
  *
- * Nothing is stored when a nonce is issued: the MAC proves the node made it and the timestamp
+ * Nothing is stored per nonce when it is issued: the MAC proves the node made it and the timestamp
  * dates it. The secret is drawn at every start, so a restart invalidates every nonce; clients then
- * get a fresh challenge. State is kept only for nonces that were used with valid credentials: the
- * highest `nc` seen, so a captured request cannot be replayed while its nonce is still fresh.
+ * get a fresh challenge. For nonces used with valid credentials the highest `nc` seen is kept, so a
+ * captured request cannot be replayed while its nonce is still fresh; that table is bounded, and
+ * one bit per nonce among the last USED_WINDOW issued says which were ever used, so a nonce whose
+ * count was forgotten is told from one never used yet. (A bound on issue time alone could not tell
+ * them apart: under load a client that answered its challenge a little after others got `stale`.)
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RandomPool } from '../sip/random-pool.js';
@@ -19,17 +22,27 @@ export interface NonceOptions {
   maxTracked?: number;
   /** MAC key; random per process unless a test passes one. */
   secret?: Buffer;
+  /** How many of the latest nonces have a used bit (a power of two). Default 2^18 (32 KiB). */
+  usedWindow?: number;
 }
 
 /** `stale`: made here but too old (answer `stale=true`); `invalid`: not made here, or malformed. */
 export type NonceStatus = 'valid' | 'stale' | 'invalid';
 
 const TIME_BYTES = 8;
-const RANDOM_BYTES = 8;
+const SEQUENCE_BYTES = 4;
+const RANDOM_BYTES = 4;
+const HEAD_BYTES = TIME_BYTES + SEQUENCE_BYTES + RANDOM_BYTES;
 const MAC_BYTES = 16;
-const NONCE_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
+const NONCE_BYTES = HEAD_BYTES + MAC_BYTES;
 /** Clocks of one process do not run backwards much; a nonce from the future is forged. */
 const FUTURE_TOLERANCE_MS = 5_000;
+
+interface Issued {
+  /** ms since the epoch */
+  readonly at: number;
+  readonly sequence: number;
+}
 
 export class NonceManager {
   private readonly now: () => number;
@@ -46,11 +59,11 @@ export class NonceManager {
    */
   private order: string[] = [];
   private orderHead = 0;
-  /**
-   * Nonces issued at or before this instant may have been evicted from `counts` for lack of room:
-   * one of them that is not tracked is answered as stale rather than trusted afresh.
-   */
-  private evictedUpTo = -Infinity;
+  /** The sequence number of the next nonce, modulo 2^32. */
+  private nextSequence = 0;
+  /** Bit `sequence % usedWindow`: that nonce was used. Cleared when the slot's next nonce is issued. */
+  private readonly used: Uint8Array;
+  private readonly usedWindow: number;
   /**
    * No tracked nonce was issued before this instant (a lower bound, exact after a sweep). While it
    * is within the lifetime nothing tracked has expired, so making room need not scan `counts`:
@@ -58,29 +71,37 @@ export class NonceManager {
    */
   private oldestIssuedAt = Infinity;
   /** The last nonce whose MAC was verified, so that `check` then `use` verify it once. */
-  private lastAuthentic: { nonce: string; issuedAt: number } | undefined;
+  private lastAuthentic: { nonce: string; issued: Issued } | undefined;
 
   constructor(options: NonceOptions) {
     this.now = options.now;
     this.lifetimeMs = options.lifetimeMs ?? 300_000;
     this.maxTracked = options.maxTracked ?? 10_000;
     this.secret = options.secret ?? randomBytes(32);
+    this.usedWindow = options.usedWindow ?? 2 ** 18;
+    if (!Number.isInteger(Math.log2(this.usedWindow)) || this.usedWindow < 8) throw new RangeError('usedWindow must be a power of two, at least 8');
+    this.used = new Uint8Array(this.usedWindow / 8);
   }
 
   issue(): string {
-    const head = Buffer.alloc(TIME_BYTES + RANDOM_BYTES);
+    const sequence = this.nextSequence;
+    this.nextSequence = (sequence + 1) >>> 0;
+    this.setUsed(sequence, false);
+    const head = Buffer.alloc(HEAD_BYTES);
     head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
-    this.random.fill(head, TIME_BYTES, RANDOM_BYTES);
+    head.writeUInt32BE(sequence, TIME_BYTES);
+    this.random.fill(head, TIME_BYTES + SEQUENCE_BYTES, RANDOM_BYTES);
     return Buffer.concat([head, this.mac(head)]).toString('base64url');
   }
 
   check(nonce: string): NonceStatus {
-    const issuedAt = this.authenticIssueTime(nonce);
-    if (issuedAt === undefined) return 'invalid';
-    const age = this.now() - issuedAt;
+    const issued = this.authentic(nonce);
+    if (issued === undefined) return 'invalid';
+    const age = this.now() - issued.at;
     if (age < -FUTURE_TOLERANCE_MS) return 'invalid';
     if (age > this.lifetimeMs) return 'stale';
-    if (issuedAt <= this.evictedUpTo && !this.counts.has(nonce)) return 'stale';
+    // Used before and its count forgotten, or too far back to tell: a fresh challenge, not trust.
+    if (!this.counts.has(nonce) && !this.firstUseAllowed(issued.sequence)) return 'stale';
     return 'valid';
   }
 
@@ -96,8 +117,10 @@ export class NonceManager {
       seen.nc = nc;
       return true;
     }
-    const issuedAt = this.authenticIssueTime(nonce);
-    if (issuedAt === undefined) return false;
+    const issued = this.authentic(nonce);
+    if (issued === undefined || !this.firstUseAllowed(issued.sequence)) return false;
+    this.setUsed(issued.sequence, true);
+    const issuedAt = issued.at;
     this.makeRoom();
     this.counts.set(nonce, { issuedAt, nc });
     this.order.push(nonce);
@@ -123,9 +146,7 @@ export class NonceManager {
       this.orderHead = 0;
     }
     while (this.counts.size > 0 && this.counts.size >= this.maxTracked) {
-      const nonce = this.order[this.orderHead++]!;
-      this.evictedUpTo = Math.max(this.evictedUpTo, this.counts.get(nonce)!.issuedAt);
-      this.counts.delete(nonce);
+      this.counts.delete(this.order[this.orderHead++]!);
     }
     if (this.orderHead >= this.maxTracked) {
       this.order = this.order.slice(this.orderHead);
@@ -133,17 +154,31 @@ export class NonceManager {
     }
   }
 
-  private authenticIssueTime(nonce: string): number | undefined {
+  /** Among the last `usedWindow` issued, and never used. */
+  private firstUseAllowed(sequence: number): boolean {
+    const back = (this.nextSequence - sequence) >>> 0;
+    if (back === 0 || back > this.usedWindow) return false;
+    const slot = sequence & (this.usedWindow - 1);
+    return (this.used[slot >>> 3]! & (1 << (slot & 7))) === 0;
+  }
+
+  private setUsed(sequence: number, used: boolean): void {
+    const slot = sequence & (this.usedWindow - 1);
+    if (used) this.used[slot >>> 3]! |= 1 << (slot & 7);
+    else this.used[slot >>> 3]! &= ~(1 << (slot & 7));
+  }
+
+  private authentic(nonce: string): Issued | undefined {
     // `use` follows `check` of the same nonce: its MAC was verified a moment ago.
-    if (nonce === this.lastAuthentic?.nonce) return this.lastAuthentic.issuedAt;
+    if (nonce === this.lastAuthentic?.nonce) return this.lastAuthentic.issued;
     if (nonce.length !== Math.ceil((NONCE_BYTES * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) return undefined;
     const raw = Buffer.from(nonce, 'base64url');
     if (raw.length !== NONCE_BYTES) return undefined;
-    const head = raw.subarray(0, TIME_BYTES + RANDOM_BYTES);
-    if (!timingSafeEqual(raw.subarray(TIME_BYTES + RANDOM_BYTES), this.mac(head))) return undefined;
-    const issuedAt = Number(head.readBigUInt64BE(0));
-    this.lastAuthentic = { nonce, issuedAt };
-    return issuedAt;
+    const head = raw.subarray(0, HEAD_BYTES);
+    if (!timingSafeEqual(raw.subarray(HEAD_BYTES), this.mac(head))) return undefined;
+    const issued = { at: Number(head.readBigUInt64BE(0)), sequence: head.readUInt32BE(TIME_BYTES) };
+    this.lastAuthentic = { nonce, issued };
+    return issued;
   }
 
   /**

@@ -33,3 +33,48 @@ t.test('expired entries go before live ones, even when the table filled long bef
   t.equal(nonces.tracked, 3, 'both expired ones went, no live one');
   for (const n of live) t.notOk(nonces.use(n, 1), 'still tracked: a replay is caught');
 });
+
+t.test('a nonce answered after later ones, with the table full, is still valid: only used ones turn stale (issue 12)', async (t) => {
+  const clock = new FakeClock();
+  const nonces = new NonceManager({ now: clock.now, maxTracked: 3 });
+  const [slow, ...quick] = Array.from({ length: 5 }, () => {
+    clock.advance(1);
+    return nonces.issue();
+  });
+  for (const n of quick) t.ok(nonces.use(n!, 1), 'quick clients answer first');
+  t.equal(nonces.tracked, 3, 'the first quick one was evicted');
+  t.equal(nonces.check(slow!), 'valid', 'the slow client answered a nonce issued before the evicted one');
+  t.ok(nonces.use(slow!, 1));
+  t.equal(nonces.check(quick[0]!), 'stale', 'the evicted one was used: a replay cannot be told, so stale');
+  t.notOk(nonces.use(quick[0]!, 2));
+});
+
+t.test('under a flood, every client that answers its own challenge once is accepted', async (t) => {
+  const clock = new FakeClock();
+  const nonces = new NonceManager({ now: clock.now, maxTracked: 500 });
+  // 500 outstanding challenges, answered in a shuffled order, 20 000 times over (sipp -l 500).
+  const outstanding: string[] = [];
+  let refused = 0;
+  let seed = 1;
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  for (let i = 0; i < 20_000; i++) {
+    clock.advance(0.05);
+    outstanding.push(nonces.issue());
+    if (outstanding.length < 500) continue;
+    const [n] = outstanding.splice(Math.floor(random() * outstanding.length), 1);
+    if (nonces.check(n!) !== 'valid' || !nonces.use(n!, 1)) refused++;
+  }
+  t.equal(refused, 0);
+});
+
+t.test('past the used window a nonce cannot be told from a used one: stale', async (t) => {
+  const clock = new FakeClock();
+  const nonces = new NonceManager({ now: clock.now, usedWindow: 8 });
+  const old = nonces.issue();
+  for (let i = 0; i < 7; i++) nonces.issue();
+  t.equal(nonces.check(old), 'valid', 'the eighth back is still in the window');
+  nonces.issue();
+  t.equal(nonces.check(old), 'stale');
+  t.notOk(nonces.use(old, 1));
+  t.throws(() => new NonceManager({ now: clock.now, usedWindow: 12 }), RangeError);
+});
