@@ -1,6 +1,7 @@
 /**
- * NAT keep-alive on a real node (nat_ping_interval 1 s) with sipp phones over UDP: two register a
- * Contact port that is not the port they send from, as behind a NAT. The one that answers the
+ * NAT keep-alive on a real node (nat_ping_interval 1 s) with sipp phones over UDP: two register
+ * with a Via and Contact naming a private side (198.18.0.60, never sent to) that is not where
+ * they send from, as behind a NAT. The one that answers the
  * node's OPTIONS stays registered; the one that stays silent is unregistered once Timer F (32 s)
  * runs out. A third registers its real port, is not behind NAT, and is never pinged: it does not
  * answer either, yet stays.
@@ -16,6 +17,8 @@ const USERS = { alice: 'alice-secret', bob: 'bob-secret', carol: 'carol-secret' 
 /** Timer F (64*T1) plus the first round and some slack. */
 const DROP_WITHIN_MS = 45_000;
 const PHONE_SECONDS = 60;
+/** The phones' side of the NAT: written in their Via and Contact, never sent to. */
+const PRIVATE_SIDE = '198.18.0.60';
 
 async function until(what: string, check: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -25,13 +28,13 @@ async function until(what: string, check: () => boolean, ms: number): Promise<vo
   }
 }
 
-/** A sipp phone registered over UDP; `natted`: its Contact names another port than its own, as behind a NAT. */
+/** A sipp phone registered over UDP; `natted`: its Via and Contact name another address and port than its own, as behind a NAT. */
 async function phone(t: Parameters<typeof startSipp>[0], node: TestNode, user: keyof typeof USERS, ooc: string, natted: boolean) {
   const [port] = await freePorts(1);
   const args = [
     '-oocsf', join(SIPP_SCENARIOS, ooc),
     '-t', 'u1', '-i', '127.0.0.1', '-p', String(port),
-    '-key', 'domain', TEST_DOMAIN, '-key', 'contact_port', String(port! - 1),
+    '-key', 'domain', TEST_DOMAIN, '-key', 'private_ip', PRIVATE_SIDE, '-key', 'contact_port', String(port! - 1),
     '-s', user, '-ap', USERS[user], '-auth_uri', TEST_DOMAIN,
     '-d', String(PHONE_SECONDS * 1000), '-m', '1',
     `127.0.0.1:${node.config.sipPort}`,
@@ -47,11 +50,11 @@ t.test('UDP bindings behind NAT are pinged; the silent one is dropped', async (t
   const bob = await phone(t, node, 'bob', 'keepalive-silent.xml', true);
   const carol = await phone(t, node, 'carol', 'keepalive-silent.xml', false);
   const [aliceContact] = node.node.location.lookup('alice').map((b) => b.contact);
-  t.match(aliceContact, /^sip:alice@127\.0\.0\.1:\d+;transport=UDP$/, 'alice registered her NAT-side Contact');
+  t.match(aliceContact, /^sip:alice@198\.18\.0\.60:\d+;transport=UDP$/, 'alice registered her NAT-side Contact');
 
   await until('bob to be dropped', () => node.node.location.lookup('bob').length === 0, DROP_WITHIN_MS);
   t.ok(
-    node.logs.some((l) => /^info: unregister bob sip:bob@127\.0\.0\.1:\d+;transport=UDP: no answer to keep-alive OPTIONS$/.test(l)),
+    node.logs.some((l) => /^info: unregister bob sip:bob@198\.18\.0\.60:\d+;transport=UDP: no answer to keep-alive OPTIONS$/.test(l)),
     'bob, who never answered, was unregistered for it',
   );
   t.ok(node.logs.some((l) => l.includes('keep-alive: 2 UDP binding(s) behind NAT')), 'both NATed phones were pinged in one round');
