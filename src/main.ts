@@ -36,7 +36,7 @@ import { startDailyPruning } from './store/daily-pruning.js';
 import { StoredMessages } from './store/stored-messages.js';
 import { AccountStore } from './store/accounts.js';
 import { acquireDataDirLock } from './store/data-dir-lock.js';
-import { openDatabase } from './store/database.js';
+import { openCheckedDatabase } from './store/checked-database.js';
 import { realmFor } from './store/realm.js';
 import { startStunResponder } from './stun/responder.js';
 import { bindAddresses } from './transport/addresses.js';
@@ -60,7 +60,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
   const lock = acquireDataDirLock(config.dataDir, databasePath(config));
   const undo: Array<() => unknown> = [() => lock.release()];
   try {
-    const db = openDatabase(databasePath(config));
+    const db = openCheckedDatabase(databasePath(config), logger);
     undo.push(() => db.close());
     const accounts = new AccountCache(new AccountStore(db, realmFor(db, config.domain)));
     const tls = loadOrCreateCertificate({
