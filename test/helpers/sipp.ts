@@ -15,6 +15,8 @@ export interface SippRun {
   password: string;
   /** Calls to run (default 1). */
   calls?: number;
+  /** Calls started per second (sipp's default: 10). */
+  rate?: number;
   timeoutSeconds?: number;
 }
 
@@ -33,6 +35,7 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     '-i', '127.0.0.1',
     '-p', String(localPort),
     '-m', String(run.calls ?? 1),
+    ...(run.rate === undefined ? [] : ['-r', String(run.rate)]),
     '-key', 'domain', run.domain,
     '-s', run.user,
     '-au', run.user,
