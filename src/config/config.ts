@@ -36,6 +36,8 @@ export interface Config {
   maxMessageSize: number;
   /** Concurrent TCP/WebSocket connections accepted from one remote address. */
   maxConnectionsPerAddress: number;
+  /** Requests per second from one address before they are dropped unread; 0 for no limit. */
+  requestRate: number;
   /** Seconds a connection may stay silent before a WebSocket ping / it is closed. */
   idleTimeout: number;
   /** TURN servers handed to browsers (`turn:host:port?transport=udp`); none without a coturn. */

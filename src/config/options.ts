@@ -232,6 +232,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'max_connections_per_address', field: 'maxConnectionsPerAddress', type: integer(1, 10000), default: '32',
     meaning: 'TCP and WebSocket connections accepted at once from one address', example: '64',
   },
+  requestRate: {
+    name: 'request_rate', field: 'requestRate', type: integer(0, 100000), default: '200',
+    meaning: 'SIP requests per second taken from one address (twice that in a burst; loopback exempt), the rest dropped unread; 0: no limit',
+    example: '50',
+  },
   idleTimeout: {
     name: 'idle_timeout', field: 'idleTimeout', type: integer(10, 86400), default: '120',
     meaning: 'seconds a connection may stay silent before a WebSocket ping, then closing', example: '300',

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { type BindAddress, hostPort, isMissingFamily } from '../transport/addresses.js';
 import { bindUdpSocket } from '../transport/udp-socket.js';
 import { answerStunBinding } from './binding.js';
-import { RateLimiter, isLoopback } from './rate-limit.js';
+import { RateLimiter, isLoopback } from '../net/rate-limit.js';
 
 /** Answers per address: a browser sends a few per ICE gathering, a phone one per keep-alive. */
 export const DEFAULT_RATE = { perSecond: 20, burst: 40, maxAddresses: 4096 } as const;

@@ -3,6 +3,7 @@
  * with where it really came from, answer what cannot be parsed, and hand the rest to the sink.
  */
 import type { Logger } from '../log.js';
+import type { RateLimiter } from '../net/rate-limit.js';
 import type { SipMessage, SipRequest } from '../sip/message.js';
 import type { ParseLimits } from '../sip/limits.js';
 import { SipParseError } from '../sip/parse-error.js';
@@ -19,6 +20,21 @@ export interface ReceiveContext {
   readonly logger: Logger;
   /** Warnings about malformed input, capped so a flood cannot fill the log. */
   readonly warnings: RateLimitedLog;
+  /** Requests taken per source address; absent: no limit. */
+  readonly requests?: RateLimiter;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Whether the bytes start as a Status-Line (`SIP/2.0 …`, RFC 3261 §7.2, the version compared
+ * case-insensitively) after any empty lines (§7.5), rather than as a request.
+ */
+function isResponse(data: Buffer): boolean {
+  let i = 0;
+  while (i < data.length && (data[i] === CR || data[i] === LF)) i++;
+  return data.toString('latin1', i, i + 4).toUpperCase() === 'SIP/';
 }
 
 /**
@@ -41,6 +57,12 @@ export function stampReceived(request: SipRequest, source: { address: string; po
 
 /** Parse one whole message (a datagram, a WebSocket message, a framed TCP message) and deliver it. */
 export function receiveMessage(data: Buffer, flow: Flow, ctx: ReceiveContext): void {
+  // Over the limit, a request is dropped before it costs a parse; responses end the node's own
+  // transactions and are never limited.
+  if (ctx.requests !== undefined && !isResponse(data) && !ctx.requests.allow(flow.remoteAddress)) {
+    ctx.warnings.warn(`requests from ${flow.remoteAddress} over request_rate: dropped`);
+    return;
+  }
   let message: SipMessage;
   try {
     message = parseMessage(data, ctx.limits);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import { startHttpServers, type RequestHandler } from '../http/server.js';
 import type { Logger } from '../log.js';
+import { isLoopback, RateLimiter } from '../net/rate-limit.js';
 import type { ParseLimits } from '../sip/limits.js';
 import { bindAddresses } from './addresses.js';
 import { ConnectionLimits } from './connection-limits.js';
@@ -27,6 +28,16 @@ export interface TransportsOptions {
   readonly handler?: RequestHandler;
   /** Clock for rate-limiting warnings; defaults to `Date.now`. */
   readonly now?: () => number;
+  /** Takes requests per source address; by default `request_rate` from the config, loopback exempt. */
+  readonly requestLimiter?: RateLimiter;
+}
+
+/** Buckets kept at most: a spoofed-source flood over UDP evicts the oldest instead of growing. */
+const MAX_LIMITED_ADDRESSES = 10_000;
+
+function requestLimit(rate: number, now: () => number): RateLimiter | undefined {
+  if (rate === 0) return undefined;
+  return new RateLimiter({ now, perSecond: rate, burst: 2 * rate, maxAddresses: MAX_LIMITED_ADDRESSES, exempt: isLoopback });
 }
 
 export interface Transports {
@@ -42,11 +53,13 @@ export interface Transports {
 
 export async function startTransports(opts: TransportsOptions): Promise<Transports> {
   const { config, logger } = opts;
+  const now = opts.now ?? Date.now;
   const ctx: ReceiveContext = {
     sink: opts.sink,
     limits: opts.limits,
     logger,
-    warnings: new RateLimitedLog(logger, opts.now ?? Date.now),
+    warnings: new RateLimitedLog(logger, now),
+    requests: opts.requestLimiter ?? requestLimit(config.requestRate, now),
   };
   const connectionLimits = new ConnectionLimits(config.maxConnectionsPerAddress);
   const idleTimeoutMs = config.idleTimeout * 1000;

@@ -10,7 +10,7 @@ import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
 import { answerStunBinding } from '../stun/binding.js';
 import { isStunMessage } from '../stun/codec.js';
-import { RateLimiter, isLoopback } from '../stun/rate-limit.js';
+import { RateLimiter, isLoopback } from '../net/rate-limit.js';
 import { DEFAULT_RATE } from '../stun/responder.js';
 import { VERSION } from '../version.js';
 import { type BindAddress, hostPort, isMissingFamily } from './addresses.js';

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { DEFAULT_LIMITS } from '../../src/sip/limits.js';
 import type { SipMessage, SipRequest } from '../../src/sip/message.js';
 import type { Flow, FlowEnd, MessageSink } from '../../src/transport/flow.js';
-import { startTransports, type Transports } from '../../src/transport/transports.js';
+import { startTransports, type Transports, type TransportsOptions } from '../../src/transport/transports.js';
 import { freePorts } from './ports.js';
 
 /** Self-signed for localhost, 127.0.0.1 and ::1; made once with openssl, for tests only. */
@@ -35,6 +35,7 @@ export function testConfig(ports: { sip: number; http: number; https: number }, 
     maxContacts: 5,
     maxMessageSize: DEFAULT_LIMITS.maxMessageSize,
     maxConnectionsPerAddress: 4,
+    requestRate: 0,
     idleTimeout: 30,
     turnUrls: [],
     turnTtl: 43200,
@@ -106,6 +107,7 @@ export async function startHarness(
   t: { teardown(fn: () => unknown): void },
   overrides: Partial<Config> = {},
   hosts: readonly string[] = ['127.0.0.1'],
+  extra: Pick<TransportsOptions, 'requestLimiter'> = {},
 ): Promise<Harness> {
   const [sip, http, https] = (await freePorts(3, hosts)) as [number, number, number];
   const config = testConfig({ sip, http, https }, { listen: [...hosts], ...overrides });
@@ -113,7 +115,7 @@ export async function startHarness(
   const logger: Logger = createLogger('debug', (line) => log.push(line));
   const sink = new RecordingSink();
   const limits = { ...DEFAULT_LIMITS, maxMessageSize: config.maxMessageSize };
-  const transports = await startTransports({ config, sink, logger, tls: TLS, limits });
+  const transports = await startTransports({ config, sink, logger, tls: TLS, limits, ...extra });
   t.teardown(() => transports.stop());
   return { transports, sink, config, log };
 }

@@ -5,7 +5,7 @@ import { decodeXorMappedAddress } from '../../src/stun/address.js';
 import { attribute, decodeStunMessage, encodeStunMessage } from '../../src/stun/codec.js';
 import { ATTR, MAGIC_COOKIE, METHOD_BINDING } from '../../src/stun/constants.js';
 import type { StunMessage } from '../../src/stun/message.js';
-import { RateLimiter } from '../../src/stun/rate-limit.js';
+import { RateLimiter } from '../../src/net/rate-limit.js';
 import { startStunResponder, type StunResponder } from '../../src/stun/responder.js';
 import { hasIpv6Loopback } from '../helpers/ports.js';
 import { SAMPLE_REQUEST } from './rfc5769-vectors.js';

@@ -8,7 +8,7 @@ import { attribute, decodeStunMessage, encodeStunMessage } from '../../src/stun/
 import { ATTR, MAGIC_COOKIE, METHOD_BINDING } from '../../src/stun/constants.js';
 import { decodeErrorCode } from '../../src/stun/error-attributes.js';
 import type { StunAttribute } from '../../src/stun/message.js';
-import { RateLimiter } from '../../src/stun/rate-limit.js';
+import { RateLimiter } from '../../src/net/rate-limit.js';
 import { RateLimitedLog } from '../../src/transport/rate-limited-log.js';
 import { startUdp } from '../../src/transport/udp.js';
 import { VERSION } from '../../src/version.js';

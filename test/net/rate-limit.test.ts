@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RateLimiter, isLoopback } from '../../src/stun/rate-limit.js';
+import { RateLimiter, isLoopback } from '../../src/net/rate-limit.js';
 
 t.test('a burst, then the refill rate', async (t) => {
   let now = 1_000_000;

@@ -1,7 +1,8 @@
 /**
- * A token bucket per source address, so that the responder cannot be used to reflect traffic at a
- * victim whose address an attacker spoofs (RFC 8489 §16.1.4 on amplification): each address gets
- * `burst` answers at once and `perSecond` after that. Memory is bounded: at most `maxAddresses`
+ * A token bucket per source address: each address gets `burst` at once and `perSecond` after that.
+ * The STUN responder answers through one so that it cannot reflect traffic at a victim whose address
+ * an attacker spoofs (RFC 8489 §16.1.4 on amplification); the SIP transports take requests through
+ * another, so one source cannot flood the node (in the manner of Kamailio's `pike`). Memory is bounded: at most `maxAddresses`
  * buckets are kept, and when a new address arrives at a full table the least recently seen one goes
  * (it comes back with a full bucket, which costs at most one more burst).
  */
