@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { startControlServer } from './control/server.js';
+import { FailureThrottle } from './auth/throttle.js';
 import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
 import { placeholderPage } from './http/server.js';
@@ -98,7 +99,9 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       addresses,
       ports: () => transports?.ports ?? { sip: config.sipPort, http: config.httpPort, https: config.httpsPort },
     });
-    const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now(), hosts });
+    // One budget of password guesses per address and per user, whichever path checks the password.
+    const authFailures = new FailureThrottle({ now: () => clock.now() });
+    const registrar = new Registrar({ config, credentials: accounts, location, logger, now: () => clock.now(), hosts, authFailures });
     const tokens = new FlowTokens(loadOrCreateRouteKey(config.runDir, logger));
     const now = () => clock.now();
     const history = new CallHistory(db, { maxCalls: config.historyMaxCalls, maxAgeMs: config.historyMaxAge * 1000, now });
@@ -129,6 +132,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       ringTimeoutMs: config.ringTimeout * 1000,
       messageMaxBody: config.messageMaxBody,
       offline,
+      authFailures,
       onCall: (call) => {
         callLog.attempted(call);
         if (outcomeOf(call) === 'missed') offline.missedCall(call.callee);

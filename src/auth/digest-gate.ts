@@ -1,7 +1,9 @@
 /**
  * The digest check in front of the registrar (401, RFC 3261 §22.2) and the proxy (407, §22.3):
  * failure throttling per source address and per user, the credentials themselves, and the
- * challenge when they are missing, wrong or stale. Both ask the same accounts with their own nonces.
+ * challenge when they are missing, wrong or stale. Both ask the same accounts with their own nonces
+ * and count failures in one throttle, so a guesser cannot double its tries by alternating
+ * REGISTER and INVITE.
  */
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
@@ -18,6 +20,8 @@ export interface DigestGateDeps {
   logger: Logger;
   now: () => number;
   by: 'registrar' | 'proxy';
+  /** Failed password checks, shared by every path that checks passwords (one budget per guesser); a fresh one when absent. */
+  authFailures?: FailureThrottle;
 }
 
 export type GateResult = { kind: 'ok'; user: string } | { kind: 'refuse'; response: SipResponse };
@@ -38,7 +42,7 @@ export class DigestGate {
 
   constructor(private readonly deps: DigestGateDeps) {
     this.nonces = new NonceManager({ now: deps.now });
-    this.throttle = new FailureThrottle({ now: deps.now });
+    this.throttle = deps.authFailures ?? new FailureThrottle({ now: deps.now });
     this.auth = new DigestAuthenticator({ credentials: deps.credentials, nonces: this.nonces });
   }
 

@@ -32,6 +32,7 @@ import type { OurHosts } from '../transport/our-host.js';
 import { recordRoutes, type OurRoute, type RouteDeps } from './record-route.js';
 import { proxyRefuse, type ProxyRefusal } from './refusal.js';
 import { SenderCheck, senderName, type Sender } from './sender.js';
+import type { FailureThrottle } from '../auth/throttle.js';
 
 export interface ProxyDeps {
   credentials: Credentials;
@@ -50,6 +51,8 @@ export interface ProxyDeps {
   messageMaxBody: number;
   /** The verified peer nodes (federation); without it the node serves its own domain only. */
   peers?: Peers;
+  /** Failed password checks, shared by every path that checks passwords (one budget per guesser); a fresh one when absent. */
+  authFailures?: FailureThrottle;
   /** Stores a MESSAGE for a user with no device registered; without it such a MESSAGE gets 480. */
   offline?: { store(req: SipRequest, callee: string): SipResponse };
   /** An INVITE from outside a dialog has its final response: the call's first half is known. */
@@ -84,6 +87,7 @@ export class Proxy {
       logger: deps.logger,
       now: () => deps.clock.now(),
       ...(deps.peers ? { peers: deps.peers } : {}),
+      authFailures: deps.authFailures,
     });
   }
 

@@ -6,6 +6,7 @@
  * refused before any challenge, so nobody can speak for another node's users.
  */
 import { DigestGate } from '../auth/digest-gate.js';
+import type { FailureThrottle } from '../auth/throttle.js';
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { bareHost, type SipUri } from '../sip/uri.js';
@@ -30,6 +31,8 @@ export interface SenderCheckDeps {
   logger: Logger;
   now: () => number;
   peers?: Peers;
+  /** Failed password checks, shared by every path that checks passwords (one budget per guesser); a fresh one when absent. */
+  authFailures?: FailureThrottle;
 }
 
 /** How a sender is named in logs and the call history: a local user bare, a remote one in full. */
@@ -41,7 +44,8 @@ export class SenderCheck {
   private readonly gate: DigestGate;
 
   constructor(private readonly deps: SenderCheckDeps) {
-    this.gate = new DigestGate({ credentials: deps.credentials, logger: deps.logger, now: deps.now, by: 'proxy' });
+    const { credentials, logger, now, authFailures } = deps;
+    this.gate = new DigestGate({ credentials, logger, now, by: 'proxy', authFailures });
   }
 
   /** `from`: the From URI, which names the account or the node the request claims to come from. */

@@ -24,6 +24,7 @@ import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../transport/flow.js';
 import type { OurHosts } from '../transport/our-host.js';
 import { DigestGate } from '../auth/digest-gate.js';
+import type { FailureThrottle } from '../auth/throttle.js';
 import { readContacts } from './contact-updates.js';
 import { refuse, type RefusalName } from './refusal.js';
 import { applyUpdates, bindingContacts, type RegisterContext } from './bindings-update.js';
@@ -39,6 +40,8 @@ export interface RegistrarDeps {
    * cannot tell which address a request came to).
    */
   hosts: Pick<OurHosts, 'isOurHost'>;
+  /** Failed password checks, shared by every path that checks passwords (one budget per guesser); a fresh one when absent. */
+  authFailures?: FailureThrottle;
 }
 
 /** Option tags this registrar understands in Require (§8.2.2.3). */
@@ -48,7 +51,8 @@ export class Registrar {
   private readonly gate: DigestGate;
 
   constructor(private readonly deps: RegistrarDeps) {
-    this.gate = new DigestGate({ credentials: deps.credentials, logger: deps.logger, now: deps.now, by: 'registrar' });
+    const { credentials, logger, now, authFailures } = deps;
+    this.gate = new DigestGate({ credentials, logger, now, by: 'registrar', authFailures });
   }
 
   handle(req: SipRequest, flow: Flow): SipResponse {

@@ -7,6 +7,7 @@
  * SIP.js through its own logger factory. The SIP exchange itself is kept by the WebSocket shim.
  */
 import JsSIP from 'jssip';
+import type { RegistrationFailedListener } from 'jssip/lib/UA.js';
 import { Registerer, RegistererState, UserAgent } from 'sip.js';
 import type { BindingEvent, BindingEventType } from '../../src/location/binding.js';
 import type { Location } from '../../src/location/location.js';
@@ -127,11 +128,18 @@ export async function startJsSip(t: { teardown(fn: () => unknown): void }, optio
   return {
     ua,
     register() {
+      // Whichever event comes, the other listener goes, so repeated REGISTERs leave none behind.
       const outcome = new Promise<RegisterOutcome>((resolve) => {
-        ua.once('registered', () => resolve({ registered: true }));
-        ua.once('registrationFailed', (e) =>
-          resolve({ registered: false, status: e.response?.status_code, reason: String(e.cause) }),
-        );
+        const ok = () => {
+          ua.off('registrationFailed', failed);
+          resolve({ registered: true });
+        };
+        const failed: RegistrationFailedListener = (e) => {
+          ua.off('registered', ok);
+          resolve({ registered: false, status: e.response?.status_code, reason: String(e.cause) });
+        };
+        ua.once('registered', ok);
+        ua.once('registrationFailed', failed);
       });
       ua.register();
       return within(outcome, `JsSIP's REGISTER for ${options.user} to be answered`);
