@@ -166,7 +166,8 @@ export class Proxy {
     if (destination.kind === 'refused') return destination.refusal;
     const proof = this.senders.prove(req, flow, from);
     if (proof.kind === 'answered') {
-      this.respond(req, flow, proof.response);
+      // A challenge or the throttle's 503 to a sender that proved nothing yet.
+      this.deps.serverTransactions.respondStatelessly(req, proof.response, flow);
       return undefined;
     }
     if (proof.kind === 'refused') return proof.refusal;

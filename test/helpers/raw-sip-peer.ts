@@ -28,6 +28,8 @@ export interface RawRequest {
   ruri?: string;
   /** The To user (the AOR for a REGISTER). */
   to: string;
+  /** The From URI; default `sip:<user>@test.mesh`, the peer's own account. */
+  from?: string;
   contact?: string;
   extra?: readonly string[];
   body?: string;
@@ -108,7 +110,7 @@ export async function rawSipPeer(t: Teardown, o: RawSipPeerOptions): Promise<Raw
       `${req.method} ${ruri} SIP/2.0`,
       `Via: ${via()}`,
       'Max-Forwards: 70',
-      `From: <sip:${o.user}@${TEST_DOMAIN}>;tag=raw${serial}`,
+      `From: <${req.from ?? `sip:${o.user}@${TEST_DOMAIN}`}>;tag=raw${serial}`,
       `To: <sip:${req.to}@${TEST_DOMAIN}>`,
       `Call-ID: ${callId}`,
       `CSeq: ${cseq} ${req.method}`,

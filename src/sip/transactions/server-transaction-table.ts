@@ -107,6 +107,19 @@ export class ServerTransactionTable {
   }
 
   /**
+   * RFC 3261 §26.3.2.4: a challenge to a request that proved nothing is sent once, "foregoing the
+   * normal response retransmission algorithm": the request's transaction ends here, so a spoofed
+   * source is sent one answer per request, never an INVITE transaction's retransmissions for 32 s.
+   * A retransmitted request is then new and gets a new challenge; its ACK matches nothing and the TU
+   * drops it.
+   */
+  respondStatelessly(req: SipRequest, response: SipResponse, flow: Flow): boolean {
+    const key = this.lastReceived?.req === req ? this.lastReceived.key : transactionKey(req);
+    if (key !== undefined) this.transactions.get(key)?.terminate();
+    return flow.send(response);
+  }
+
+  /**
    * What answers `req` from now on: its transaction, or the flow for a request without one. A TU
    * that answers long after (a proxy relaying a 2xx retransmission) keeps this, not the request.
    */

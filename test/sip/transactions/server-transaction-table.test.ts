@@ -67,3 +67,18 @@ t.test('INVITE and ACK do not open a non-INVITE transaction', async (t) => {
   }
   t.equal(clock.pending, 0);
 });
+
+t.test('a stateless answer to an INVITE is sent once and leaves no transaction (RFC 3261 §26.3.2.4)', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const table = new ServerTransactionTable({ clock });
+  const invite = request('z9hG4bKchallenged', 'INVITE');
+  table.receive(invite, flow);
+  t.ok(table.respondStatelessly(invite, createResponse(invite, 407), flow));
+  t.equal(table.size, 0, 'the transaction is gone');
+  t.equal(clock.pending, 0, 'no Timer G or H left');
+  clock.advance(64_000);
+  t.equal(flow.sent.length, 1, 'one 407, never retransmitted');
+  t.equal(table.receive(request('z9hG4bKchallenged', 'INVITE'), flow), 'new', 'a retransmitted INVITE is new again');
+  table.close();
+});
