@@ -37,3 +37,18 @@ t.test('REGISTER guesses lock the proxy path out for the cool-down', async (t) =
   t.ok(Number(status.retryAfter) > 0, 'with Retry-After');
   t.ok(node.logs.some((l) => l.includes('authentication failed for "alice" (REGISTER as alice)')), 'the guesses were logged');
 });
+
+t.test('nothing secret reaches the log, even at debug level', async (t) => {
+  const node = await startTestNode(t, { carol: 'carol-secret' });
+  installSipWebSocket(t);
+  const url = `ws://127.0.0.1:${node.config.httpPort}/`;
+  const wrong = await startJsSip(t, { url, user: 'carol', password: 'carol-guess', domain: TEST_DOMAIN });
+  t.match(await wrong.register(), { registered: false, status: 401 });
+  const right = await startJsSip(t, { url, user: 'carol', password: 'carol-secret', domain: TEST_DOMAIN });
+  t.match(await right.register(), { registered: true });
+  const log = node.logs.join('\n');
+  t.ok(log.includes('carol'), 'the log names the user');
+  t.notOk(log.includes('carol-secret') || log.includes('carol-guess'), 'no password');
+  t.notOk(/response="?[0-9a-f]{32}/i.test(log), 'no digest response, which would allow an offline guess');
+  t.notOk(/Authorization:/i.test(log), 'no Authorization header at all');
+});
