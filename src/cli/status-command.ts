@@ -1,5 +1,4 @@
 /** `trucada status`: what a running daemon reports, or what the files say when none runs. */
-import { mkdirSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { sendControl } from '../control/client.js';
 import type { StatusReply } from '../control/protocol.js';
@@ -9,6 +8,7 @@ import { openDatabase } from '../store/database.js';
 import { realmFor } from '../store/realm.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './usage.js';
+import { makeDataDir } from '../store/data-dir.js';
 
 export async function statusCommand(config: Config, json: boolean, out: (line: string) => void): Promise<number> {
   const reply = await sendControl(controlSocketPath(config), { cmd: 'status' });
@@ -17,7 +17,7 @@ export async function statusCommand(config: Config, json: boolean, out: (line: s
     else printStatus(reply.status, config, out);
     return EXIT.ok;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  makeDataDir(config.dataDir);
   const db = openDatabase(databasePath(config));
   try {
     const realm = realmFor(db, config.domain);

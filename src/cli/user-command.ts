@@ -1,5 +1,4 @@
 /** `trucada user add|del|list|passwd`: writes the accounts database, then tells a running daemon. */
-import { mkdirSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { sendControl } from '../control/client.js';
 import { controlSocketPath, databasePath } from '../paths.js';
@@ -9,6 +8,7 @@ import { realmFor } from '../store/realm.js';
 import { normalizeUserName } from '../store/user-name.js';
 import { promptPassword } from './password-prompt.js';
 import { EXIT, UsageError } from './usage.js';
+import { makeDataDir } from '../store/data-dir.js';
 
 export interface UserCommandIo {
   out: (line: string) => void;
@@ -29,7 +29,7 @@ export async function userCommand(config: Config, words: string[], io: UserComma
   const name = rawName === undefined ? '' : normalizeUserName(rawName);
   const password = action === 'add' || action === 'passwd' ? io.password ?? (await promptPassword()) : '';
 
-  mkdirSync(config.dataDir, { recursive: true });
+  makeDataDir(config.dataDir);
   const db = openDatabase(databasePath(config));
   try {
     const accounts = new AccountStore(db, realmFor(db, config.domain));

@@ -3,8 +3,9 @@
  * pid. Holding it, the daemon may clear the `<db>.lock` directory that node-sqlite3-wasm leaves
  * behind when a process is killed mid-transaction (every later open would fail with SQLITE_BUSY).
  */
-import { mkdirSync, readFileSync, readlinkSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { makeDataDir } from './data-dir.js';
 import { sleepSync } from './sleep-sync.js';
 import { StoreError } from './store-error.js';
 
@@ -27,7 +28,7 @@ const POLL_MS = 50;
 export function acquireDataDirLock(dataDir: string, dbPath: string, options: DataDirLockOptions = {}): DataDirLock {
   const pid = options.pid ?? process.pid;
   const pidFile = join(dataDir, PID_FILE);
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDir(dataDir);
   // Two tries: the second follows the removal of a stale file. Two daemons racing over the same
   // stale file could both win; procd starts one instance, so that is left alone.
   for (let attempt = 0; ; attempt++) {

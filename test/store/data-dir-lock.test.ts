@@ -124,3 +124,14 @@ t.test('release leaves a pid file that is no longer ours', async (t) => {
   lock.release();
   t.equal(readFileSync(lock.pidFile, 'utf8'), '4194000\n');
 });
+
+t.test('a data_dir the node makes is its owner\'s only; one that exists keeps its mode', async (t) => {
+  const root = tempDir(t);
+  const fresh = join(root, 'etc', 'trucada');
+  acquireDataDirLock(fresh, join(fresh, 'trucada.db')).release();
+  t.equal(statSync(fresh).mode & 0o777, 0o700, 'made 0700: it holds the digests and keys');
+  const existing = join(root, 'kept');
+  mkdirSync(existing, { mode: 0o750 });
+  acquireDataDirLock(existing, join(existing, 'trucada.db')).release();
+  t.equal(statSync(existing).mode & 0o777, 0o750, 'the operator\'s mode is left alone');
+});
