@@ -40,6 +40,8 @@ export interface Config {
   requestRate: number;
   /** Seconds a connection may stay silent before a WebSocket ping / it is closed. */
   idleTimeout: number;
+  /** Seconds a begun SIP message may take to arrive whole over TCP (slow senders, slowloris). */
+  tcpMessageTimeout: number;
   /** TURN servers handed to browsers (`turn:host:port?transport=udp`); none without a coturn. */
   turnUrls: string[];
   /** coturn's `static-auth-secret`: signs the TURN REST credentials the node hands out. */

@@ -241,6 +241,10 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'idle_timeout', field: 'idleTimeout', type: integer(10, 86400), default: '120',
     meaning: 'seconds a connection may stay silent before a WebSocket ping, then closing', example: '300',
   },
+  tcpMessageTimeout: {
+    name: 'tcp_message_timeout', field: 'tcpMessageTimeout', type: integer(1, 300), default: '20',
+    meaning: 'seconds a TCP peer may take to send one whole SIP message once it has begun; then the connection is closed', example: '10',
+  },
   turnUrls: {
     name: 'turn_url', field: 'turnUrls', type: listOf('list of TURN URLs', TURN_URL), defaultDoc: '(none)',
     meaning: 'TURN servers (a coturn) given to browsers with fresh credentials; needs `turn_secret`',

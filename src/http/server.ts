@@ -18,6 +18,11 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_HEADERS_COUNT = 100;
+/**
+ * How often Node looks for requests past those timeouts; its default of 30 s would let a slow
+ * client (slowloris) hold a socket for up to 40 s instead of 10.
+ */
+const TIMEOUT_CHECK_MS = 1_000;
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -122,10 +127,10 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
   const fingerprint = new X509Certificate(opts.tls.cert).fingerprint256;
   try {
     for (const bind of bindAddresses(config.listen)) {
-      const p = http.createServer(plainHandler(config.httpsPort, fingerprint));
+      const p = http.createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, plainHandler(config.httpsPort, fingerprint));
       if (await start(p, bind, config.httpPort, false)) plain.push(p);
       const s = https.createServer(
-        { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+        { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
         opts.handler ?? placeholderPage,
       );
       if (await start(s, bind, config.httpsPort, true)) secure.push(s);

@@ -48,6 +48,11 @@ export class StreamFramer {
 
   constructor(private readonly limits: ParseLimits) {}
 
+  /** A message has begun and is not whole yet: the transport bounds how long it may take. */
+  get inMessage(): boolean {
+    return this.state === 'head' || this.state === 'body';
+  }
+
   push(chunk: Buffer): FramerEvent[] {
     if (this.state === 'failed') return [];
     this.append(chunk);

@@ -27,6 +27,12 @@ export interface TcpOptions {
   readonly connectionLimits: ConnectionLimits;
   /** Milliseconds without a byte either way before a connection is closed. */
   readonly idleTimeoutMs: number;
+  /**
+   * Milliseconds a begun message may take to arrive whole. A peer that trickles a header a byte at
+   * a time is never idle, and would hold its connection for ever (slowloris); Kamailio bounds the
+   * same with `tcp_msg_read_timeout`.
+   */
+  readonly messageTimeoutMs: number;
 }
 
 export interface TcpTransport {
@@ -98,11 +104,20 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
         socket.setTimeout(opts.idleTimeoutMs, idle);
       });
     }
+    let slowMessage: NodeJS.Timeout | undefined;
+    const tooSlow = () => {
+      ctx.warnings.warn(`TCP ${peer} took over ${opts.messageTimeoutMs} ms to send one message: closed`);
+      socket.destroy();
+    };
     socket.on('data', (chunk: Buffer) => {
       if (broken) return;
+      const begun = framer.inMessage;
+      let completed = false;
       for (const event of framer.push(chunk)) {
-        if (event.type === 'message') receiveMessage(event.data, flow, ctx);
-        else if (event.type === 'ping') write(socket, Buffer.from('\r\n'));
+        if (event.type === 'message') {
+          completed = true;
+          receiveMessage(event.data, flow, ctx);
+        } else if (event.type === 'ping') write(socket, Buffer.from('\r\n'));
         else if (event.type === 'error') {
           // The stream can no longer be framed: answer what can be answered, then close.
           broken = true;
@@ -113,9 +128,18 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
         }
         if (socket.destroyed) return;
       }
+      // The deadline runs from the chunk in which the message still unfinished began.
+      if (!framer.inMessage) {
+        clearTimeout(slowMessage);
+        slowMessage = undefined;
+      } else if (!begun || completed) {
+        clearTimeout(slowMessage);
+        slowMessage = setTimeout(tooSlow, opts.messageTimeoutMs);
+      }
     });
     socket.on('error', (err) => ctx.logger.debug(`TCP ${id} (${peer}): ${err.message}`));
     socket.on('close', () => {
+      clearTimeout(slowMessage);
       flow.markClosed();
       sockets.delete(socket);
       flows.delete(id);

@@ -73,7 +73,7 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
   try {
     const udp = await startUdp({ binds, port: config.sipPort, ctx });
     stops.push(udp.stop);
-    const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, idleTimeoutMs });
+    const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, idleTimeoutMs, messageTimeoutMs: config.tcpMessageTimeout * 1000 });
     stops.push(tcp.stop);
     const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs });
     stops.push(ws.stop);
