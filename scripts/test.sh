@@ -12,6 +12,7 @@ command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v turnutils_stunclient >/dev/null 2>&1 || missing+=(coturn)
 command -v linphone-daemon >/dev/null 2>&1 || missing+=(linphone-cli)
+command -v rtpengine >/dev/null 2>&1 || missing+=(rtpengine-daemon)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -39,6 +39,7 @@ import { AccountStore } from './store/accounts.js';
 import { acquireDataDirLock } from './store/data-dir-lock.js';
 import { openCheckedDatabase } from './store/checked-database.js';
 import { realmFor } from './store/realm.js';
+import { startMediaRelay } from './media/media-relay.js';
 import { startStunResponder } from './stun/responder.js';
 import { bindAddresses } from './transport/addresses.js';
 import { LocalAddresses } from './transport/local-address.js';
@@ -157,6 +158,9 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     keepalive.start();
     undo.push(() => keepalive.stop());
 
+    const mediaRelay = config.rtpengine === undefined ? undefined : startMediaRelay(config.rtpengine, logger);
+    if (mediaRelay) undo.push(() => mediaRelay.stop());
+
     // RFC 8489 Binding responder; off with stun_port 0 (when a coturn on the router owns 3478).
     const stun =
       config.stunPort === 0
@@ -166,7 +170,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
 
     const control = await startControlServer(
       controlSocketPath(config),
-      createControlHandler({ config, accounts, location, ports: transports.ports, startedAt, clock, logger }),
+      createControlHandler({ config, accounts, location, ports: transports.ports, startedAt, clock, logger, mediaRelay }),
       logger,
     );
     undo.push(() => control.close());

@@ -41,6 +41,7 @@ function printStatus(s: StatusReply, config: Config, out: (line: string) => void
   out(`domain ${s.domain}, realm ${s.realm}`);
   out(`ports: sip ${s.ports.sip} udp/tcp, ws ${s.ports.http}, wss ${s.ports.https}`);
   out(`users: ${s.users}`);
+  if (s.mediaRelay) out(`media relay: rtpengine at ${s.mediaRelay.name}, ${s.mediaRelay.state}`);
   out(`registrations: ${s.bindings.length}`);
   for (const b of s.bindings) {
     const agent = b.userAgent ? ` (${b.userAgent})` : '';

@@ -48,6 +48,8 @@ export interface Config {
   turnSecret?: string;
   /** Lifetime of those credentials, in seconds. */
   turnTtl: number;
+  /** rtpengine's ng control socket (`udp:127.0.0.1:2223`); none: no media relay. */
+  rtpengine?: { host: string; port: number };
   /** Seconds an unanswered call rings before it ends (CANCEL to the branches, 480, a missed call). */
   ringTimeout: number;
   /** Seconds between OPTIONS pings to UDP bindings behind NAT, keeping their pinholes open; 0: none. */

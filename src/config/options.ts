@@ -155,6 +155,19 @@ export const TURN_URL = scalar('TURN URL', 'a TURN URL (turn:HOST[:PORT][?transp
   return hostOk && port >= 1 && port <= 65535 ? raw : undefined;
 });
 
+/**
+ * rtpengine's ng control socket as Kamailio's `rtpengine_sock` names it: `udp:ADDRESS:PORT`, the
+ * address IPv4 or bracketed IPv6 (the node resolves no names, and the relay is on the router or next to it).
+ */
+export const NG_SOCKET = scalar('ng control socket', 'an ng control socket (udp:ADDRESS:PORT)', (raw) => {
+  const m = /^udp:(\[[0-9A-Fa-f:.]+\]|[0-9.]+):([0-9]{1,5})$/.exec(raw);
+  if (!m) return undefined;
+  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
+  const port = Number(m[2]);
+  const ok = (m[1]!.startsWith('[') ? isIP(host) === 6 : isIP(host) === 4) && port >= 1 && port <= 65535;
+  return ok ? { host, port } : undefined;
+});
+
 /** A shared secret: printable, no spaces (coturn reads it from its command line or config file). */
 export const SECRET = scalar('secret', 'a secret of printable characters without spaces', (raw) =>
   /^[\x21-\x7e]{1,256}$/.test(raw) ? raw : undefined,
@@ -257,6 +270,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
   turnTtl: {
     name: 'turn_ttl', field: 'turnTtl', type: integer(60, 604800), default: '43200',
     meaning: 'seconds the TURN credentials stay valid', example: '3600',
+  },
+  rtpengine: {
+    name: 'rtpengine', field: 'rtpengine', type: optional(NG_SOCKET), defaultDoc: '(none)',
+    meaning: "rtpengine's ng control socket, the media relay for calls between browsers and plain RTP phones; none: no relay",
+    example: 'udp:127.0.0.1:2223',
   },
   ringTimeout: {
     name: 'ring_timeout', field: 'ringTimeout', type: integer(1, 600), default: '45',

@@ -15,6 +15,7 @@ export interface ControlHandlerDeps {
   startedAt: number;
   clock: Clock;
   logger: Logger;
+  mediaRelay?: { readonly name: string; readonly health: { readonly state: 'unknown' | 'up' | 'down' } };
 }
 
 export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
@@ -41,6 +42,7 @@ export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
         ports: deps.ports,
         users: accounts.names().length,
         uptime: (now - deps.startedAt) / 1000,
+        ...(deps.mediaRelay ? { mediaRelay: { name: deps.mediaRelay.name, state: deps.mediaRelay.health.state } } : {}),
         bindings: location.all().map((b) => ({
           user: b.aor,
           contact: b.contact,

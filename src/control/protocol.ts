@@ -26,6 +26,8 @@ export interface StatusReply {
   users: number;
   bindings: BindingSummary[];
   uptime: number;
+  /** The media relay (rtpengine) and whether it answers; absent when none is configured. */
+  mediaRelay?: { name: string; state: 'unknown' | 'up' | 'down' };
 }
 
 export type ControlReply = { ok: true; status?: StatusReply } | { ok: false; error: string };

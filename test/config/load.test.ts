@@ -122,6 +122,7 @@ t.test('every option read from a full file', async (t) => {
     turnUrls: ['turn:10.1.2.3:3478?transport=udp', 'turn:[fd00::7]:3478?transport=tcp'],
     turnSecret: 'b9f3c2e1d0a7',
     turnTtl: 3600,
+    rtpengine: { host: '::1', port: 2223 },
     ringTimeout: 30,
     natPingInterval: 0,
     messageMaxBody: 4096,

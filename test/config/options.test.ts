@@ -31,7 +31,7 @@ t.test('the table: snake_case names of the Config fields, each once, with docs t
     OPTIONS.map((o) => (o.name === snake(o.field) ? o.name : uciName(o))),
   );
   t.equal(new Set(OPTIONS.map((o) => o.name)).size, OPTIONS.length);
-  t.equal(OPTIONS.length, 31, 'every Config field but source');
+  t.equal(OPTIONS.length, 32, 'every Config field but source');
   for (const o of OPTIONS) {
     t.not(defaultText(o), '', `${o.name} has a documented default`);
     t.not(o.meaning, '', `${o.name} has a meaning`);
@@ -134,4 +134,13 @@ t.test('TURN URLs and secrets', async (t) => {
   t.equal(accepts(SECRET, 'abc-DEF_123'), 'abc-DEF_123');
   t.equal(accepts(SECRET, 'has space'), undefined);
   t.equal(accepts(SECRET, ''), undefined);
+});
+
+t.test('rtpengine ng control sockets', async (t) => {
+  const { NG_SOCKET } = await import('../../src/config/options.js');
+  t.same(accepts(NG_SOCKET, 'udp:127.0.0.1:2223'), { host: '127.0.0.1', port: 2223 });
+  t.same(accepts(NG_SOCKET, 'udp:[fd00::7]:22222'), { host: 'fd00::7', port: 22222 });
+  for (const bad of ['127.0.0.1:2223', 'udp:127.0.0.1', 'tcp:127.0.0.1:2223', 'udp:localhost:2223', 'udp:fd00::7:2223', 'udp:[10.1.2.3]:2223', 'udp:127.0.0.1:0', 'udp:127.0.0.1:70000', 'udp:300.1.1.1:2223']) {
+    t.equal(accepts(NG_SOCKET, bad), undefined, bad);
+  }
 });

@@ -1,0 +1,32 @@
+/**
+ * The media relay as the node holds it when `rtpengine` is set: the ng client and its health check,
+ * started and stopped together, so the operator sees from `trucada status` and the log whether the
+ * relay answers.
+ */
+import type { Logger } from '../log.js';
+import { hostPort } from '../transport/addresses.js';
+import { NgClient, type NgAddress } from './ng-client.js';
+import { RelayHealth } from './relay-health.js';
+
+export interface MediaRelay {
+  readonly name: string;
+  readonly client: NgClient;
+  readonly health: RelayHealth;
+  stop(): void;
+}
+
+export function startMediaRelay(address: NgAddress, logger: Logger): MediaRelay {
+  const name = `udp:${hostPort(address.host, address.port)}`;
+  const client = new NgClient({ address, logger });
+  const health = new RelayHealth({ client, logger, name });
+  health.start();
+  return {
+    name,
+    client,
+    health,
+    stop() {
+      health.stop();
+      client.close();
+    },
+  };
+}
