@@ -10,6 +10,8 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { type BindAddress, bindAddresses, hostPort, isMissingFamily, unmapAddress } from '../transport/addresses.js';
+import { ConnectionLimits } from '../transport/connection-limits.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { plainPage } from './plain-page.js';
 
 /** Slow clients may not hold sockets open: whole request, headers, idle keep-alive, TLS handshake. */
@@ -83,6 +85,28 @@ function limit(server: http.Server): void {
   server.maxHeadersCount = MAX_HEADERS_COUNT;
 }
 
+/**
+ * The connections a browser opens to one host over HTTP/1.1 for a page's files and API, beside its
+ * WebSocket, which the WebSocket transport counts against `max_connections_per_address`.
+ */
+export const PAGE_CONNECTIONS = 6;
+
+/**
+ * Web connections from one address are counted from the TCP accept, before any TLS handshake: one
+ * host must not hold a router's sockets or keep its CPU on handshakes.
+ */
+function limitPerAddress(server: http.Server, limits: ConnectionLimits, warnings: RateLimitedLog): void {
+  server.on('connection', (socket: Duplex & { remoteAddress?: string }) => {
+    const address = unmapAddress(socket.remoteAddress ?? '');
+    if (!limits.acquire(address)) {
+      warnings.warn(`HTTP: refused a connection from ${address}: it already has the most connections allowed`);
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => limits.release(address));
+  });
+}
+
 function listen(server: http.Server, bind: BindAddress, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -107,8 +131,11 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
   const stop = async () => {
     await Promise.all([...plain, ...secure].filter((s) => s.listening).map(close));
   };
+  const perAddress = new ConnectionLimits(config.maxConnectionsPerAddress + PAGE_CONNECTIONS);
+  const warnings = new RateLimitedLog(logger, Date.now);
   const start = async (server: http.Server, bind: BindAddress, port: number, isSecure: boolean) => {
     limit(server);
+    limitPerAddress(server, perAddress, warnings);
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => opts.onUpgrade(req, socket, head, isSecure));
     if (isSecure) server.on('tlsClientError', (err: Error) => logger.debug(`TLS handshake failed: ${err.message}`));
     try {
