@@ -5,7 +5,7 @@
  */
 import { ha1 } from '../sip/digest-hash.js';
 import type { Db, Row } from './database.js';
-import { checkPassword, hashPassword } from './password-hash.js';
+import { checkPassword, checkPasswordAsync, hashPassword, hashPasswordAsync } from './password-hash.js';
 import { StoreError } from './store-error.js';
 import { normalizeUserName } from './user-name.js';
 
@@ -39,7 +39,17 @@ export class AccountStore {
   add(rawName: string, password: string): void {
     const name = normalizeUserName(rawName);
     // Hash before taking the lock: scrypt takes a while on a router, and the daemon waits for the lock.
-    const hashes = this.hashes(name, password);
+    this.insert(name, this.hashes(name, password, hashPassword(password)));
+  }
+
+  /** `add` with the slow hash made off the event loop, for the daemon (a sign-up on the page). */
+  async addAsync(rawName: string, password: string): Promise<void> {
+    const name = normalizeUserName(rawName);
+    checkPasswordLength(password);
+    this.insert(name, this.hashes(name, password, await hashPasswordAsync(password)));
+  }
+
+  private insert(name: string, hashes: { md5: string; sha256: string; slow: string }): void {
     const time = this.now();
     this.db.transaction(() => {
       if (this.db.get('SELECT 1 FROM accounts WHERE name = ?', [name])) {
@@ -59,7 +69,7 @@ export class AccountStore {
 
   setPassword(rawName: string, password: string): void {
     const name = normalizeUserName(rawName);
-    const hashes = this.hashes(name, password);
+    const hashes = this.hashes(name, password, hashPassword(password));
     const changed = this.db.run(
       'UPDATE accounts SET ha1_md5 = ?, ha1_sha256 = ?, password_hash = ?, updated_at = ? WHERE name = ?',
       [hashes.md5, hashes.sha256, hashes.slow, this.now(), name],
@@ -87,21 +97,34 @@ export class AccountStore {
   }
 
   verifyPassword(rawName: string, password: string): boolean {
-    const name = validName(rawName);
-    const row = name === undefined ? undefined : this.db.get('SELECT password_hash FROM accounts WHERE name = ?', [name]);
-    const matches = checkPassword(password, row === undefined ? UNKNOWN_USER_HASH : String(row.password_hash));
-    return row !== undefined && matches;
+    const stored = this.passwordHash(rawName);
+    const matches = checkPassword(password, stored ?? UNKNOWN_USER_HASH);
+    return stored !== undefined && matches;
   }
 
-  private hashes(name: string, password: string): { md5: string; sha256: string; slow: string } {
-    if (password.length === 0 || password.length > PASSWORD_MAX) {
-      throw new StoreError('BAD_PASSWORD', `a password needs 1 to ${PASSWORD_MAX} characters`);
-    }
-    return {
-      md5: ha1('MD5', name, this.realm, password),
-      sha256: ha1('SHA-256', name, this.realm, password),
-      slow: hashPassword(password),
-    };
+  /** `verifyPassword` off the event loop, for the daemon's web login. */
+  async verifyPasswordAsync(rawName: string, password: string): Promise<boolean> {
+    const stored = this.passwordHash(rawName);
+    const matches = await checkPasswordAsync(password, stored ?? UNKNOWN_USER_HASH);
+    return stored !== undefined && matches;
+  }
+
+  private passwordHash(rawName: string): string | undefined {
+    const name = validName(rawName);
+    const row = name === undefined ? undefined : this.db.get('SELECT password_hash FROM accounts WHERE name = ?', [name]);
+    return row === undefined ? undefined : String(row.password_hash);
+  }
+
+  /** The HA1s of `password` beside its slow hash `slow`. */
+  private hashes(name: string, password: string, slow: string): { md5: string; sha256: string; slow: string } {
+    checkPasswordLength(password);
+    return { md5: ha1('MD5', name, this.realm, password), sha256: ha1('SHA-256', name, this.realm, password), slow };
+  }
+}
+
+function checkPasswordLength(password: string): void {
+  if (password.length === 0 || password.length > PASSWORD_MAX) {
+    throw new StoreError('BAD_PASSWORD', `a password needs 1 to ${PASSWORD_MAX} characters`);
   }
 }
 

@@ -102,3 +102,22 @@ t.test('the daemon cache answers HA1 and follows reloads', async (t) => {
   cache.reload('no such name!');
   t.same(cache.names(), ['hugo']);
 });
+
+t.test('the asynchronous sign-up and login agree with the synchronous ones, and leave the event loop free', async (t) => {
+  const { store } = setup(t);
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  await store.addAsync('Dora', 'dora secret');
+  t.ok(await store.verifyPasswordAsync('dora', 'dora secret'));
+  clearInterval(ticker);
+  t.ok(ticks > 0, `timers ran while scrypt worked (${ticks})`);
+  t.ok(store.verifyPassword('dora', 'dora secret'), 'the synchronous check takes the asynchronous hash');
+  t.notOk(await store.verifyPasswordAsync('dora', 'wrong'));
+  t.notOk(await store.verifyPasswordAsync('nobody', 'dora secret'), 'an unknown user');
+  t.notOk(await store.verifyPasswordAsync('bad name!', 'x'), 'a name that cannot be one');
+  store.add('erik', 'erik secret');
+  t.ok(await store.verifyPasswordAsync('erik', 'erik secret'), 'and the other way round');
+  await t.rejects(store.addAsync('dora', 'again'), { name: 'StoreError', code: 'USER_EXISTS' } as object);
+  await t.rejects(store.addAsync('fay', ''), { code: 'BAD_PASSWORD' } as object);
+  await t.rejects(store.addAsync('no spaces', 'x'), { code: 'BAD_USER_NAME' } as object);
+});
