@@ -11,7 +11,9 @@ import { startControlServer } from './control/server.js';
 import { FailureThrottle } from './auth/throttle.js';
 import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
-import { placeholderPage } from './http/server.js';
+import { Sessions } from './http/api/sessions.js';
+import { createStaticFiles } from './http/static-files.js';
+import { wwwDir } from './http/www-dir.js';
 import { Location } from './location/location.js';
 import { BindingPersistence, restore } from './location/persistence.js';
 import type { Logger } from './log.js';
@@ -64,7 +66,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
   try {
     const db = openCheckedDatabase(databasePath(config), logger);
     undo.push(() => db.close());
-    const accounts = new AccountCache(new AccountStore(db, realmFor(db, config.domain)));
+    const store = new AccountStore(db, realmFor(db, config.domain));
+    const accounts = new AccountCache(store);
     const tls = loadOrCreateCertificate({
       dataDir: config.dataDir,
       cert: config.cert,
@@ -142,7 +145,18 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
-    const handler = createApiHandler({ config, credentials: accounts, now: () => clock.now(), fallback: placeholderPage });
+    const handler = createApiHandler({
+      config,
+      credentials: accounts,
+      accounts: store,
+      exists: (name) => accounts.ha1(name, 'MD5') !== undefined,
+      added: (name) => accounts.reload(name),
+      sessions: new Sessions({ now }),
+      failures: authFailures,
+      logger,
+      now,
+      fallback: createStaticFiles({ dir: wwwDir(), port: config.httpsPort }),
+    });
     transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
     undo.push(() => transports?.stop());
     const keepalive = new NatKeepalive({

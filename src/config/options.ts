@@ -276,6 +276,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     meaning: "rtpengine's ng control socket, the media relay for calls between browsers and plain RTP phones; none: no relay",
     example: 'udp:127.0.0.1:2223',
   },
+  signup: {
+    name: 'signup', field: 'signup', type: oneOf<'open' | 'closed'>(['open', 'closed']), default: 'open',
+    meaning: 'whether people on the mesh may make their own account on the page (`open`) or only the admin makes them with `trucada user add` (`closed`)',
+    example: 'closed',
+  },
   ringTimeout: {
     name: 'ring_timeout', field: 'ringTimeout', type: integer(1, 600), default: '45',
     meaning: 'seconds a call may ring unanswered; then it ends as a missed call', example: '30',

@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
-import { createApiHandler } from '../../src/http/api/api-handler.js';
-import { startHttpServers } from '../../src/http/server.js';
+import { NonceManager } from '../../src/auth/nonce.js';
+import { HttpDigest } from '../../src/http/api/http-digest.js';
+import { createIceServersHandler } from '../../src/http/api/ice-servers.js';
+import { type RequestHandler, startHttpServers } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
 import { turnCredentials } from '../../src/stun/turn-credentials.js';
 import { freePorts } from '../helpers/ports.js';
@@ -70,7 +72,11 @@ async function startApi(t: Test, turnPort: number) {
     turnTtl: 600,
   };
   const credentials = { realm: REALM, ha1: (user: string) => USERS[user.toLowerCase()] };
-  const handler = createApiHandler({ config, credentials, now: Date.now, fallback: (_req, res) => res.writeHead(404).end() });
+  const digest = new HttpDigest({ credentials, nonces: new NonceManager({ now: Date.now }) });
+  const iceServers = createIceServersHandler({ config, digest, now: Date.now });
+  const handler: RequestHandler = (req, res) => {
+    if (!iceServers(req, res)) res.writeHead(404).end();
+  };
   const servers = await startHttpServers({ config, tls: TLS, logger: silentLogger, onUpgrade: (_r, s) => s.destroy(), handler });
   t.teardown(servers.stop);
   return httpsPort;

@@ -16,6 +16,7 @@ import type { Config } from '../../config/config.js';
 import { turnCredentials } from '../../stun/turn-credentials.js';
 import { unmapAddress } from '../../transport/addresses.js';
 import type { HttpDigest } from './http-digest.js';
+import { sendError, sendJson } from './json-reply.js';
 
 export const ICE_SERVERS_PATH = '/api/ice-servers';
 
@@ -31,13 +32,6 @@ export interface IceServersOptions {
   readonly now: () => number;
 }
 
-const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
-
-function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { ...HEADERS, ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 const withPort = (host: string, port: number) => (isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
 
@@ -58,7 +52,7 @@ export function createIceServersHandler(opts: IceServersOptions): (req: Incoming
     const url = new URL(req.url ?? '/', 'https://node.invalid');
     if (url.pathname !== ICE_SERVERS_PATH) return false;
     if (req.method !== 'GET') {
-      json(res, 405, { error: 'only GET' }, { Allow: 'GET' });
+      sendError(res, 405, 'only GET', { Allow: 'GET' });
       return true;
     }
     const { config } = opts;
@@ -68,14 +62,14 @@ export function createIceServersHandler(opts: IceServersOptions): (req: Incoming
     const auth = opts.digest.authenticate(req);
     const wantsTurn = url.searchParams.has('turn') || auth.kind !== 'anonymous';
     if (wantsTurn && auth.kind !== 'ok') {
-      json(res, 401, { error: 'authentication required for TURN' }, { 'WWW-Authenticate': opts.digest.challenge(auth.kind === 'refused' && auth.stale) });
+      sendError(res, 401, 'authentication required for TURN', { 'WWW-Authenticate': opts.digest.challenge(auth.kind === 'refused' && auth.stale) });
       return true;
     }
     if (auth.kind === 'ok' && config.turnUrls.length > 0 && config.turnSecret !== undefined) {
       const { username, credential } = turnCredentials(config.turnSecret, auth.user, config.turnTtl, opts.now());
       servers.push({ urls: [...config.turnUrls], username, credential });
     }
-    json(res, 200, { iceServers: servers, ttl: config.turnTtl });
+    sendJson(res, 200, { iceServers: servers, ttl: config.turnTtl });
     return true;
   };
 }

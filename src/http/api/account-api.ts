@@ -1,0 +1,162 @@
+/**
+ * The page's account API (issue 10):
+ *
+ *   GET  /api/node    {domain, signup}                       who this node is, whether it takes sign-ups
+ *   GET  /api/me      {name, csrf} | 401                     the session this browser has
+ *   POST /api/login   {name, password} -> {name, csrf}       sets the session cookie
+ *   POST /api/signup  {name, password} -> 201 {name, csrf}   when `signup` is open
+ *   POST /api/logout  (X-CSRF-Token)                         ends the session
+ *
+ * Password checks run off the event loop and count into the same failure budget per address and
+ * per user as SIP digest (one guesser, one budget). A cross-site request is refused by its Origin,
+ * by the JSON content type a form cannot send, by the SameSite=Strict cookie and, once logged in, by
+ * the CSRF token.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FailureThrottle } from '../../auth/throttle.js';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../log.js';
+import { RateLimiter } from '../../net/rate-limit.js';
+import { StoreError } from '../../store/store-error.js';
+import { PASSWORD_MAX } from '../../store/accounts.js';
+import { normalizeUserName } from '../../store/user-name.js';
+import { unmapAddress } from '../../transport/addresses.js';
+import { BodyError, readJsonBody } from './json-body.js';
+import { sendError, sendJson } from './json-reply.js';
+import { clearedSessionCookie, sessionCookie, sessionIdOf } from './session-cookie.js';
+import type { Session, Sessions } from './sessions.js';
+
+/** A password made on the page: long enough that the failure budget makes guessing hopeless. */
+export const SIGNUP_PASSWORD_MIN = 8;
+const SESSION_MAX_AGE_S = 7 * 24 * 3600;
+
+export interface AccountApiOptions {
+  readonly config: Pick<Config, 'domain' | 'signup'>;
+  readonly accounts: {
+    verifyPasswordAsync(name: string, password: string): Promise<boolean>;
+    addAsync(name: string, password: string): Promise<void>;
+  };
+  /** Whether the account still exists (a session outlives nothing the admin removed). */
+  readonly exists: (name: string) => boolean;
+  /** An account was made: the daemon's cache reads it. */
+  readonly added: (name: string) => void;
+  readonly sessions: Sessions;
+  readonly failures: FailureThrottle;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  // Sign-ups per address: five at once, then one a minute.
+  const signups = new RateLimiter({ now: opts.now, perSecond: 1 / 60, burst: 5, maxAddresses: 1000 });
+  const session = (req: IncomingMessage): Session | undefined => {
+    const s = opts.sessions.use(sessionIdOf(req));
+    if (s !== undefined && !opts.exists(s.user)) {
+      opts.sessions.end(s.id);
+      return undefined;
+    }
+    return s;
+  };
+  const loggedIn = (res: ServerResponse, s: Session, status = 200) =>
+    sendJson(res, status, { name: s.user, csrf: s.csrf }, { 'Set-Cookie': sessionCookie(s.id, SESSION_MAX_AGE_S) });
+
+  const routes: Record<string, { method: 'GET' | 'POST'; handle: Handler }> = {
+    '/api/node': { method: 'GET', handle: (_req, res) => sendJson(res, 200, { domain: opts.config.domain, signup: opts.config.signup }) },
+    '/api/me': {
+      method: 'GET',
+      handle: (req, res) => {
+        const s = session(req);
+        if (s === undefined) return sendError(res, 401, 'not logged in');
+        sendJson(res, 200, { name: s.user, csrf: s.csrf });
+      },
+    },
+    '/api/login': {
+      method: 'POST',
+      handle: async (req, res) => {
+        const creds = await credentials(req, res);
+        if (creds === undefined) return;
+        const address = unmapAddress(req.socket.remoteAddress ?? '');
+        const keys = [`addr:${address}`, `user:${creds.name}`];
+        const wait = Math.max(...keys.map((k) => opts.failures.blockedFor(k)));
+        if (wait > 0) return sendError(res, 429, 'Too many failed attempts: wait a minute and try again.', { 'Retry-After': String(Math.ceil(wait / 1000)) });
+        if (!(await opts.accounts.verifyPasswordAsync(creds.name, creds.password))) {
+          for (const k of keys) opts.failures.recordFailure(k);
+          opts.logger.warn(`web login failed for ${JSON.stringify(creds.name)} from ${address}`);
+          return sendError(res, 401, 'Wrong name or password.');
+        }
+        opts.failures.recordSuccess(`user:${creds.name}`);
+        opts.logger.info(`web login ${creds.name} from ${address}`);
+        loggedIn(res, opts.sessions.create(creds.name));
+      },
+    },
+    '/api/signup': {
+      method: 'POST',
+      handle: async (req, res) => {
+        if (opts.config.signup !== 'open') return sendError(res, 403, 'This node does not take new accounts: ask its admin for one.');
+        const creds = await credentials(req, res);
+        if (creds === undefined) return;
+        if (creds.password.length < SIGNUP_PASSWORD_MIN) return sendError(res, 400, `Choose a password of at least ${SIGNUP_PASSWORD_MIN} characters.`);
+        const address = unmapAddress(req.socket.remoteAddress ?? '');
+        if (!signups.allow(address)) return sendError(res, 429, 'Too many new accounts from your address: try again later.', { 'Retry-After': '60' });
+        try {
+          await opts.accounts.addAsync(creds.name, creds.password);
+        } catch (err) {
+          if (err instanceof StoreError && err.code === 'USER_EXISTS') return sendError(res, 409, `The name ${creds.name} is taken: choose another.`);
+          throw err;
+        }
+        opts.added(creds.name);
+        opts.logger.info(`web sign-up ${creds.name} from ${address}`);
+        loggedIn(res, opts.sessions.create(creds.name), 201);
+      },
+    },
+    '/api/logout': {
+      method: 'POST',
+      handle: (req, res) => {
+        const s = session(req);
+        if (s === undefined) return sendError(res, 401, 'not logged in');
+        if (req.headers['x-csrf-token'] !== s.csrf) return sendError(res, 403, 'missing or wrong X-CSRF-Token');
+        opts.sessions.end(s.id);
+        sendJson(res, 200, {}, { 'Set-Cookie': clearedSessionCookie() });
+      },
+    },
+  };
+
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path !== '/api' && !path.startsWith('/api/')) return false;
+    const route = routes[path];
+    if (route === undefined) return (sendError(res, 404, `no API ${path}`), true);
+    if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
+      return (sendError(res, 405, `${path} takes ${route.method}`, { Allow: route.method }), true);
+    }
+    if (route.method === 'POST' && !sameOrigin(req)) return (sendError(res, 403, 'cross-site request refused'), true);
+    Promise.resolve(route.handle(req, res)).catch((err: unknown) => {
+      if (err instanceof BodyError) return sendError(res, err.status, err.message);
+      opts.logger.error(`${req.method} ${path} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!res.headersSent) sendError(res, 500, 'the node failed to answer; see its log');
+    });
+    return true;
+  };
+}
+
+/** A browser names the page's origin in `Origin` on every POST; another origin is another site. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  return origin === undefined || origin === `https://${req.headers.host ?? ''}`;
+}
+
+/** `{name, password}` from the body, or undefined after answering 400. */
+async function credentials(req: IncomingMessage, res: ServerResponse): Promise<{ name: string; password: string } | undefined> {
+  const body = (await readJsonBody(req)) as { name?: unknown; password?: unknown } | null;
+  const { name, password } = body ?? {};
+  if (typeof name !== 'string' || typeof password !== 'string') return (sendError(res, 400, 'send {"name": "...", "password": "..."}'), undefined);
+  if (password.length === 0 || password.length > PASSWORD_MAX) return (sendError(res, 400, `A password has 1 to ${PASSWORD_MAX} characters.`), undefined);
+  try {
+    return { name: normalizeUserName(name.trim()), password };
+  } catch (err) {
+    if (err instanceof StoreError) return (sendError(res, 400, 'A name has 1 to 32 of the letters a-z, digits, ".", "_" and "-".'), undefined);
+    throw err;
+  }
+}
