@@ -109,7 +109,7 @@ export async function startHarness(
   t: { teardown(fn: () => unknown): void },
   overrides: Partial<Config> = {},
   hosts: readonly string[] = ['127.0.0.1'],
-  extra: Pick<TransportsOptions, 'requestLimiter'> = {},
+  extra: Pick<TransportsOptions, 'requestLimiter' | 'handler'> = {},
 ): Promise<Harness> {
   const [sip, http, https] = (await freePorts(3, hosts)) as [number, number, number];
   const config = testConfig({ sip, http, https }, { listen: [...hosts], ...overrides });
