@@ -1,0 +1,93 @@
+/**
+ * The call page in a real browser (issue 10): headless Chromium with a fake microphone opens the
+ * node's HTTPS page, signs up two people through the form, both phones register over wss://, one
+ * calls the other by name, the other answers in the page, audio arrives at both ends (the page's
+ * own call-quality readout of `inbound-rtp`), and a hang-up returns both pages to the dial box. Also:
+ * a wrong password shows the node's message, and a reload keeps the session but asks for the
+ * password again (it is never kept in browser storage).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { startTestNode } from '../helpers/test-node.js';
+
+const INDEX = fileURLToPath(new URL('../../dist/www/index.html', import.meta.url));
+const skip = chromiumMissing || (existsSync(INDEX) ? false : 'the page is not built (npm run build)');
+const STEP_MS = 15_000;
+
+async function openPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  await page.goto(url);
+  return page;
+}
+
+async function signUp(page: Page, name: string, password: string): Promise<void> {
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.click('button[value=signup]');
+  await page.getByText('Ready for calls').waitFor();
+}
+
+/** Packets the page's call-quality readout counts as received, once over `min`. */
+async function packetsReceived(page: Page, min: number): Promise<number> {
+  await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('.call-quality')?.dataset.packetsReceived ?? 0) > n, min);
+  return Number(await page.getAttribute('.call-quality', 'data-packets-received'));
+}
+
+t.test('two people sign up on the page and call each other with audio', { skip, timeout: 90_000 }, async (t) => {
+  const node = await startTestNode(t);
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const browser = await launchChromium(t);
+  const alice = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), url);
+  const bob = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), url);
+  await signUp(alice, 'alice', 'alice-secret');
+  await signUp(bob, 'bob', 'bob-secret-2');
+  t.ok(node.node.location.lookup('alice').length === 1 && node.node.location.lookup('bob').length === 1, 'both phones are registered');
+  t.equal(node.node.location.lookup('bob')[0]!.flow.transport, 'wss', 'over wss://');
+
+  await alice.fill('input[name=target]', 'bob');
+  await alice.click('form.dial button[type=submit]');
+  await bob.getByText('alice is calling').waitFor();
+  await alice.getByText(/Ringing bob/).waitFor();
+  await bob.click('button.answer');
+  await alice.getByText('In a call with bob').waitFor();
+  await bob.getByText('In a call with alice').waitFor();
+  t.ok((await packetsReceived(alice, 20)) > 20, 'audio arrives at the caller');
+  t.ok((await packetsReceived(bob, 20)) > 20, 'and at the callee');
+
+  await alice.click('button.hang-up:visible');
+  for (const page of [alice, bob]) await page.locator('form.dial').waitFor({ state: 'visible' });
+  t.equal(await alice.locator('section.call').count(), 0, 'the caller is back at the dial box');
+  t.equal(await bob.locator('section.call').count(), 0, 'so is the callee');
+  await t.resolveMatch(
+    (async () => {
+      for (let i = 0; i < 50 && node.node.history.list('alice', { limit: 1 }).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      return node.node.history.list('alice', { limit: 1 })[0];
+    })(),
+    { caller: 'alice', callee: 'bob', outcome: 'answered' },
+    'the call is in the history, answered',
+  );
+});
+
+t.test('a wrong password shows the node\'s message; a reload keeps the session and asks for the password', { skip, timeout: 60_000 }, async (t) => {
+  const node = await startTestNode(t, { carol: 'carol-secret' });
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const browser = await launchChromium(t);
+  const page = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), url);
+  await page.fill('input[name=name]', 'carol');
+  await page.fill('input[name=password]', 'not-carols');
+  await page.click('button[value=login]');
+  await page.getByText('Wrong name or password.').waitFor();
+  await page.fill('input[name=password]', 'carol-secret');
+  await page.click('button[value=login]');
+  await page.getByText('Ready for calls').waitFor();
+  t.same(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0], 'nothing in browser storage');
+  t.notMatch(await page.evaluate(() => document.cookie), /trucada_session/, 'the session cookie is out of the script\'s reach');
+
+  await page.reload();
+  await page.getByText('Enter your password again').waitFor();
+  t.equal(await page.inputValue('input[name=name]'), 'carol', 'the session still knows who');
+});
