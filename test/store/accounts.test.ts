@@ -117,7 +117,7 @@ t.test('the asynchronous sign-up and login agree with the synchronous ones, and 
   t.notOk(await store.verifyPasswordAsync('bad name!', 'x'), 'a name that cannot be one');
   store.add('erik', 'erik secret');
   t.ok(await store.verifyPasswordAsync('erik', 'erik secret'), 'and the other way round');
-  await t.rejects(store.addAsync('dora', 'again'), { name: 'StoreError', code: 'USER_EXISTS' } as object);
-  await t.rejects(store.addAsync('fay', ''), { code: 'BAD_PASSWORD' } as object);
-  await t.rejects(store.addAsync('no spaces', 'x'), { code: 'BAD_USER_NAME' } as object);
+  await t.rejects(store.addAsync('dora', 'again'), { name: 'StoreError', message: /already exists/ });
+  await t.rejects(store.addAsync('fay', ''), { name: 'StoreError', message: /a password needs/ });
+  await t.rejects(store.addAsync('no spaces', 'x'), { name: 'StoreError', message: /bad user name/ });
 });
