@@ -11,6 +11,7 @@ import { startControlServer } from './control/server.js';
 import { FailureThrottle } from './auth/throttle.js';
 import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
+import { SessionAuth } from './http/api/session-auth.js';
 import { Sessions } from './http/api/sessions.js';
 import { createStaticFiles } from './http/static-files.js';
 import { wwwDir } from './http/www-dir.js';
@@ -145,13 +146,18 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
+    // Reads see every call that has ended: the batch of ended calls is written first.
+    const historyView: RunningNode['history'] = {
+      list: (user, options) => (callLog.flush(), history.list(user, options)),
+      delete: (user, id) => (callLog.flush(), history.delete(user, id)),
+    };
     const handler = createApiHandler({
       config,
       credentials: accounts,
       accounts: store,
-      exists: (name) => accounts.ha1(name, 'MD5') !== undefined,
+      auth: new SessionAuth(new Sessions({ now }), (name) => accounts.ha1(name, 'MD5') !== undefined),
       added: (name) => accounts.reload(name),
-      sessions: new Sessions({ now }),
+      history: historyView,
       failures: authFailures,
       logger,
       now,
@@ -197,10 +203,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       ports: { ...transports.ports, stun: stun?.addresses[0]?.port ?? 0 },
       location,
       accounts,
-      history: {
-        list: (user, options) => (callLog.flush(), history.list(user, options)),
-        delete: (user, id) => (callLog.flush(), history.delete(user, id)),
-      },
+      history: historyView,
       stop: () => (stopped ??= unwind(undo)),
     };
   } catch (err) {

@@ -23,8 +23,9 @@ import { normalizeUserName } from '../../store/user-name.js';
 import { unmapAddress } from '../../transport/addresses.js';
 import { BodyError, readJsonBody } from './json-body.js';
 import { sendError, sendJson } from './json-reply.js';
-import { clearedSessionCookie, sessionCookie, sessionIdOf } from './session-cookie.js';
-import type { Session, Sessions } from './sessions.js';
+import type { SessionAuth } from './session-auth.js';
+import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
+import type { Session } from './sessions.js';
 
 /** A password made on the page: long enough that the failure budget makes guessing hopeless. */
 export const SIGNUP_PASSWORD_MIN = 8;
@@ -36,11 +37,9 @@ export interface AccountApiOptions {
     verifyPasswordAsync(name: string, password: string): Promise<boolean>;
     addAsync(name: string, password: string): Promise<void>;
   };
-  /** Whether the account still exists (a session outlives nothing the admin removed). */
-  readonly exists: (name: string) => boolean;
   /** An account was made: the daemon's cache reads it. */
   readonly added: (name: string) => void;
-  readonly sessions: Sessions;
+  readonly auth: SessionAuth;
   readonly failures: FailureThrottle;
   readonly logger: Logger;
   readonly now: () => number;
@@ -51,14 +50,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | vo
 export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   // Sign-ups per address: five at once, then one a minute.
   const signups = new RateLimiter({ now: opts.now, perSecond: 1 / 60, burst: 5, maxAddresses: 1000 });
-  const session = (req: IncomingMessage): Session | undefined => {
-    const s = opts.sessions.use(sessionIdOf(req));
-    if (s !== undefined && !opts.exists(s.user)) {
-      opts.sessions.end(s.id);
-      return undefined;
-    }
-    return s;
-  };
+  const { auth } = opts;
+  const session = (req: IncomingMessage) => auth.of(req);
   const loggedIn = (res: ServerResponse, s: Session, status = 200) =>
     sendJson(res, status, { name: s.user, csrf: s.csrf }, { 'Set-Cookie': sessionCookie(s.id, SESSION_MAX_AGE_S) });
 
@@ -88,7 +81,7 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
         }
         opts.failures.recordSuccess(`user:${creds.name}`);
         opts.logger.info(`web login ${creds.name} from ${address}`);
-        loggedIn(res, opts.sessions.create(creds.name));
+        loggedIn(res, auth.sessions.create(creds.name));
       },
     },
     '/api/signup': {
@@ -108,7 +101,7 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
         }
         opts.added(creds.name);
         opts.logger.info(`web sign-up ${creds.name} from ${address}`);
-        loggedIn(res, opts.sessions.create(creds.name), 201);
+        loggedIn(res, auth.sessions.create(creds.name), 201);
       },
     },
     '/api/logout': {
@@ -116,8 +109,8 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
       handle: (req, res) => {
         const s = session(req);
         if (s === undefined) return sendError(res, 401, 'not logged in');
-        if (req.headers['x-csrf-token'] !== s.csrf) return sendError(res, 403, 'missing or wrong X-CSRF-Token');
-        opts.sessions.end(s.id);
+        if (!auth.hasToken(req, s)) return sendError(res, 403, 'missing or wrong X-CSRF-Token');
+        auth.sessions.end(s.id);
         sendJson(res, 200, {}, { 'Set-Cookie': clearedSessionCookie() });
       },
     },

@@ -1,0 +1,29 @@
+/**
+ * Who a request of the page's API comes from: the session its cookie names, while its account
+ * exists (a session outlives nothing the admin removed), and whether a state-changing request
+ * carries that session's CSRF token.
+ */
+import type { IncomingMessage } from 'node:http';
+import { sessionIdOf } from './session-cookie.js';
+import type { Session, Sessions } from './sessions.js';
+
+export class SessionAuth {
+  constructor(
+    readonly sessions: Sessions,
+    private readonly exists: (name: string) => boolean,
+  ) {}
+
+  of(req: IncomingMessage): Session | undefined {
+    const s = this.sessions.use(sessionIdOf(req));
+    if (s !== undefined && !this.exists(s.user)) {
+      this.sessions.end(s.id);
+      return undefined;
+    }
+    return s;
+  }
+
+  /** The request carries the session's CSRF token in `X-CSRF-Token`. */
+  hasToken(req: IncomingMessage, s: Session): boolean {
+    return req.headers['x-csrf-token'] === s.csrf;
+  }
+}
