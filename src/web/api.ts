@@ -10,6 +10,17 @@ export interface NodeInfo {
   signup: SignupMode;
 }
 
+/** One call of the user's history, as GET /api/history gives it. */
+export interface PastCall {
+  id: number;
+  peer: string;
+  direction: 'made' | 'received';
+  outcome: 'answered' | 'missed' | 'busy' | 'declined' | 'failed';
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number;
+}
+
 export interface Me {
   name: string;
   csrf: string;
@@ -67,5 +78,8 @@ export const api = {
     await request<unknown>('POST', '/api/logout');
     csrf = '';
   },
+  users: async () => (await request<{ users: string[] }>('GET', '/api/users')).users,
+  history: async () => (await request<{ calls: PastCall[] }>('GET', '/api/history')).calls,
+  deleteCall: (id: number) => request<unknown>('DELETE', `/api/history/${id}`),
   iceServers: async () => (await request<{ iceServers: RTCIceServer[] }>('GET', '/api/ice-servers')).iceServers,
 };

@@ -3,7 +3,9 @@
  * the call in progress or ringing here (one at a time; a second incoming call gets 486 Busy), and
  * what went wrong last.
  */
+import { api } from './api.js';
 import { createCallPanel } from './call-panel.js';
+import { createHistoryView } from './history-view.js';
 import { el, field, show } from './dom.js';
 import type { Call, Phone, RegistrationState } from './phone/phone.js';
 import { text } from './strings.js';
@@ -28,18 +30,29 @@ export interface PhoneViewEvents {
 export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
   const registration = el('p', { class: 'registration', 'aria-live': 'polite' }, text('connecting'));
   const logOut = el('button', { type: 'button', class: 'secondary' }, text('logOut'));
-  const target = el('input', { name: 'target', type: 'text', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: text('dialPlaceholder'), required: '' });
+  const target = el('input', { name: 'target', type: 'text', list: 'node-users', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: text('dialPlaceholder'), required: '' });
+  // Suggestions: the node's other users, asked again each time the box is entered (people sign up).
+  const users = el('datalist', { id: 'node-users' });
+  const suggest = () =>
+    api.users().then((names) => users.replaceChildren(...names.filter((n) => n !== opts.user).map((n) => el('option', { value: n }))), () => {});
+  target.addEventListener('focus', () => void suggest());
   const callButton = el('button', { type: 'submit' }, text('call'));
-  const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), callButton);
+  const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), users, callButton);
   const message = el('p', { class: 'message', role: 'alert' });
   const callArea = el('div', { class: 'call-area' });
+  const history = createHistoryView((peer) => {
+    target.value = peer;
+    dial.requestSubmit();
+  });
   root.replaceChildren(
     el('header', {}, el('p', {}, text('signedInAs', { user: `${opts.user}@${opts.domain}` })), logOut),
     registration,
     dial,
     message,
     callArea,
+    history.root,
   );
+  history.refresh();
   let busy = false;
 
   const say = (s: string | undefined) => (message.textContent = s ?? '');
@@ -48,6 +61,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     callArea.replaceChildren();
     show(dial, true);
     say(s);
+    history.refresh();
   };
   const shown = (peer: string) => {
     busy = true;

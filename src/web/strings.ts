@@ -50,6 +50,18 @@ const EN = {
   registrationFailed: 'The node refused the phone’s registration ({status}).',
   connectFailed: 'Could not connect to the node.',
   networkError: 'The node did not answer. Check the network and try again.',
+  recentCalls: 'Recent calls',
+  noCalls: 'No calls yet.',
+  callMade: 'To {peer}',
+  callReceived: 'From {peer}',
+  outcome_answered: 'answered',
+  outcome_missed: 'missed',
+  outcome_busy: 'busy',
+  outcome_declined: 'declined',
+  outcome_failed: 'failed',
+  callBack: 'Call',
+  deleteCall: 'Delete',
+  historyFailed: 'The call history could not be loaded.',
 } as const;
 
 export type StringKey = keyof typeof EN;

@@ -28,6 +28,9 @@ t.test('sign up, stay logged in, log out, log in again', async (t) => {
 
   const cookie = cookieOf(signup);
   t.same((await api('GET', '/api/me', { headers: { Cookie: cookie } })).json, me, 'the session holds across requests');
+  node.addUser('zoe', 'zoe-secret');
+  t.same((await api('GET', '/api/users', { headers: { Cookie: cookie } })).json, { users: ['alice', 'zoe'] }, 'the users, for dial suggestions');
+  t.equal((await api('GET', '/api/users')).status, 401, 'to people logged in only');
 
   const noToken = await api('POST', '/api/logout', { headers: { Cookie: cookie } });
   t.equal(noToken.status, 403, 'logout needs the CSRF token');

@@ -2,7 +2,8 @@
  * The call page in a real browser (issue 10): headless Chromium with a fake microphone opens the
  * node's HTTPS page, signs up two people through the form, both phones register over wss://, one
  * calls the other by name, the other answers in the page, audio arrives at both ends (the page's
- * own call-quality readout of `inbound-rtp`), and a hang-up returns both pages to the dial box. Also:
+ * own call-quality readout of `inbound-rtp`), a hang-up returns both pages to the dial box, and the
+ * call is listed under Recent calls on both (deleted on one side only). Also:
  * a wrong password shows the node's message, and a reload keeps the session but asks for the
  * password again (it is never kept in browser storage).
  */
@@ -70,6 +71,21 @@ t.test('two people sign up on the page and call each other with audio', { skip, 
     { caller: 'alice', callee: 'bob', outcome: 'answered' },
     'the call is in the history, answered',
   );
+  await alice.locator('.history li', { hasText: 'To bob' }).getByText(/answered/).waitFor();
+  await bob.locator('.history li', { hasText: 'From alice' }).getByText(/answered/).waitFor();
+  t.pass('each page lists the call under Recent calls');
+  await alice.locator('.history li', { hasText: 'To bob' }).getByRole('button', { name: 'Delete' }).click();
+  await alice.getByText('No calls yet.').waitFor();
+  await bob.reload();
+  await bob.getByText('Enter your password again').waitFor();
+  await bob.fill('input[name=password]', 'bob-secret-2');
+  await bob.click('button[value=login]');
+  await bob.locator('.history li', { hasText: 'From alice' }).waitFor();
+  t.pass('alice deleted it from her history only');
+  await alice.click('body');
+  await alice.focus('input[name=target]');
+  await alice.waitForFunction(() => document.querySelectorAll('#node-users option').length > 0);
+  t.same(await alice.$$eval('#node-users option', (os) => os.map((o) => (o as HTMLOptionElement).value)), ['bob'], 'dial suggestions name the other users');
 });
 
 t.test('a wrong password shows the node\'s message; a reload keeps the session and asks for the password', { skip, timeout: 60_000 }, async (t) => {

@@ -6,6 +6,7 @@
  *   POST /api/login   {name, password} -> {name, csrf}       sets the session cookie
  *   POST /api/signup  {name, password} -> 201 {name, csrf}   when `signup` is open
  *   POST /api/logout  (X-CSRF-Token)                         ends the session
+ *   GET  /api/users   {users: [name, ...]}                   the node's users, for dial suggestions (logged in only)
  *
  * Password checks run off the event loop and count into the same failure budget per address and
  * per user as SIP digest (one guesser, one budget). A cross-site request is refused by its Origin,
@@ -39,6 +40,8 @@ export interface AccountApiOptions {
   };
   /** An account was made: the daemon's cache reads it. */
   readonly added: (name: string) => void;
+  /** The node's user names, sorted. */
+  readonly names: () => string[];
   readonly auth: SessionAuth;
   readonly failures: FailureThrottle;
   readonly logger: Logger;
@@ -63,6 +66,13 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
         const s = session(req);
         if (s === undefined) return sendError(res, 401, 'not logged in');
         sendJson(res, 200, { name: s.user, csrf: s.csrf });
+      },
+    },
+    '/api/users': {
+      method: 'GET',
+      handle: (req, res) => {
+        if (session(req) === undefined) return sendError(res, 401, 'not logged in');
+        sendJson(res, 200, { users: opts.names() });
       },
     },
     '/api/login': {
