@@ -5,9 +5,10 @@
  */
 import { api } from './api.js';
 import { createCallPanel } from './call-panel.js';
+import { createChatView } from './chat-view.js';
 import { createHistoryView } from './history-view.js';
 import { el, field, show } from './dom.js';
-import type { Call, Phone, RegistrationState } from './phone/phone.js';
+import type { Call, Phone, RegistrationState, TextMessage } from './phone/phone.js';
 import { text } from './strings.js';
 
 /** A user of this node (`bob`) or a full address (`bob@node3.mesh`), as RFC 3261 §25 user and host allow. */
@@ -24,6 +25,7 @@ export interface PhoneViewOptions {
 export interface PhoneViewEvents {
   onRegistration(state: RegistrationState, failure?: { status?: number }): void;
   onIncoming(call: Call): void;
+  onMessage(message: TextMessage): void;
   onDisconnected(): void;
 }
 
@@ -37,19 +39,22 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     api.users().then((names) => users.replaceChildren(...names.filter((n) => n !== opts.user).map((n) => el('option', { value: n }))), () => {});
   target.addEventListener('focus', () => void suggest());
   const callButton = el('button', { type: 'submit' }, text('call'));
-  const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), users, callButton);
+  const messageButton = el('button', { type: 'button', class: 'secondary' }, text('message'));
+  const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), users, el('div', { class: 'buttons' }, callButton, messageButton));
   const message = el('p', { class: 'message', role: 'alert' });
   const callArea = el('div', { class: 'call-area' });
   const history = createHistoryView((peer) => {
     target.value = peer;
     dial.requestSubmit();
   });
+  const chat = createChatView((peer, body) => phone.send(peer, body));
   root.replaceChildren(
     el('header', {}, el('p', {}, text('signedInAs', { user: `${opts.user}@${opts.domain}` })), logOut),
     registration,
     dial,
     message,
     callArea,
+    chat.root,
     history.root,
   );
   history.refresh();
@@ -82,6 +87,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
       if (busy) return call.refuseBusy();
       shown(call.peer).attach(call);
     },
+    onMessage: (message) => chat.received(message),
     onDisconnected() {
       registration.textContent = text('notConnected');
       callButton.disabled = true;
@@ -95,6 +101,12 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     if (!TARGET.test(peer)) return say(text('badTarget'));
     const panel = shown(peer);
     panel.attach(phone.call(peer, panel.events));
+  });
+  messageButton.addEventListener('click', () => {
+    const peer = target.value.trim();
+    if (!TARGET.test(peer)) return say(text('badTarget'));
+    say(undefined);
+    chat.open(peer);
   });
   logOut.addEventListener('click', opts.onLogOut);
   callButton.disabled = true;

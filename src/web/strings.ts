@@ -62,6 +62,16 @@ const EN = {
   callBack: 'Call',
   deleteCall: 'Delete',
   historyFailed: 'The call history could not be loaded.',
+  messages: 'Messages',
+  message: 'Message',
+  messagePlaceholder: 'Write a message',
+  send: 'Send',
+  sending: 'sending…',
+  conversationWith: 'With {peer}',
+  unread: '{n} not read',
+  messageStored: 'kept for {peer} until they are online',
+  messageRefused: 'not delivered ({status})',
+  messageFailed: 'not sent: no connection to the node',
 } as const;
 
 export type StringKey = keyof typeof EN;

@@ -52,9 +52,22 @@ export interface Call {
 
 export type RegistrationState = 'connecting' | 'registered' | 'unregistered';
 
+/** A text message (SIP MESSAGE, RFC 3428) that reached this phone. */
+export interface TextMessage {
+  /** The sender's user (or user@domain when not on this node). */
+  readonly from: string;
+  readonly body: string;
+  /** ms since 1970: when the node took it (its Date header; stored messages arrive late), else now. */
+  readonly at: number;
+}
+
+/** What became of a message sent: taken by a device, kept by the node for an offline user, or refused. */
+export type SendOutcome = { kind: 'delivered' } | { kind: 'stored' } | { kind: 'refused'; status: number };
+
 export interface PhoneEvents {
   onRegistration(state: RegistrationState, failure?: { status?: number }): void;
   onIncoming(call: Call): void;
+  onMessage(message: TextMessage): void;
   onDisconnected(): void;
 }
 
@@ -62,5 +75,7 @@ export interface Phone {
   start(): Promise<void>;
   /** `target` is a user of this node (`bob`) or an address (`bob@node3.mesh`). */
   call(target: string, events: CallEvents): Call;
+  /** A text message to `target` (as for `call`). */
+  send(target: string, body: string): Promise<SendOutcome>;
   stop(): Promise<void>;
 }

@@ -3,10 +3,10 @@
  * the node that served the page (RFC 7118), one Registerer, and each call an Inviter or Invitation
  * behind the library-neutral `Call` of phone.ts.
  */
-import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
+import { Invitation, Inviter, Messager, Registerer, RegistererState, SessionState, UserAgent, type Session, type URI } from 'sip.js';
 // The handler alone, not the whole Web platform namespace (SimpleUser and more), keeps the bundle small.
 import * as Web from 'sip.js/lib/platform/web/session-description-handler/index.js';
-import type { Call, CallEnd, CallEvents, CallState, Phone, PhoneEvents, PhoneOptions } from './phone.js';
+import type { Call, CallEnd, CallEvents, CallState, Phone, PhoneEvents, PhoneOptions, SendOutcome } from './phone.js';
 
 const AUDIO_ONLY = { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } };
 /** Host candidates and the node's STUN answer in milliseconds on a mesh; nothing is worth waiting for longer. */
@@ -28,9 +28,19 @@ const getMicrophone: Web.MediaStreamFactory = async (constraints) => {
   }
 };
 
-function userOf(session: Session, domain: string): string {
-  const uri = session.remoteIdentity.uri;
+function nameOf(uri: URI, domain: string): string {
   return uri.host === domain ? uri.user ?? '' : `${uri.user ?? ''}@${uri.host}`;
+}
+
+function userOf(session: Session, domain: string): string {
+  return nameOf(session.remoteIdentity.uri, domain);
+}
+
+/** RFC 3428 §7: 200 taken by a device, 202 accepted by the node (stored for an offline user). */
+function sendOutcome(status: number): SendOutcome {
+  if (status === 200) return { kind: 'delivered' };
+  if (status === 202) return { kind: 'stored' };
+  return { kind: 'refused', status };
 }
 
 class SipCall implements Call {
@@ -149,6 +159,12 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
     },
     delegate: {
       onInvite: (invitation) => events.onIncoming(new SipCall(invitation, userOf(invitation, opts.domain))),
+      onMessage: (message) => {
+        const req = message.request;
+        void message.accept();
+        const date = Date.parse(req.getHeader('date') ?? '');
+        events.onMessage({ from: nameOf(req.from.uri, opts.domain), body: req.body, at: Number.isNaN(date) ? Date.now() : date });
+      },
       onDisconnect: (error) => {
         if (error !== undefined) events.onDisconnected();
       },
@@ -161,6 +177,12 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
     else if (s === RegistererState.Unregistered) events.onRegistration('unregistered');
   });
 
+  const targetUri = (target: string) => {
+    const u = UserAgent.makeURI(`sip:${target.includes('@') ? target : `${target}@${opts.domain}`}`);
+    if (u === undefined) throw new Error(`not a SIP address: ${target}`);
+    return u;
+  };
+
   return {
     async start() {
       events.onRegistration('connecting');
@@ -170,12 +192,18 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
       });
     },
     call(target, callEvents) {
-      const targetUri = UserAgent.makeURI(`sip:${target.includes('@') ? target : `${target}@${opts.domain}`}`);
-      if (targetUri === undefined) throw new Error(`not a SIP address: ${target}`);
-      const call = new SipCall(new Inviter(ua, targetUri), target);
+      const call = new SipCall(new Inviter(ua, targetUri(target)), target);
       call.listen(callEvents);
       call.invite();
       return call;
+    },
+    send(target, body) {
+      return new Promise<SendOutcome>((resolve, reject) => {
+        const done = (status: number | undefined) => resolve(sendOutcome(status ?? 0));
+        new Messager(ua, targetUri(target), body, 'text/plain')
+          .message({ requestDelegate: { onAccept: (r) => done(r.message.statusCode), onReject: (r) => done(r.message.statusCode) } })
+          .catch(reject);
+      });
     },
     async stop() {
       await ua.stop();
