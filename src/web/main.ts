@@ -6,7 +6,7 @@ import { ApiError, api, type Me, type NodeInfo } from './api.js';
 import { showLogin } from './login-view.js';
 import { createSipPhone } from './phone/sip-phone.js';
 import { showPhone } from './phone-view.js';
-import { text } from './strings.js';
+import { LANGUAGE, text } from './strings.js';
 import './style.css';
 
 const root = document.getElementById('app')!;
@@ -31,6 +31,7 @@ async function phone(node: NodeInfo, me: Me, password: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  document.documentElement.lang = LANGUAGE;
   document.title = text('title');
   const node = await api.node();
   login(node, (await api.me())?.name);

@@ -1,7 +1,11 @@
 /**
- * Every text the page shows, in one place so that Catalan and Spanish can be added beside English.
+ * Every text the page shows, in English here and in Catalan and Spanish beside it (DESIGN.md §6),
+ * in the first of the browser's languages the page has (`navigator.languages`), else English.
  * `{name}` in a string is replaced by the value of the same name.
  */
+import { CA } from './strings-ca.js';
+import { ES } from './strings-es.js';
+
 const EN = {
   title: 'trucada',
   name: 'Name',
@@ -75,7 +79,23 @@ const EN = {
 } as const;
 
 export type StringKey = keyof typeof EN;
+export type Texts = Record<StringKey, string>;
+
+const LANGUAGES: Record<string, Texts> = { ca: CA, es: ES, en: EN };
+
+function chosen(): { lang: string; texts: Texts } {
+  for (const tag of typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]) {
+    const lang = tag.toLowerCase().split('-')[0]!;
+    const texts = LANGUAGES[lang];
+    if (texts !== undefined) return { lang, texts };
+  }
+  return { lang: 'en', texts: EN };
+}
+
+const { lang, texts } = chosen();
+/** The language the page speaks, for `<html lang>`. */
+export const LANGUAGE = lang;
 
 export function text(key: StringKey, values: Record<string, string | number> = {}): string {
-  return EN[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  return texts[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
