@@ -158,6 +158,17 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       auth: new SessionAuth(new Sessions({ now }), (name) => accounts.ha1(name, 'MD5') !== undefined),
       added: (name) => accounts.reload(name),
       names: () => accounts.names(),
+      passwordChanged: (name) => accounts.reload(name),
+      leave: (name) => {
+        callLog.flush();
+        db.transaction(() => {
+          store.remove(name);
+          history.forget(name);
+          messages.forget(name);
+        });
+        accounts.reload(name);
+        for (const b of location.removeUser(name)) logger.info(`unregister ${b.aor} ${b.contact}: the account left`);
+      },
       history: historyView,
       failures: authFailures,
       logger,

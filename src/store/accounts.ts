@@ -69,12 +69,22 @@ export class AccountStore {
 
   setPassword(rawName: string, password: string): void {
     const name = normalizeUserName(rawName);
-    const hashes = this.hashes(name, password, hashPassword(password));
+    this.update(name, this.hashes(name, password, hashPassword(password)));
+  }
+
+  private update(name: string, hashes: { md5: string; sha256: string; slow: string }): void {
     const changed = this.db.run(
       'UPDATE accounts SET ha1_md5 = ?, ha1_sha256 = ?, password_hash = ?, updated_at = ? WHERE name = ?',
       [hashes.md5, hashes.sha256, hashes.slow, this.now(), name],
     );
     if (changed === 0) throw noSuchUser(name);
+  }
+
+  /** `setPassword` with the slow hash made off the event loop, for the daemon (the page). */
+  async setPasswordAsync(rawName: string, password: string): Promise<void> {
+    const name = normalizeUserName(rawName);
+    checkPasswordLength(password);
+    this.update(name, this.hashes(name, password, await hashPasswordAsync(password)));
   }
 
   list(): AccountSummary[] {

@@ -112,6 +112,14 @@ export class CallHistory {
     });
   }
 
+  /** Removes every call from the user's side (the account leaves); the other sides keep theirs. */
+  forget(user: string): void {
+    this.db.transaction(() => {
+      const ids = this.db.all(`SELECT id FROM calls WHERE ${VISIBLE_TO}`, [user]).map((row) => Number(row.id));
+      this.hide(user, ids);
+    });
+  }
+
   /** Missed calls the callee has not been told of yet, oldest first. */
   unnotifiedMissed(callee: string): CallRow[] {
     return this.db

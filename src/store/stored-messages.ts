@@ -86,6 +86,11 @@ export class StoredMessages {
     return Number.isSafeInteger(id) && this.db.run('DELETE FROM stored_messages WHERE id = ?', [id]) > 0;
   }
 
+  /** Drops every message waiting for `recipient` (the account leaves); returns how many. */
+  forget(recipient: string): number {
+    return this.db.run('DELETE FROM stored_messages WHERE recipient = ?', [recipient]);
+  }
+
   /** Drops every expired message; for a daily timer. Returns how many. */
   prune(): number {
     return this.db.run('DELETE FROM stored_messages WHERE received_at < ?', [this.cutoff()]);

@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import { cookieOf, httpsRequest } from '../helpers/https-client.js';
+import { rawSipPeer } from '../helpers/raw-sip-peer.js';
 import { startTestNode } from '../helpers/test-node.js';
 
 t.test('sign up, stay logged in, log out, log in again', async (t) => {
@@ -87,4 +88,42 @@ t.test('signup closed: only the admin makes accounts', async (t) => {
   t.equal(a.status, 403);
   t.match((a.json as { error: string }).error, /ask its admin/);
   t.notOk(node.node.accounts.ha1('dora', 'MD5'));
+});
+
+t.test('change the password, then leave: the account and its history go, other people keep theirs', async (t) => {
+  const node = await startTestNode(t, { alice: 'alice-secret' });
+  const port = node.config.httpsPort;
+  const api = (method: string, path: string, opts: Parameters<typeof httpsRequest>[3] = {}) => httpsRequest(port, method, path, opts);
+  const signup = await api('POST', '/api/signup', { json: { name: 'dora', password: 'dora-first' } });
+  const first = { Cookie: cookieOf(signup), 'X-CSRF-Token': (signup.json as { csrf: string }).csrf };
+
+  const phone = await rawSipPeer(t, { transport: 'udp', nodePort: node.config.sipPort, user: 'alice', password: 'alice-secret' });
+  t.equal((await phone.send({ method: 'INVITE', to: 'dora' })).status, 480, 'alice calls dora, who has no device');
+
+  t.equal((await api('POST', '/api/password', { json: { password: 'dora-first', newPassword: 'dora-second' }, headers: { Cookie: first.Cookie } })).status, 403, 'the token is needed');
+  const wrongOld = await api('POST', '/api/password', { json: { password: 'not-it', newPassword: 'dora-second' }, headers: first });
+  t.equal(wrongOld.status, 403);
+  t.match((wrongOld.json as { error: string }).error, /not your password/);
+  t.equal((await api('POST', '/api/password', { json: { password: 'dora-first', newPassword: 'short' }, headers: first })).status, 400);
+  const changed = await api('POST', '/api/password', { json: { password: 'dora-first', newPassword: 'dora-second' }, headers: first });
+  t.equal(changed.status, 200);
+  t.equal((await api('GET', '/api/me', { headers: { Cookie: first.Cookie } })).status, 401, 'the other sessions end');
+  t.equal((await api('POST', '/api/login', { json: { name: 'dora', password: 'dora-first' } })).status, 401, 'the old password is gone');
+  const second = { Cookie: cookieOf(changed), 'X-CSRF-Token': (changed.json as { csrf: string }).csrf };
+  t.equal((await api('GET', '/api/me', { headers: { Cookie: second.Cookie } })).status, 200, 'the new session holds');
+
+  t.equal((await api('POST', '/api/leave', { json: { password: 'dora-first' }, headers: second })).status, 403, 'leaving asks for the password');
+  const left = await api('POST', '/api/leave', { json: { password: 'dora-second' }, headers: second });
+  t.equal(left.status, 200);
+  t.match(String(left.headers['set-cookie']), /Max-Age=0/);
+  t.notOk(node.node.accounts.ha1('dora', 'MD5'), 'the account is gone');
+  t.equal((await api('POST', '/api/login', { json: { name: 'dora', password: 'dora-second' } })).status, 401);
+
+  const again = await api('POST', '/api/signup', { json: { name: 'dora', password: 'another-dora' } });
+  t.equal(again.status, 201, 'the name is free again');
+  const newDora = await api('GET', '/api/history', { headers: { Cookie: cookieOf(again) } });
+  t.same(newDora.json, { calls: [] }, 'and whoever takes it sees none of the old history');
+  const aliceLogin = await api('POST', '/api/login', { json: { name: 'alice', password: 'alice-secret' } });
+  const aliceHistory = await api('GET', '/api/history', { headers: { Cookie: cookieOf(aliceLogin) } });
+  t.match((aliceHistory.json as { calls: unknown[] }).calls, [{ peer: 'dora', direction: 'made' }], 'alice keeps her side');
 });

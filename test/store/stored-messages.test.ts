@@ -60,6 +60,17 @@ t.test('delivered once: delete takes a message out', async (t) => {
   t.same(messages.pending('alice').map((m) => new TextDecoder().decode(m.body)), ['two']);
 });
 
+t.test('forget drops every message waiting for one recipient, and no one else\'s', async (t) => {
+  const { messages } = setup(t);
+  messages.store(message('alice', 'one'));
+  messages.store(message('alice', 'two'));
+  messages.store(message('bob', 'for bob'));
+  t.equal(messages.forget('alice'), 2);
+  t.same(messages.pending('alice'), []);
+  t.equal(messages.pending('bob').length, 1);
+  t.equal(messages.forget('alice'), 0);
+});
+
 t.test('they outlive a restart', async (t) => {
   const { path, db, opts, messages } = setup(t);
   messages.store(message('alice', 'while you were away'));

@@ -7,6 +7,8 @@
  *   POST /api/signup  {name, password} -> 201 {name, csrf}   when `signup` is open
  *   POST /api/logout  (X-CSRF-Token)                         ends the session
  *   GET  /api/users   {users: [name, ...]}                   the node's users, for dial suggestions (logged in only)
+ *   POST /api/password {password, newPassword} (X-CSRF-Token) -> {name, csrf}   other sessions end
+ *   POST /api/leave   {password} (X-CSRF-Token)              deletes the account, its history and messages
  *
  * Password checks run off the event loop and count into the same failure budget per address and
  * per user as SIP digest (one guesser, one budget). A cross-site request is refused by its Origin,
@@ -37,7 +39,12 @@ export interface AccountApiOptions {
   readonly accounts: {
     verifyPasswordAsync(name: string, password: string): Promise<boolean>;
     addAsync(name: string, password: string): Promise<void>;
+    setPasswordAsync(name: string, password: string): Promise<void>;
   };
+  /** The password changed: the daemon's cache reads the new digests. */
+  readonly passwordChanged: (name: string) => void;
+  /** Deletes the account and everything kept for it (history, stored messages, registrations). */
+  readonly leave: (name: string) => void;
   /** An account was made: the daemon's cache reads it. */
   readonly added: (name: string) => void;
   /** The node's user names, sorted. */
@@ -55,6 +62,24 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
   const signups = new RateLimiter({ now: opts.now, perSecond: 1 / 60, burst: 5, maxAddresses: 1000 });
   const { auth } = opts;
   const session = (req: IncomingMessage) => auth.of(req);
+  /** The session of a state-changing request and its password checked as a login's, or undefined after answering. */
+  const confirmed = async (req: IncomingMessage, res: ServerResponse): Promise<{ s: Session; body: Record<string, unknown> } | undefined> => {
+    const s = session(req);
+    if (s === undefined) return (sendError(res, 401, 'not logged in'), undefined);
+    if (!auth.hasToken(req, s)) return (sendError(res, 403, 'missing or wrong X-CSRF-Token'), undefined);
+    const body = ((await readJsonBody(req)) ?? {}) as Record<string, unknown>;
+    if (typeof body.password !== 'string') return (sendError(res, 400, 'send your password as "password"'), undefined);
+    const address = unmapAddress(req.socket.remoteAddress ?? '');
+    const keys = [`addr:${address}`, `user:${s.user}`];
+    const wait = Math.max(...keys.map((k) => opts.failures.blockedFor(k)));
+    if (wait > 0) return (sendError(res, 429, 'Too many failed attempts: wait a minute and try again.', { 'Retry-After': String(Math.ceil(wait / 1000)) }), undefined);
+    if (!(await opts.accounts.verifyPasswordAsync(s.user, body.password))) {
+      for (const k of keys) opts.failures.recordFailure(k);
+      opts.logger.warn(`web password check failed for ${JSON.stringify(s.user)} from ${address}`);
+      return (sendError(res, 403, 'That is not your password.'), undefined);
+    }
+    return { s, body };
+  };
   const loggedIn = (res: ServerResponse, s: Session, status = 200) =>
     sendJson(res, status, { name: s.user, csrf: s.csrf }, { 'Set-Cookie': sessionCookie(s.id, SESSION_MAX_AGE_S) });
 
@@ -112,6 +137,33 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
         opts.added(creds.name);
         opts.logger.info(`web sign-up ${creds.name} from ${address}`);
         loggedIn(res, auth.sessions.create(creds.name), 201);
+      },
+    },
+    '/api/password': {
+      method: 'POST',
+      handle: async (req, res) => {
+        const ok = await confirmed(req, res);
+        if (ok === undefined) return;
+        const next = ok.body.newPassword;
+        if (typeof next !== 'string' || next.length < SIGNUP_PASSWORD_MIN || next.length > PASSWORD_MAX) {
+          return sendError(res, 400, `Choose a new password of ${SIGNUP_PASSWORD_MIN} to ${PASSWORD_MAX} characters.`);
+        }
+        await opts.accounts.setPasswordAsync(ok.s.user, next);
+        opts.passwordChanged(ok.s.user);
+        auth.sessions.endUser(ok.s.user);
+        opts.logger.info(`web password change for ${ok.s.user}`);
+        loggedIn(res, auth.sessions.create(ok.s.user));
+      },
+    },
+    '/api/leave': {
+      method: 'POST',
+      handle: async (req, res) => {
+        const ok = await confirmed(req, res);
+        if (ok === undefined) return;
+        opts.leave(ok.s.user);
+        auth.sessions.endUser(ok.s.user);
+        opts.logger.info(`web account ${ok.s.user} left: account, history and messages deleted`);
+        sendJson(res, 200, {}, { 'Set-Cookie': clearedSessionCookie() });
       },
     },
     '/api/logout': {
