@@ -78,6 +78,13 @@ export const api = {
     await request<unknown>('POST', '/api/logout');
     csrf = '';
   },
+  async changePassword(password: string, newPassword: string): Promise<void> {
+    csrf = (await request<Me>('POST', '/api/password', { password, newPassword })).csrf;
+  },
+  async leave(password: string): Promise<void> {
+    await request<unknown>('POST', '/api/leave', { password });
+    csrf = '';
+  },
   users: async () => (await request<{ users: string[] }>('GET', '/api/users')).users,
   history: async () => (await request<{ calls: PastCall[] }>('GET', '/api/history')).calls,
   deleteCall: (id: number) => request<unknown>('DELETE', `/api/history/${id}`),

@@ -12,6 +12,8 @@ export interface LoginOptions {
   /** A session that is still valid but whose password this page no longer holds (after a reload). */
   readonly sessionName: string | undefined;
   readonly onLoggedIn: (me: Me, password: string) => void;
+  /** Said above the form instead of the usual hint (the account was just deleted). */
+  readonly notice?: string;
 }
 
 export function showLogin(root: HTMLElement, opts: LoginOptions): void {
@@ -21,7 +23,7 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
   const signUp = el('button', { type: 'submit', value: 'signup', class: 'secondary' }, text('signUp'));
   const message = el('p', { class: 'message', role: 'alert' });
   const hint = opts.sessionName !== undefined ? 'passwordAgain' : opts.node.signup === 'closed' ? 'signupClosed' : 'loginHint';
-  const form = el('form', { class: 'login' }, el('p', {}, text(hint)), field(text('name'), name), field(text('password'), password), el('div', { class: 'buttons' }, logIn, signUp), message);
+  const form = el('form', { class: 'login' }, el('p', {}, opts.notice ?? text(hint)), field(text('name'), name), field(text('password'), password), el('div', { class: 'buttons' }, logIn, signUp), message);
   show(signUp, opts.node.signup !== 'closed');
   name.value = opts.sessionName ?? '';
   root.replaceChildren(el('h1', {}, text('title')), form);

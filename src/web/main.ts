@@ -11,8 +11,8 @@ import './style.css';
 
 const root = document.getElementById('app')!;
 
-function login(node: NodeInfo, sessionName: string | undefined): void {
-  showLogin(root, { node, sessionName, onLoggedIn: (me, password) => void phone(node, me, password) });
+function login(node: NodeInfo, sessionName: string | undefined, notice?: string): void {
+  showLogin(root, { node, sessionName, onLoggedIn: (me, password) => void phone(node, me, password), ...(notice ? { notice } : {}) });
 }
 
 async function phone(node: NodeInfo, me: Me, password: string): Promise<void> {
@@ -26,6 +26,10 @@ async function phone(node: NodeInfo, me: Me, password: string): Promise<void> {
       await p.stop().catch(() => {});
       await api.logout().catch(() => {});
       login(node, undefined);
+    },
+    onLeft: async () => {
+      await p.stop().catch(() => {});
+      login(node, undefined, text('left'));
     },
   });
 }

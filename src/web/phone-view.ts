@@ -4,6 +4,7 @@
  * what went wrong last.
  */
 import { api } from './api.js';
+import { createAccountView } from './account-view.js';
 import { createCallPanel } from './call-panel.js';
 import { createChatView } from './chat-view.js';
 import { createHistoryView } from './history-view.js';
@@ -20,6 +21,8 @@ export interface PhoneViewOptions {
   /** Makes the phone with the view's listeners; the view starts it. */
   readonly makePhone: (view: PhoneViewEvents) => Phone;
   readonly onLogOut: () => void;
+  /** The account was deleted from the account view. */
+  readonly onLeft: () => void;
 }
 
 export interface PhoneViewEvents {
@@ -56,6 +59,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     callArea,
     chat.root,
     history.root,
+    createAccountView(opts.onLeft),
   );
   history.refresh();
   let busy = false;

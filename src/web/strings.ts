@@ -76,6 +76,16 @@ const EN = {
   messageStored: 'kept for {peer} until they are online',
   messageRefused: 'not delivered ({status})',
   messageFailed: 'not sent: no connection to the node',
+  account: 'Your account',
+  currentPassword: 'Current password',
+  newPassword: 'New password',
+  changePassword: 'Change password',
+  passwordChanged: 'Password changed. Your phones need the new one the next time they register.',
+  leaveNode: 'Leave this node',
+  leaveWarning: 'This deletes your account, your calls and the messages kept for you. It cannot be undone.',
+  leaveConfirm: 'Yes, delete my account',
+  leave: 'Delete my account',
+  left: 'Your account is deleted.',
 } as const;
 
 export type StringKey = keyof typeof EN;

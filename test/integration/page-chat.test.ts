@@ -1,7 +1,8 @@
 /**
  * Chat on the call page in headless Chromium (issue 10): SIP MESSAGE through the node between two
  * pages, one conversation per person with a count of what is not read, and a message for someone
- * offline kept by the node and shown to them when they log in.
+ * offline kept by the node and shown to them when they log in; and the account view: a password
+ * changed, and leaving the node only with the password and a tick in the box.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +59,26 @@ t.test('two pages chat, and a message waits for someone offline', { skip, timeou
   await carol.click('.people button[data-peer=alice]');
   await carol.locator('.lines li.theirs', { hasText: 'call me when you are back' }).waitFor();
   t.pass('carol gets it when she logs in');
+});
+
+t.test('change the password and leave the node from the page', { skip, timeout: 60_000 }, async (t) => {
+  const node = await startTestNode(t);
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const browser = await launchChromium(t);
+  const page = await loggedIn(browser, url, 'erin', 'erin-first', 'signup');
+  await page.click('details.account summary');
+  await page.fill('input[name=current-password]', 'erin-first');
+  await page.fill('input[name=new-password]', 'erin-second');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Password changed.').waitFor();
+  t.pass('the page says the password changed');
+
+  await page.fill('input[name=leave-password]', 'erin-second');
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  t.ok(await page.locator('input[name=leave-confirm]:invalid').count(), 'not without the tick in the box');
+  await page.check('input[name=leave-confirm]');
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByText('Your account is deleted.').waitFor();
+  t.notOk(node.node.accounts.ha1('erin', 'MD5'), 'the node has no account erin');
+  t.equal(node.node.location.lookup('erin').length, 0, 'nor her registration');
 });
