@@ -11,6 +11,12 @@ import { runSipp } from '../helpers/sipp.js';
 import { startTestNode, TEST_DOMAIN } from '../helpers/test-node.js';
 
 const REFRESHES = 10_000;
+/**
+ * Well inside the node's capacity even on a loaded machine: past it sipp retransmits, and a
+ * retransmission that outlives its evicted server transaction is answered 401 stale (the table's
+ * bound, issue 13), which is not what this test is about.
+ */
+const RATE = 500;
 
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -30,7 +36,7 @@ t.test(`${REFRESHES} REGISTER refreshes write nothing to data_dir`, async (t) =>
   const events: string[] = [];
   const watcher = watch(dir, (type, name) => events.push(`${type} ${name}`));
   t.teardown(() => watcher.close());
-  const run = await runSipp({ scenario: 'register.xml', transport: 'udp', port: node.config.sipPort, domain: TEST_DOMAIN, user: 'alice', password: 'wonderland', calls: REFRESHES, rate: 2000, timeoutSeconds: 60 });
+  const run = await runSipp({ scenario: 'register.xml', transport: 'udp', port: node.config.sipPort, domain: TEST_DOMAIN, user: 'alice', password: 'wonderland', calls: REFRESHES, rate: RATE, timeoutSeconds: 90 });
   t.equal(run.code, 0, run.code === 0 ? 'sipp: every registration succeeded' : run.output.slice(-3000));
   t.ok(node.logs.filter((l) => /^info: (register|refresh) alice/.test(l)).length >= REFRESHES, 'each one reached the registrar');
   await new Promise((r) => setTimeout(r, 200));
