@@ -62,6 +62,21 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
   const signups = new RateLimiter({ now: opts.now, perSecond: 1 / 60, burst: 5, maxAddresses: 1000 });
   const { auth } = opts;
   const session = (req: IncomingMessage) => auth.of(req);
+  /**
+   * The password of `name` checked within the failure budget (429 while held back); on a mismatch
+   * the failure is counted, logged as `what`, and answered `refusal`. True when it matches.
+   */
+  const passwordOk = async (req: IncomingMessage, res: ServerResponse, name: string, password: string, what: string, refusal: [number, string]): Promise<boolean> => {
+    const address = unmapAddress(req.socket.remoteAddress ?? '');
+    const keys = [`addr:${address}`, `user:${name}`];
+    const wait = Math.max(...keys.map((k) => opts.failures.blockedFor(k)));
+    if (wait > 0) return (sendError(res, 429, 'Too many failed attempts: wait a minute and try again.', { 'Retry-After': String(Math.ceil(wait / 1000)) }), false);
+    if (await opts.accounts.verifyPasswordAsync(name, password)) return true;
+    for (const k of keys) opts.failures.recordFailure(k);
+    opts.logger.warn(`${what} failed for ${JSON.stringify(name)} from ${address}`);
+    sendError(res, ...refusal);
+    return false;
+  };
   /** The session of a state-changing request and its password checked as a login's, or undefined after answering. */
   const confirmed = async (req: IncomingMessage, res: ServerResponse): Promise<{ s: Session; body: Record<string, unknown> } | undefined> => {
     const s = session(req);
@@ -69,16 +84,8 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
     if (!auth.hasToken(req, s)) return (sendError(res, 403, 'missing or wrong X-CSRF-Token'), undefined);
     const body = ((await readJsonBody(req)) ?? {}) as Record<string, unknown>;
     if (typeof body.password !== 'string') return (sendError(res, 400, 'send your password as "password"'), undefined);
-    const address = unmapAddress(req.socket.remoteAddress ?? '');
-    const keys = [`addr:${address}`, `user:${s.user}`];
-    const wait = Math.max(...keys.map((k) => opts.failures.blockedFor(k)));
-    if (wait > 0) return (sendError(res, 429, 'Too many failed attempts: wait a minute and try again.', { 'Retry-After': String(Math.ceil(wait / 1000)) }), undefined);
-    if (!(await opts.accounts.verifyPasswordAsync(s.user, body.password))) {
-      for (const k of keys) opts.failures.recordFailure(k);
-      opts.logger.warn(`web password check failed for ${JSON.stringify(s.user)} from ${address}`);
-      return (sendError(res, 403, 'That is not your password.'), undefined);
-    }
-    return { s, body };
+    const ok = await passwordOk(req, res, s.user, body.password, 'web password check', [403, 'That is not your password.']);
+    return ok ? { s, body } : undefined;
   };
   const loggedIn = (res: ServerResponse, s: Session, status = 200) =>
     sendJson(res, status, { name: s.user, csrf: s.csrf }, { 'Set-Cookie': sessionCookie(s.id, SESSION_MAX_AGE_S) });
@@ -105,17 +112,9 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
       handle: async (req, res) => {
         const creds = await credentials(req, res);
         if (creds === undefined) return;
-        const address = unmapAddress(req.socket.remoteAddress ?? '');
-        const keys = [`addr:${address}`, `user:${creds.name}`];
-        const wait = Math.max(...keys.map((k) => opts.failures.blockedFor(k)));
-        if (wait > 0) return sendError(res, 429, 'Too many failed attempts: wait a minute and try again.', { 'Retry-After': String(Math.ceil(wait / 1000)) });
-        if (!(await opts.accounts.verifyPasswordAsync(creds.name, creds.password))) {
-          for (const k of keys) opts.failures.recordFailure(k);
-          opts.logger.warn(`web login failed for ${JSON.stringify(creds.name)} from ${address}`);
-          return sendError(res, 401, 'Wrong name or password.');
-        }
+        if (!(await passwordOk(req, res, creds.name, creds.password, 'web login', [401, 'Wrong name or password.']))) return;
         opts.failures.recordSuccess(`user:${creds.name}`);
-        opts.logger.info(`web login ${creds.name} from ${address}`);
+        opts.logger.info(`web login ${creds.name} from ${unmapAddress(req.socket.remoteAddress ?? '')}`);
         loggedIn(res, auth.sessions.create(creds.name));
       },
     },
