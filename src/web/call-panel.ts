@@ -5,6 +5,7 @@
 import { endMessage } from './call-messages.js';
 import { watchQuality } from './call-quality.js';
 import { startTimer } from './call-timer.js';
+import { startRinging } from './ring.js';
 import { el, show } from './dom.js';
 import type { Call, CallEnd, CallEvents, CallState } from './phone/phone.js';
 import { text } from './strings.js';
@@ -55,7 +56,10 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     stops.push(startTimer(timer), watchQuality(() => call?.peerConnection(), quality));
   };
 
+  let stopRinging: (() => void) | undefined;
   const render = (state: CallState, end?: CallEnd) => {
+    if (state === 'incoming') stopRinging ??= startRinging(peer);
+    else stopRinging?.();
     status.textContent = {
       calling: text('calling', { peer }),
       ringing: text('ringing', { peer }),

@@ -8,6 +8,7 @@ import { createAccountView } from './account-view.js';
 import { createCallPanel } from './call-panel.js';
 import { createChatView } from './chat-view.js';
 import { createHistoryView } from './history-view.js';
+import { askToNotify } from './ring.js';
 import { el, field, show } from './dom.js';
 import type { Call, Phone, RegistrationState, TextMessage } from './phone/phone.js';
 import { text } from './strings.js';
@@ -116,5 +117,6 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
   callButton.disabled = true;
   target.focus();
   phone.start().catch(() => say(text('connectFailed')));
+  askToNotify();
   return phone;
 }

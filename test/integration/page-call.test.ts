@@ -53,9 +53,12 @@ t.test('two people sign up on the page and call each other with audio', { skip, 
   await alice.click('form.dial button[type=submit]');
   await bob.getByText('alice is calling').waitFor();
   await alice.getByText(/Ringing bob/).waitFor();
+  t.equal(await bob.getAttribute('html', 'data-ringing'), 'true', 'the callee\'s page rings');
+  t.equal(await alice.getAttribute('html', 'data-ringing'), null, 'the caller\'s does not');
   await bob.click('button.answer');
   await alice.getByText('In a call with bob').waitFor();
   await bob.getByText('In a call with alice').waitFor();
+  t.equal(await bob.getAttribute('html', 'data-ringing'), null, 'answered, it stops ringing');
   t.ok((await packetsReceived(alice, 20)) > 20, 'audio arrives at the caller');
   t.ok((await packetsReceived(bob, 20)) > 20, 'and at the callee');
 
