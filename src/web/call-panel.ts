@@ -33,8 +33,17 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   const mute = el('button', { type: 'button', 'aria-pressed': 'false' }, text('mute'));
   const hangUp = el('button', { type: 'button', class: 'hang-up' }, text('hangUp'));
   const ringingHere = el('div', { class: 'buttons' }, answer, decline);
+  const keys = '123456789*0#'.split('').map((k) => {
+    const b = el('button', { type: 'button', class: 'secondary key', 'data-tone': k }, k);
+    b.addEventListener('click', () => {
+      if (call?.sendTone(k)) sent.textContent += k;
+    });
+    return b;
+  });
+  const sent = el('output', { class: 'tones', 'aria-label': text('tonesSent') });
+  const keypad = el('div', { class: 'keypad', role: 'group', 'aria-label': text('keypad') }, ...keys);
   const inCall = el('div', { class: 'buttons' }, mute, hangUp);
-  const root = el('section', { class: 'call', 'aria-label': peer }, status, timer, quality, ringingHere, inCall, audio);
+  const root = el('section', { class: 'call', 'aria-label': peer }, status, timer, quality, ringingHere, inCall, keypad, sent, audio);
 
   answer.addEventListener('click', () => call?.answer());
   decline.addEventListener('click', () => call?.hangUp());
@@ -71,6 +80,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     show(inCall, state !== 'incoming' && state !== 'ended');
     show(timer, state === 'connected');
     show(quality, state === 'connected');
+    show(keypad, state === 'connected');
     if (state === 'ringing') rang = true;
     if (state === 'connected') connected();
     if (state === 'ended') {

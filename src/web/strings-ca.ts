@@ -81,4 +81,6 @@ export const CA: Texts = {
   leaveConfirm: 'Sí, esborra el meu compte',
   leave: 'Esborra el meu compte',
   left: 'El teu compte s’ha esborrat.',
+  keypad: 'Teclat',
+  tonesSent: 'Tons enviats',
 };

@@ -81,4 +81,6 @@ export const ES: Texts = {
   leaveConfirm: 'Sí, borrar mi cuenta',
   leave: 'Borrar mi cuenta',
   left: 'Tu cuenta se ha borrado.',
+  keypad: 'Teclado',
+  tonesSent: 'Tonos enviados',
 };

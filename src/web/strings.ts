@@ -86,6 +86,8 @@ const EN = {
   leaveConfirm: 'Yes, delete my account',
   leave: 'Delete my account',
   left: 'Your account is deleted.',
+  keypad: 'Keypad',
+  tonesSent: 'Tones sent',
 } as const;
 
 export type StringKey = keyof typeof EN;

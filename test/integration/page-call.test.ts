@@ -62,6 +62,9 @@ t.test('two people sign up on the page and call each other with audio', { skip, 
   t.ok((await packetsReceived(alice, 20)) > 20, 'audio arrives at the caller');
   t.ok((await packetsReceived(bob, 20)) > 20, 'and at the callee');
 
+  await alice.click('button[data-tone="5"]');
+  await alice.click('button[data-tone="#"]');
+  t.equal(await alice.textContent('output.tones'), '5#', 'the keypad sends DTMF in the media (telephone-event was negotiated)');
   await alice.click('button.hang-up:visible');
   for (const page of [alice, bob]) await page.locator('form.dial').waitFor({ state: 'visible' });
   t.equal(await alice.locator('section.call').count(), 0, 'the caller is back at the dial box');

@@ -42,6 +42,8 @@ export interface Call {
   /** Refuses a call that rings here because another call is on (486 Busy Here, RFC 3261 §21.4.24). */
   refuseBusy(): void;
   setMuted(muted: boolean): void;
+  /** A DTMF tone (0-9, *, #) in the media as RFC 4733 events; false when the call cannot send one. */
+  sendTone(tone: string): boolean;
   /** The connection the media flows on, once there is one. */
   peerConnection(): RTCPeerConnection | undefined;
   /** The other side's audio, for an `<audio>` element. */

@@ -108,6 +108,15 @@ class SipCall implements Call {
     }
   }
 
+  sendTone(tone: string): boolean {
+    // RTCDTMFSender (W3C WebRTC §7) sends telephone-events in the RTP stream, which phones and
+    // voicemail menus read; SIP INFO would need the other side to understand a body format.
+    const sender = this.peerConnection()?.getSenders().find((s) => s.track?.kind === 'audio');
+    if (!sender?.dtmf?.canInsertDTMF || !/^[0-9*#]$/.test(tone)) return false;
+    sender.dtmf.insertDTMF(tone, 160, 70);
+    return true;
+  }
+
   peerConnection(): RTCPeerConnection | undefined {
     return this.handler()?.peerConnection;
   }
