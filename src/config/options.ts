@@ -115,7 +115,7 @@ export const PATH = scalar('path', 'a path (no control characters)', (raw, ctx) 
 );
 
 /** RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens, 63 bytes each. */
-function isDomain(name: string): boolean {
+export function isDomain(name: string): boolean {
   return name.length <= 253 && name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
 }
 
