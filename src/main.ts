@@ -9,6 +9,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { startControlServer } from './control/server.js';
 import { FailureThrottle } from './auth/throttle.js';
+import { loadOrCreateIdentity } from './federation/node-identity.js';
+import { OwnDescriptor } from './federation/own-descriptor.js';
 import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
 import { SessionAuth } from './http/api/session-auth.js';
@@ -78,6 +80,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       addresses: nodeAddresses(),
     });
     if (tls.created) logger.info(`made a self-signed certificate for ${config.domain} in ${config.dataDir}`);
+    const identity = loadOrCreateIdentity(config.dataDir, logger);
 
     const location = new Location({ clock, logger });
     undo.push(() => location.close());
@@ -145,6 +148,18 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       onBye: (callId) => callLog.ended(callId),
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
+    const descriptor = new OwnDescriptor({
+      identity,
+      dataDir: config.dataDir,
+      domain: config.domain,
+      sip: () => {
+        const port = transports?.ports.sip ?? config.sipPort;
+        return { udp: port, tcp: port };
+      },
+      users: () => accounts.names(),
+      now,
+      logger,
+    });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
     // Reads see every call that has ended: the batch of ended calls is written first.
     const historyView: RunningNode['history'] = {
@@ -174,6 +189,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       logger,
       now,
       fallback: createStaticFiles({ dir: wwwDir(), port: config.httpsPort }),
+      descriptor: () => descriptor.current(),
     });
     transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
     undo.push(() => transports?.stop());

@@ -66,6 +66,12 @@ export interface Config {
   historyMaxCalls: number;
   /** Seconds a call stays in the history. */
   historyMaxAge: number;
+  /** Static peer nodes: where their descriptors are served (`https_port`). */
+  peers: { host: string; port: number }[];
+  /** Seconds between fetches of a peer's descriptor. */
+  peerInterval: number;
+  /** Seconds a peer stays known without a fetched descriptor. */
+  peerTimeout: number;
   /** Where the settings came from: a file path, or `defaults`. */
   source: string;
 }

@@ -115,7 +115,7 @@ export const PATH = scalar('path', 'a path (no control characters)', (raw, ctx) 
 );
 
 /** RFC 1123 §2.1 host names: dot-separated labels of letters, digits and inner hyphens, 63 bytes each. */
-function isDomain(name: string): boolean {
+export function isDomain(name: string): boolean {
   return name.length <= 253 && name.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
 }
 
@@ -166,6 +166,20 @@ export const NG_SOCKET = scalar('ng control socket', 'an ng control socket (udp:
   const port = Number(m[2]);
   const ok = (m[1]!.startsWith('[') ? isIP(host) === 6 : isIP(host) === 4) && port >= 1 && port <= 65535;
   return ok ? { host, port } : undefined;
+});
+
+/**
+ * A static peer node's HTTPS endpoint, `HOST:PORT`: a host name, IPv4 address or bracketed IPv6
+ * address, and the port its descriptor is served on (its `https_port`).
+ */
+export const PEER = scalar('peer (HOST:PORT)', 'a peer HOST:PORT (name, IPv4 or [IPv6], and its HTTPS port)', (raw) => {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(raw);
+  if (!m) return undefined;
+  const bracketed = m[1]!.startsWith('[');
+  const host = bracketed ? m[1]!.slice(1, -1) : m[1]!.toLowerCase();
+  const port = Number(m[2]);
+  const hostOk = bracketed ? isIP(host) === 6 : isIP(host) === 4 || isDomain(host);
+  return hostOk && port >= 1 && port <= 65535 ? { host, port } : undefined;
 });
 
 /** A shared secret: printable, no spaces (coturn reads it from its command line or config file). */
@@ -309,6 +323,18 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'history_max_age', field: 'historyMaxAge', type: integer(3600, 315360000), default: '7776000',
     meaning: 'seconds a call stays in the history', example: '2592000',
   },
+  peers: {
+    name: 'peer', field: 'peers', type: listOf('list of peers (HOST:PORT)', PEER), defaultDoc: '(none)',
+    meaning: 'other nodes to federate with that no discovery reaches (routed zones): HOST and its `https_port`', example: '10.1.7.1:8443',
+  },
+  peerInterval: {
+    name: 'peer_interval', field: 'peerInterval', type: integer(5, 3600), default: '30',
+    meaning: "seconds between fetches of each peer's signed descriptor", example: '60',
+  },
+  peerTimeout: {
+    name: 'peer_timeout', field: 'peerTimeout', type: integer(10, 86400), default: '180',
+    meaning: 'seconds a peer whose descriptor cannot be fetched stays known; then it leaves the directory and its users are unreachable', example: '600',
+  },
 };
 
 /** The options in the order the docs list them. */
@@ -346,6 +372,10 @@ export function findConflict(c: Config): Conflict | undefined {
   }
   if (c.turnUrls.length > 0 && c.turnSecret === undefined) {
     return { options: ['turn_url'], reason: 'turn_url is set but turn_secret is not (the node signs TURN credentials with it)' };
+  }
+  if (c.peerTimeout <= c.peerInterval) {
+    // Every peer would leave between two fetches and come back at the next.
+    return { options: ['peer_timeout', 'peer_interval'], reason: `peer_timeout (${c.peerTimeout}) is not longer than peer_interval (${c.peerInterval})` };
   }
   if ((c.cert === undefined) !== (c.key === undefined)) {
     const [set, unset] = c.cert === undefined ? ['key', 'cert'] : ['cert', 'key'];

@@ -79,6 +79,9 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     messageMaxAge: 604800,
     historyMaxCalls: 200,
     historyMaxAge: 7776000,
+    peers: [],
+    peerInterval: 30,
+    peerTimeout: 180,
     source: 'defaults',
   });
   t.same(configFromDefaults('Node7', cwd), c);
@@ -132,6 +135,9 @@ t.test('every option read from a full file', async (t) => {
     messageMaxAge: 86400,
     historyMaxCalls: 50,
     historyMaxAge: 2592000,
+    peers: [{ host: '10.1.7.1', port: 8443 }, { host: 'fd00::9', port: 443 }, { host: 'node9.guifi.net', port: 8443 }],
+    peerInterval: 60,
+    peerTimeout: 600,
     source: path,
   });
 });

@@ -31,7 +31,7 @@ t.test('the table: snake_case names of the Config fields, each once, with docs t
     OPTIONS.map((o) => (o.name === snake(o.field) ? o.name : uciName(o))),
   );
   t.equal(new Set(OPTIONS.map((o) => o.name)).size, OPTIONS.length);
-  t.equal(OPTIONS.length, 33, 'every Config field but source');
+  t.equal(OPTIONS.length, 36, 'every Config field but source');
   for (const o of OPTIONS) {
     t.not(defaultText(o), '', `${o.name} has a documented default`);
     t.not(o.meaning, '', `${o.name} has a meaning`);
@@ -143,4 +143,18 @@ t.test('rtpengine ng control sockets', async (t) => {
   for (const bad of ['127.0.0.1:2223', 'udp:127.0.0.1', 'tcp:127.0.0.1:2223', 'udp:localhost:2223', 'udp:fd00::7:2223', 'udp:[10.1.2.3]:2223', 'udp:127.0.0.1:0', 'udp:127.0.0.1:70000', 'udp:300.1.1.1:2223']) {
     t.equal(accepts(NG_SOCKET, bad), undefined, bad);
   }
+});
+
+t.test('static peers: HOST:PORT with a name, IPv4 or bracketed IPv6', async (t) => {
+  const { PEER, findConflict } = await import('../../src/config/options.js');
+  const { configFromDefaults } = await import('../../src/config/load.js');
+  t.same(accepts(PEER, '10.1.7.1:8443'), { host: '10.1.7.1', port: 8443 });
+  t.same(accepts(PEER, '[fd00::9]:443'), { host: 'fd00::9', port: 443 });
+  t.same(accepts(PEER, 'Node9.Guifi.net:8443'), { host: 'node9.guifi.net', port: 8443 }, 'names are lower-cased');
+  for (const bad of ['10.1.7.1', '10.1.7.1:0', '10.1.7.1:70000', 'fd00::9:443', '[10.1.7.1]:443', 'https://x:443', 'a b:443', '-x:443', ':443']) {
+    t.equal(accepts(PEER, bad), undefined, bad);
+  }
+  const c = configFromDefaults('x', '/work');
+  t.equal(findConflict(c), undefined);
+  t.match(findConflict({ ...c, peerInterval: 60, peerTimeout: 60 }), { options: ['peer_timeout', 'peer_interval'], reason: /not longer than/ });
 });

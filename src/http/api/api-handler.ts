@@ -1,6 +1,7 @@
 /**
- * The HTTPS port's requests that are not WebSocket upgrades: the JSON API under `/api/` (accounts
- * and sessions, call history, ICE servers), everything else to `fallback` (the page's files).
+ * The HTTPS port's requests that are not WebSocket upgrades: the node's descriptor at
+ * `/.well-known/trucada`, the JSON API under `/api/` (accounts and sessions, call history, ICE
+ * servers), everything else to `fallback` (the page's files).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.js';
@@ -10,11 +11,14 @@ import { type AccountApiOptions, createAccountApi } from './account-api.js';
 import { createHistoryApi, type HistoryApiOptions } from './history-api.js';
 import { HttpDigest } from './http-digest.js';
 import { createIceServersHandler } from './ice-servers.js';
+import { createWellKnownHandler } from './well-known.js';
 
 export interface ApiHandlerOptions extends AccountApiOptions, HistoryApiOptions {
   readonly config: Config;
   readonly credentials: Credentials;
   readonly fallback: (req: IncomingMessage, res: ServerResponse) => void;
+  /** This node's signed descriptor (src/federation/own-descriptor.ts). */
+  readonly descriptor: () => string;
 }
 
 export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -22,7 +26,8 @@ export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage
   const iceServers = createIceServersHandler({ config: opts.config, digest, now: opts.now });
   const history = createHistoryApi(opts);
   const accounts = createAccountApi(opts);
+  const wellKnown = createWellKnownHandler(opts.descriptor);
   return (req, res) => {
-    if (!iceServers(req, res) && !history(req, res) && !accounts(req, res)) opts.fallback(req, res);
+    if (!wellKnown(req, res) && !iceServers(req, res) && !history(req, res) && !accounts(req, res)) opts.fallback(req, res);
   };
 }

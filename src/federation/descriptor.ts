@@ -1,0 +1,134 @@
+/**
+ * The node descriptor (DESIGN.md §5): what a node says about itself, signed by its key, served at
+ * GET /.well-known/trucada and fetched by the nodes that hear of it. On the wire one JSON object:
+ *
+ *   {"v":1,"id":"…","publicKey":"<base64url of the raw 32 bytes>","domain":"node1.mesh",
+ *    "sip":{"udp":5060,"tcp":5060},"seq":7,"time":1765000000000,"users":["alice","bob"],"sig":"…"}
+ *
+ * `sig` is Ed25519 over a domain-separation line and the canonical JSON of the other fields (this
+ * key order, no spaces, users sorted and unique), so the reader re-serialises what it parsed and
+ * checks exactly that: no second encoding of one descriptor can verify. The id must be the one the
+ * key derives (node-identity.ts): a descriptor cannot speak for another node's id even with a valid
+ * signature of its own. `seq` grows with every change and every start of the node, `time` is its
+ * clock when signing (the reader learns the clock offset from it). The descriptor gives ports, not
+ * addresses: the reader sends SIP to the address it fetched the descriptor from, so a descriptor
+ * cannot aim other nodes' traffic at a third host.
+ *
+ * Everything read is untrusted: the size, every field's type and range and the set of keys are
+ * checked before the signature, and anything else is refused with a reason for the log.
+ */
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { isDomain } from '../config/options.js';
+import { nodeIdOf, rawPublicKey, type NodeIdentity } from './node-identity.js';
+
+/** 1000 users of 32 characters are about 35 KB: this leaves room and bounds what a reader buffers. */
+export const MAX_DESCRIPTOR_BYTES = 64 * 1024;
+export const MAX_USERS = 1000;
+const VERSION = 1;
+const CONTEXT = 'trucada-descriptor-v1\n';
+const KEYS = ['v', 'id', 'publicKey', 'domain', 'sip', 'seq', 'time', 'users', 'sig'];
+const USER = /^[a-z0-9._-]{1,32}$/;
+const ID = /^[a-z2-7]{26}$/;
+
+export interface SipPorts {
+  readonly udp?: number;
+  readonly tcp?: number;
+}
+
+export interface DescriptorFields {
+  readonly domain: string;
+  readonly sip: SipPorts;
+  readonly seq: number;
+  /** Unix ms on the signing node's clock. */
+  readonly time: number;
+  readonly users: readonly string[];
+}
+
+export interface Descriptor extends DescriptorFields {
+  readonly id: string;
+  readonly publicKey: KeyObject;
+}
+
+export type ParsedDescriptor = { readonly ok: true; readonly descriptor: Descriptor } | { readonly ok: false; readonly why: string };
+
+function canonical(id: string, publicKey: string, f: DescriptorFields): Buffer {
+  const sip: Record<string, number> = {};
+  if (f.sip.udp !== undefined) sip.udp = f.sip.udp;
+  if (f.sip.tcp !== undefined) sip.tcp = f.sip.tcp;
+  const body = { v: VERSION, id, publicKey, domain: f.domain, sip, seq: f.seq, time: f.time, users: f.users };
+  return Buffer.from(CONTEXT + JSON.stringify(body));
+}
+
+/** The descriptor's JSON text, signed by the node; users are sorted and made unique here. */
+export function signDescriptor(identity: NodeIdentity, fields: DescriptorFields): string {
+  const users = [...new Set(fields.users)].sort();
+  const f = { ...fields, users };
+  const problem = fieldsProblem(f);
+  if (problem !== undefined) throw new RangeError(`cannot sign this descriptor: ${problem}`);
+  const publicKey = rawPublicKey(identity.publicKey).toString('base64url');
+  const data = canonical(identity.id, publicKey, f);
+  const sig = sign(null, data, identity.privateKey).toString('base64url');
+  const text = `${data.subarray(CONTEXT.length, -1).toString()},"sig":"${sig}"}`;
+  if (Buffer.byteLength(text) > MAX_DESCRIPTOR_BYTES) throw new RangeError('cannot sign this descriptor: too large');
+  return text;
+}
+
+const isPort = (p: unknown) => Number.isSafeInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+const isCount = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+
+function fieldsProblem(f: { domain: unknown; sip: unknown; seq: unknown; time: unknown; users: unknown }): string | undefined {
+  if (typeof f.domain !== 'string' || !isDomain(f.domain)) return 'domain is not a lower-case domain name';
+  const sip = f.sip;
+  if (typeof sip !== 'object' || sip === null || Array.isArray(sip)) return 'sip is not an object';
+  const transports = Object.keys(sip);
+  if (transports.length === 0 || transports.some((k) => k !== 'udp' && k !== 'tcp')) return 'sip must give udp and/or tcp';
+  if (!Object.values(sip).every(isPort)) return 'a sip port is not 1-65535';
+  if (!isCount(f.seq)) return 'seq is not a non-negative integer';
+  if (!isCount(f.time)) return 'time is not a non-negative integer';
+  if (!Array.isArray(f.users)) return 'users is not a list';
+  if (f.users.length > MAX_USERS) return `more than ${MAX_USERS} users`;
+  for (const [i, u] of f.users.entries()) {
+    if (typeof u !== 'string' || !USER.test(u)) return 'a user name is not a-z 0-9 . _ - (1-32)';
+    if (i > 0 && !((f.users[i - 1] as string) < u)) return 'users are not sorted and unique';
+  }
+  return undefined;
+}
+
+function publicKeyFrom(x: string): KeyObject | undefined {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(x)) return undefined;
+  try {
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads and verifies a descriptor as received; a refusal says why, for the log. */
+export function parseDescriptor(bytes: Buffer | string): ParsedDescriptor {
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+  if (size > MAX_DESCRIPTOR_BYTES) return { ok: false, why: `larger than ${MAX_DESCRIPTOR_BYTES} bytes` };
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString());
+  } catch {
+    return { ok: false, why: 'not JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, why: 'not a JSON object' };
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length !== KEYS.length || !KEYS.every((k) => Object.hasOwn(o, k))) return { ok: false, why: `fields are not exactly ${KEYS.join(', ')}` };
+  if (o.v !== VERSION) return { ok: false, why: `version is not ${VERSION}` };
+  if (typeof o.id !== 'string' || !ID.test(o.id)) return { ok: false, why: 'id is not a node id' };
+  const publicKey = typeof o.publicKey === 'string' ? publicKeyFrom(o.publicKey) : undefined;
+  if (publicKey === undefined) return { ok: false, why: 'publicKey is not an Ed25519 key' };
+  if (nodeIdOf(publicKey) !== o.id) return { ok: false, why: 'id is not the one its key derives' };
+  const problem = fieldsProblem(o as { domain: unknown; sip: unknown; seq: unknown; time: unknown; users: unknown });
+  if (problem !== undefined) return { ok: false, why: problem };
+  if (typeof o.sig !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(o.sig)) return { ok: false, why: 'sig is not an Ed25519 signature' };
+  const f = o as unknown as DescriptorFields;
+  const fields: DescriptorFields = { domain: f.domain, sip: { ...f.sip }, seq: f.seq, time: f.time, users: [...f.users] };
+  if (!verify(null, canonical(o.id, o.publicKey as string, fields), publicKey, Buffer.from(o.sig, 'base64url'))) {
+    return { ok: false, why: 'bad signature' };
+  }
+  return { ok: true, descriptor: { id: o.id, publicKey, ...fields } };
+}

@@ -1,0 +1,106 @@
+/**
+ * The directory of peer nodes: every discovery channel hands it the descriptors it fetched, and
+ * it alone decides who is a peer (DESIGN.md §5). A descriptor is accepted when it verifies
+ * (descriptor.ts), its key is the one pinned for its id (pins.ts), it is not older than the last one
+ * accepted from that node (a replay of an old descriptor would move the node back), and its domain
+ * is neither ours nor held by another node (peer-nodes.ts). A node not heard from for `timeoutMs`
+ * leaves, and its users with it. Refusals are logged once per source and reason, not once a poll.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { TransportName } from '../transport/flow.js';
+import { parseDescriptor, type Descriptor } from './descriptor.js';
+import type { PeerNodes } from './peer-nodes.js';
+import type { Pins } from './pins.js';
+
+const MAX_SOURCES = 1024;
+
+export interface DirectoryDeps {
+  readonly peers: PeerNodes;
+  readonly pins: Pins;
+  readonly self: { readonly id: string; readonly domain: string };
+  readonly clock: Clock;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly why: string };
+
+interface Seen {
+  readonly seq: number;
+  readonly time: number;
+  /** Our clock when last accepted. */
+  heardAt: number;
+}
+
+export class Directory {
+  private readonly seen = new Map<string, Seen>();
+  private readonly lastRefusal = new Map<string, string>();
+  private timer: unknown;
+
+  constructor(private readonly deps: DirectoryDeps) {}
+
+  /** Checks every few seconds, so a node leaves within a quarter of the timeout after it. */
+  start(): void {
+    const tick = () => {
+      this.expire();
+      this.timer = this.deps.clock.setTimeout(tick, Math.max(1000, this.deps.timeoutMs / 4));
+    };
+    this.timer = this.deps.clock.setTimeout(tick, Math.max(1000, this.deps.timeoutMs / 4));
+  }
+
+  stop(): void {
+    this.deps.clock.clearTimeout(this.timer);
+  }
+
+  /** A descriptor fetched from `address` (where the node then sends SIP), found by `channel`. */
+  heard(body: Buffer, address: string, channel: string): Heard {
+    const source = `${channel} ${address}`;
+    const parsed = parseDescriptor(body);
+    if (!parsed.ok) return this.refuse(source, `descriptor refused: ${parsed.why}`);
+    const d = parsed.descriptor;
+    // A static peer list that names this node too, or a beacon of our own heard back.
+    if (d.id === this.deps.self.id) return { ok: false, why: 'our own descriptor' };
+    if (this.deps.pins.check(d.id, d.publicKey) === 'refused') return this.refuse(source, `node ${d.id}: key refused`);
+    const before = this.seen.get(d.id);
+    if (before && (d.seq < before.seq || (d.seq === before.seq && d.time < before.time))) {
+      return this.refuse(source, `node ${d.id}: an older descriptor (seq ${d.seq}, last ${before.seq})`);
+    }
+    if (d.domain === this.deps.self.domain) return this.refuse(source, `node ${d.id} claims our own domain ${d.domain}`);
+    const now = this.deps.clock.now();
+    const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now });
+    if (added.kind === 'domain-taken') return this.refuse(source, `node ${d.id} claims ${d.domain}, which node ${added.by} holds`);
+    this.seen.set(d.id, { seq: d.seq, time: d.time, heardAt: now });
+    if (this.lastRefusal.delete(source) || added.kind === 'added') {
+      this.deps.logger.info(`node ${d.id} (${d.domain}) at ${address} ${added.kind === 'added' ? 'joined' : 'is accepted again'} (${channel}, seq ${d.seq}, ${d.users.length} users)`);
+    }
+    return { ok: true, id: d.id };
+  }
+
+  /** Removes the nodes not heard from within the timeout. */
+  expire(): void {
+    const now = this.deps.clock.now();
+    for (const node of this.deps.peers.nodes()) {
+      const seen = this.seen.get(node.id);
+      if (seen && now - seen.heardAt <= this.deps.timeoutMs) continue;
+      this.deps.peers.remove(node.id);
+      this.deps.logger.info(`node ${node.id} (${node.domain}) left: not heard from for ${Math.round(this.deps.timeoutMs / 1000)} s`);
+    }
+  }
+
+  private refuse(source: string, why: string): Heard {
+    if (this.lastRefusal.get(source) !== why) {
+      // Sources come from the network: past the bound the oldest is forgotten (and may log again).
+      if (this.lastRefusal.size >= MAX_SOURCES) this.lastRefusal.delete(this.lastRefusal.keys().next().value!);
+      this.lastRefusal.set(source, why);
+      this.deps.logger.warn(`${source}: ${why}`);
+    }
+    return { ok: false, why };
+  }
+}
+
+/** UDP when the node takes it (no connection to keep per peer), else TCP. */
+function sipOf(d: Descriptor, address: string): { transport: TransportName; remoteAddress: string; remotePort: number } {
+  const transport: TransportName = d.sip.udp !== undefined ? 'udp' : 'tcp';
+  return { transport, remoteAddress: address, remotePort: (d.sip.udp ?? d.sip.tcp)! };
+}

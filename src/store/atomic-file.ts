@@ -1,0 +1,27 @@
+/**
+ * Files in data_dir that must survive a power cut whole (the node key, the pinned keys): written
+ * beside the target, flushed to the flash, then renamed over it, and the directory flushed so the
+ * rename itself is on disk. A crash leaves the old file or the new one, never half of one.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export function writeFileDurably(path: string, data: string | Buffer, mode: number): void {
+  const tmp = `${path}.tmp`;
+  rmSync(tmp, { force: true });
+  // 'wx': never through a link someone left at the temporary name.
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
