@@ -76,9 +76,12 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
     const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, idleTimeoutMs, messageTimeoutMs: config.tcpMessageTimeout * 1000 });
     stops.push(tcp.stop);
     const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs });
-    stops.push(ws.stop);
     const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade, handler: opts.handler });
     stops.push(servers.stop);
+    // The WebSockets close before the web servers do: a server's close waits for every socket it
+    // accepted, upgraded ones too, which only the WebSocket transport closes (a browser left
+    // connected held the node's stop until it went away).
+    stops.push(ws.stop);
     const portOf = (s: { address(): AddressInfo | string | null } | undefined, fallback: number) => {
       const a = s?.address();
       return a && typeof a === 'object' ? a.port : fallback;

@@ -133,6 +133,16 @@ t.test('the per-address connection limit counts TCP and WebSocket together', asy
   t.equal((await refused(`ws://127.0.0.1:${h.transports.ports.http}/`, ['sip'])).status, 503, 'still two at most');
 });
 
+t.test('stopping the transports closes connected WebSockets instead of waiting for them', async (t) => {
+  const h = await startHarness(t);
+  const plain = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`);
+  const secure = await open(t, `wss://127.0.0.1:${h.transports.ports.https}/`);
+  const started = Date.now();
+  const stopped = Promise.all([h.transports.stop(), plain.closed, secure.closed]).then(([, a, b]) => [a[0], b[0]]);
+  const codes = await Promise.race([stopped, sleep(3000).then(() => 'still waiting after 3 s')]);
+  t.same(codes, [1001, 1001], `stopped in ${Date.now() - started} ms, both clients told the node is going away`);
+});
+
 const ipv6 = await hasIpv6Loopback();
 t.test('IPv6: wss:// from ::1', { skip: ipv6 ? false : 'this machine has no ::1' }, async (t) => {
   const h = await startHarness(t, {}, ['127.0.0.1', '::1']);
