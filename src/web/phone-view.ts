@@ -84,6 +84,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
 
   const phone = opts.makePhone({
     onRegistration(state, failure) {
+      if (state === 'registered' && message.textContent === text('connectionLost')) say(undefined);
       registration.textContent = text(state === 'registered' ? 'ready' : state === 'connecting' ? 'connecting' : 'notConnected');
       callButton.disabled = state !== 'registered';
       if (failure?.status !== undefined) say(text('registrationFailed', { status: failure.status }));

@@ -45,7 +45,7 @@ export const CA: Texts = {
   noMicrophone: 'No s’ha trobat cap micròfon: connecta’n un i torna-ho a provar.',
   micRefused: 'El navegador no té permís per al micròfon: permet-lo per a aquesta pàgina i torna-ho a provar.',
   mediaFailed: 'No s’ha pogut fer servir el micròfon.',
-  connectionLost: 'S’ha perdut la connexió amb el node. Torna a carregar la pàgina per connectar-te.',
+  connectionLost: 'S’ha perdut la connexió amb el node: s’està tornant a provar…',
   registrationFailed: 'El node ha refusat el registre del telèfon ({status}).',
   connectFailed: 'No s’ha pogut connectar amb el node.',
   networkError: 'El node no respon. Comprova la xarxa i torna-ho a provar.',

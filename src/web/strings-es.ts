@@ -45,7 +45,7 @@ export const ES: Texts = {
   noMicrophone: 'No se encontró ningún micrófono: conecta uno y vuelve a probar.',
   micRefused: 'El navegador no tiene permiso para el micrófono: permítelo para esta página y vuelve a probar.',
   mediaFailed: 'No se pudo usar el micrófono.',
-  connectionLost: 'Se perdió la conexión con el nodo. Vuelve a cargar la página para conectarte.',
+  connectionLost: 'Se perdió la conexión con el nodo: volviendo a intentarlo…',
   registrationFailed: 'El nodo rechazó el registro del teléfono ({status}).',
   connectFailed: 'No se pudo conectar con el nodo.',
   networkError: 'El nodo no responde. Comprueba la red y vuelve a probar.',

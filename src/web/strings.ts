@@ -50,7 +50,7 @@ const EN = {
   noMicrophone: 'No microphone was found: plug one in and try again.',
   micRefused: 'The browser was refused the microphone: allow it for this page and try again.',
   mediaFailed: 'The microphone could not be used.',
-  connectionLost: 'The connection to the node was lost. Reload the page to connect again.',
+  connectionLost: 'The connection to the node was lost: trying again…',
   registrationFailed: 'The node refused the phone’s registration ({status}).',
   connectFailed: 'Could not connect to the node.',
   networkError: 'The node did not answer. Check the network and try again.',

@@ -9,6 +9,8 @@ import * as Web from 'sip.js/lib/platform/web/session-description-handler/index.
 import type { Call, CallEnd, CallEvents, CallState, Phone, PhoneEvents, PhoneOptions, SendOutcome } from './phone.js';
 
 const AUDIO_ONLY = { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } };
+/** Waits between tries to reach the node again: a router that reboots is back within a minute or two. */
+const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 /** Host candidates and the node's STUN answer in milliseconds on a mesh; nothing is worth waiting for longer. */
 const ICE_GATHERING_TIMEOUT_MS = 1000;
 
@@ -175,7 +177,9 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
         events.onMessage({ from: nameOf(req.from.uri, opts.domain), body: req.body, at: Number.isNaN(date) ? Date.now() : date });
       },
       onDisconnect: (error) => {
-        if (error !== undefined) events.onDisconnected();
+        if (error === undefined) return;
+        events.onDisconnected();
+        reconnect(0);
       },
     },
     logLevel: 'error',
@@ -186,6 +190,36 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
     else if (s === RegistererState.Unregistered) events.onRegistration('unregistered');
   });
 
+  const register = () =>
+    registerer.register({
+      requestDelegate: {
+        // The Registerer does not follow the transport: it still says Registered after the socket
+        // dropped, so when the node takes the REGISTER sent on the new socket its state does not
+        // change, and only the answer tells the page it is reachable again.
+        onAccept: () => events.onRegistration('registered'),
+        onReject: (r) => events.onRegistration('unregistered', { status: r.message.statusCode }),
+      },
+    });
+
+  // SIP.js gives up after a fixed number of tries; a mesh node that reboots or a link that flaps
+  // comes back later, so the page keeps trying, less often, until the phone is stopped.
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const reconnect = (attempt: number) => {
+    if (stopped) return;
+    clearTimeout(retry);
+    const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
+    retry = setTimeout(() => {
+      ua.reconnect()
+        .then(() => {
+          events.onRegistration('connecting');
+          return register();
+        })
+        // Either no socket yet, or a REGISTER sent before the drop still waits for its answer
+        // (RFC 3261 §10.2 allows one at a time) and refuses another until it times out.
+        .catch(() => reconnect(attempt + 1));
+    }, delay);
+  };
   const targetUri = (target: string) => {
     const u = UserAgent.makeURI(`sip:${target.includes('@') ? target : `${target}@${opts.domain}`}`);
     if (u === undefined) throw new Error(`not a SIP address: ${target}`);
@@ -196,9 +230,7 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
     async start() {
       events.onRegistration('connecting');
       await ua.start();
-      await registerer.register({
-        requestDelegate: { onReject: (r) => events.onRegistration('unregistered', { status: r.message.statusCode }) },
-      });
+      await register();
     },
     call(target, callEvents) {
       const call = new SipCall(new Inviter(ua, targetUri(target)), target);
@@ -215,6 +247,8 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
       });
     },
     async stop() {
+      stopped = true;
+      clearTimeout(retry);
       await ua.stop();
     },
   };
