@@ -4,7 +4,9 @@
  * (descriptor.ts), its key is the one pinned for its id (pins.ts), it is not older than the last one
  * accepted from that node (a replay of an old descriptor would move the node back), and its domain
  * is neither ours nor held by another node (peer-nodes.ts). A node not heard from for `timeoutMs`
- * leaves, and its users with it. Refusals are logged once per source and reason, not once a poll.
+ * leaves, and its users with it, and so does one that every channel that had heard it withdrew
+ * (its bmx sms file gone, an mDNS goodbye). Refusals are logged once per source and reason, not once
+ * a poll.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -29,8 +31,10 @@ export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: 
 interface Seen {
   readonly seq: number;
   readonly time: number;
-  /** Our clock when last accepted. */
+  /** Our clock when last accepted, or announced again with the same seq. */
   heardAt: number;
+  /** The channels that heard it since it was last accepted. */
+  readonly channels: Set<string>;
 }
 
 export class Directory {
@@ -53,6 +57,29 @@ export class Directory {
     this.deps.clock.clearTimeout(this.timer);
   }
 
+  /**
+   * A beacon for node `id` with `seq` heard on `channel`: true when its descriptor should be fetched
+   * (a node not in the directory, or a newer seq); otherwise the node counts as heard now. A beacon
+   * is not signed, so a forged one can at most keep a verified node in the directory longer.
+   */
+  announced(id: string, seq: number, channel: string): boolean {
+    const seen = this.seen.get(id);
+    if (seen === undefined || seq > seen.seq || this.deps.peers.nodeById(id) === undefined) return true;
+    seen.heardAt = this.deps.clock.now();
+    seen.channels.add(channel);
+    return false;
+  }
+
+  /** `channel` no longer announces node `id`: it leaves when no channel that heard it is left. */
+  withdrawn(id: string, channel: string): void {
+    const seen = this.seen.get(id);
+    if (seen === undefined || !seen.channels.delete(channel) || seen.channels.size > 0) return;
+    const node = this.deps.peers.nodeById(id);
+    if (node === undefined) return;
+    this.deps.peers.remove(id);
+    this.deps.logger.info(`node ${id} (${node.domain}) left: no longer announced (${channel})`);
+  }
+
   /** A descriptor fetched from `address` (where the node then sends SIP), found by `channel`. */
   heard(body: Buffer, address: string, channel: string): Heard {
     const source = `${channel} ${address}`;
@@ -70,7 +97,8 @@ export class Directory {
     const now = this.deps.clock.now();
     const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now });
     if (added.kind === 'domain-taken') return this.refuse(source, `node ${d.id} claims ${d.domain}, which node ${added.by} holds`);
-    this.seen.set(d.id, { seq: d.seq, time: d.time, heardAt: now });
+    const channels = before !== undefined && this.deps.peers.nodeById(d.id) !== undefined ? before.channels : new Set<string>();
+    this.seen.set(d.id, { seq: d.seq, time: d.time, heardAt: now, channels: channels.add(channel) });
     if (this.lastRefusal.delete(source) || added.kind === 'added') {
       this.deps.logger.info(`node ${d.id} (${d.domain}) at ${address} ${added.kind === 'added' ? 'joined' : 'is accepted again'} (${channel}, seq ${d.seq}, ${d.users.length} users)`);
     }

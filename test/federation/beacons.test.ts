@@ -1,0 +1,107 @@
+import { generateKeyPairSync } from 'node:crypto';
+import t from 'tap';
+import { encodeBeacon } from '../../src/federation/beacon.js';
+import { Beacons } from '../../src/federation/beacons.js';
+import { signDescriptor } from '../../src/federation/descriptor.js';
+import { Directory } from '../../src/federation/directory.js';
+import { identityOf } from '../../src/federation/node-identity.js';
+import { PeerNodes } from '../../src/federation/peer-nodes.js';
+import { Pins } from '../../src/federation/pins.js';
+import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const SELF = identityOf(generateKeyPairSync('ed25519').privateKey);
+const NODE2 = identityOf(generateKeyPairSync('ed25519').privateKey);
+
+function setup(t: Parameters<typeof tempDir>[0]) {
+  const clock = new FakeClock();
+  const logs: string[] = [];
+  const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
+  const peers = new PeerNodes(SELF, clock.now);
+  const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, logger });
+  let seq = 5;
+  let up = true;
+  const fetches: string[] = [];
+  const beacons = new Beacons({
+    directory,
+    fetch: async (host, port) => {
+      fetches.push(`${host}:${port}`);
+      if (!up) throw new Error('connect ECONNREFUSED');
+      return { body: Buffer.from(signDescriptor(NODE2, { domain: 'node2.mesh', sip: { udp: 5060 }, seq, time: clock.now(), users: ['bob'] })), address: host };
+    },
+    selfId: SELF.id,
+    clock,
+    retryMs: 30_000,
+    logger,
+  });
+  const beacon = (s: number, address = '198.18.0.2') => encodeBeacon({ id: NODE2.id, domain: 'node2.mesh', address, port: 8443, seq: s });
+  return { clock, logs, peers, directory, beacons, beacon, fetches, setSeq: (s: number) => (seq = s), setUp: (u: boolean) => (up = u) };
+}
+
+t.test('a new beacon is fetched once; the same seq again is not fetched but keeps the node in', async (t) => {
+  const s = setup(t);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.same(s.fetches, ['198.18.0.2:8443'], 'one fetch while one runs');
+  t.same(s.peers.nodeForDomain('node2.mesh')?.sip, { transport: 'udp', remoteAddress: '198.18.0.2', remotePort: 5060 });
+  s.clock.advance(50_000);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.equal(s.fetches.length, 1, 'a known seq is not fetched again');
+  s.clock.advance(50_000);
+  s.directory.expire();
+  t.ok(s.peers.nodeForDomain('node2.mesh'), 'the beacon counted as hearing the node');
+  s.setSeq(6);
+  s.beacons.heard(s.beacon(6), 'bmx6');
+  await s.beacons.settled();
+  t.equal(s.fetches.length, 2, 'a higher seq is fetched');
+});
+
+t.test('a node leaves when every channel that heard it withdrew it', async (t) => {
+  const s = setup(t);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  s.beacons.heard(s.beacon(5), 'bmx6');
+  s.beacons.gone(NODE2.id, 'mdns');
+  t.ok(s.peers.nodeForDomain('node2.mesh'), 'bmx6 still hears it');
+  s.beacons.gone(NODE2.id, 'bmx6');
+  t.equal(s.peers.nodeForDomain('node2.mesh'), undefined);
+  t.ok(s.logs.some((l) => l === `info: node ${NODE2.id} (node2.mesh) left: no longer announced (bmx6)`));
+  s.beacons.heard(s.beacon(5), 'bmx6');
+  await s.beacons.settled();
+  t.ok(s.peers.nodeForDomain('node2.mesh'), 'announced again: fetched and back');
+  t.equal(s.fetches.length, 2);
+});
+
+t.test('a failed fetch waits retryMs before the next try, and is logged once', async (t) => {
+  const s = setup(t);
+  s.setUp(false);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  s.clock.advance(10_000);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.equal(s.fetches.length, 1, 'not again within 30 s');
+  s.clock.advance(25_000);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.equal(s.fetches.length, 2);
+  t.equal(s.logs.filter((l) => l.includes('cannot fetch the descriptor')).length, 1);
+  s.setUp(true);
+  s.clock.advance(30_000);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.ok(s.peers.nodeForDomain('node2.mesh'));
+});
+
+t.test('our own beacon and malformed beacons are not fetched; a malformed one is logged once per channel', async (t) => {
+  const s = setup(t);
+  s.beacons.heard(encodeBeacon({ id: SELF.id, domain: 'node1.mesh', address: '198.18.0.1', port: 8443, seq: 1 }), 'mdns');
+  s.beacons.heard('trucada1 nonsense', 'bmx6 rcvdSms/x:trucada');
+  s.beacons.heard('trucada1 nonsense', 'bmx6 rcvdSms/x:trucada');
+  await s.beacons.settled();
+  t.same(s.fetches, []);
+  t.same(s.logs.filter((l) => l.includes('beacon refused')), ['warn: bmx6 rcvdSms/x:trucada: beacon refused: not six words']);
+});
