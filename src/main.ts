@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { startControlServer } from './control/server.js';
 import { FailureThrottle } from './auth/throttle.js';
+import { startFederation } from './federation/federation.js';
 import { loadOrCreateIdentity } from './federation/node-identity.js';
 import { OwnDescriptor } from './federation/own-descriptor.js';
 import { createApiHandler } from './http/api/api-handler.js';
@@ -81,6 +82,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     if (tls.created) logger.info(`made a self-signed certificate for ${config.domain} in ${config.dataDir}`);
     const identity = loadOrCreateIdentity(config.dataDir, logger);
+    const federation = startFederation({ config, identity, clock, logger });
+    undo.push(() => federation.stop());
 
     const location = new Location({ clock, logger });
     undo.push(() => location.close());
@@ -141,6 +144,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       messageMaxBody: config.messageMaxBody,
       offline,
       authFailures,
+      peers: federation.peers,
       onCall: (call) => {
         callLog.attempted(call);
         if (outcomeOf(call) === 'missed') offline.missedCall(call.callee);
@@ -218,7 +222,18 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
 
     const control = await startControlServer(
       controlSocketPath(config),
-      createControlHandler({ config, accounts, location, ports: transports.ports, startedAt, clock, logger, mediaRelay }),
+      createControlHandler({
+        config,
+        accounts,
+        location,
+        ports: transports.ports,
+        startedAt,
+        clock,
+        logger,
+        node: { id: identity.id, fingerprint: identity.fingerprint },
+        peers: () => federation.peers.nodes(),
+        mediaRelay,
+      }),
       logger,
     );
     undo.push(() => control.close());

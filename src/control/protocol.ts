@@ -17,6 +17,11 @@ export interface BindingSummary {
   userAgent?: string;
 }
 
+export interface NodeSummary {
+  id: string;
+  fingerprint: string;
+}
+
 export interface StatusReply {
   version: string;
   pid: number;
@@ -26,6 +31,10 @@ export interface StatusReply {
   users: number;
   bindings: BindingSummary[];
   uptime: number;
+  /** This node's federation identity (DESIGN.md §5). */
+  node: NodeSummary;
+  /** The verified peer nodes, and where their SIP goes. */
+  peers: { id: string; domain: string; sip: string }[];
   /** The media relay (rtpengine) and whether it answers; absent when none is configured. */
   mediaRelay?: { name: string; state: 'unknown' | 'up' | 'down' };
 }

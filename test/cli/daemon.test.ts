@@ -10,6 +10,7 @@ interface StatusJson {
   running: boolean;
   users: number;
   bindings?: { user: string; transport: string }[];
+  node: { id: string; fingerprint: string };
 }
 
 function status(s: DaemonSetup): StatusJson {
@@ -40,6 +41,21 @@ t.test('accounts changed by the command take effect in the running node', async 
   t.match(status(s), { users: 0, bindings: [] });
   t.equal(await daemon.stop(), 0, 'SIGTERM stops it cleanly');
   t.match(daemon.log(), /unregister alice/);
+});
+
+t.test('status shows the node id and key, the same before, while and after the daemon runs', async (t) => {
+  const s = await writeDaemonConfig(t);
+  const before = status(s);
+  t.match(before, { running: false, node: { id: /^[a-z2-7]{26}$/, fingerprint: /^SHA256:[A-Za-z0-9+/]{43}$/ } });
+  const daemon = await startDaemon(t, s.configPath);
+  const running = status(s);
+  t.equal(running.running, true);
+  t.same(running.node, before.node, 'the daemon loaded the key the command made');
+  const text = trucada(['status', '--config', s.configPath]).stdout;
+  t.match(text, `node id ${before.node.id}, key ${before.node.fingerprint}`);
+  t.match(text, /peer nodes: 0/);
+  t.equal(await daemon.stop(), 0);
+  t.same(status(s).node, before.node, 'and the same after');
 });
 
 t.test('one daemon per data_dir', async (t) => {
