@@ -41,6 +41,8 @@ export const fetchDescriptor: FetchDescriptor = (host, port, timeoutMs) =>
     };
     req.on('error', fail);
     req.on('response', (res) => {
+      // Read now: once the body has ended the socket may already be closed and forget its peer.
+      const address = res.socket.remoteAddress;
       if (res.statusCode !== 200) {
         req.destroy(new Error(`HTTP ${res.statusCode}`));
         return;
@@ -60,7 +62,6 @@ export const fetchDescriptor: FetchDescriptor = (host, port, timeoutMs) =>
       res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
-        const address = res.socket.remoteAddress;
         if (address === undefined) reject(new Error('the connection closed before its address was known'));
         else resolve({ body: Buffer.concat(chunks), address: unmapAddress(address) });
       });

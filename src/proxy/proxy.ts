@@ -24,7 +24,7 @@ import type { LocalAddresses } from '../transport/local-address.js';
 import { Fork, type ForkOutcome, type ForkTarget } from './fork.js';
 import { destinationOf, isTheNode } from './destination.js';
 import { forwardedRequest } from './forward.js';
-import { isLoop, loopHash, proxyBranch } from './loop-detection.js';
+import { isLoop, loopHash, loopSalt, proxyBranch } from './loop-detection.js';
 import { inDialogHop, popOurRoutes } from './loose-route.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
 import type { PeerNode, Peers } from './peers.js';
@@ -80,6 +80,8 @@ export class Proxy {
   private readonly senders: SenderCheck;
   /** INVITEs being forked, by their request, for a CANCEL to find (§9.2). */
   private readonly forks = new Map<SipRequest, Fork>();
+  /** Salts the loop hash in our branches, so a peer node's Via never reads as ours. */
+  private readonly loopSalt = loopSalt();
 
   constructor(private readonly deps: ProxyDeps) {
     this.senders = new SenderCheck({
@@ -118,7 +120,7 @@ export class Proxy {
     }
     const fromTagValue = tagParam(from);
     const toTag = tagOf(req.headers.get('to'));
-    const hash = loopHash(req, fromTagValue ?? '', toTag ?? '');
+    const hash = loopHash(req, this.loopSalt, fromTagValue ?? '', toTag ?? '');
     if (isLoop(req, hash)) return 'LOOP';
     const unknown = req.headers.getAll('proxy-require').filter((o) => !PROXY_OPTIONS.has(o.toLowerCase()));
     if (unknown.length > 0) {

@@ -65,7 +65,11 @@ export async function startTestNode(
   users: Record<string, string> = {},
   overrides: Partial<Config> = {},
 ): Promise<TestNode> {
-  const config = await testConfig(t, overrides);
+  return startTestNodeWith(t, await testConfig(t, overrides), users);
+}
+
+/** A node from a config made beforehand (several nodes that must know each other's ports). */
+export async function startTestNodeWith(t: Teardown, config: Config, users: Record<string, string> = {}): Promise<TestNode> {
   for (const [name, password] of Object.entries(users)) addAccount(config, name, password);
   const logs: string[] = [];
   const logger: Logger = createLogger('debug', (line) => logs.push(line.trimEnd()));

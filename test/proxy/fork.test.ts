@@ -38,7 +38,7 @@ function fork(n: number, o: RequestOptions & { ringTimeoutMs?: number; reliable?
       request: req,
       flow: caller,
       targets: devices.map((flow, i) => ({ uri: `sip:bob@198.18.1.${i + 1}:5060`, flow, device: `device ${i + 1}` })),
-      loopHash: loopHash(req),
+      loopHash: loopHash(req, 'salt'),
       ...(o.ringTimeoutMs !== undefined ? { ringTimeoutMs: o.ringTimeoutMs } : {}),
       onDone: (outcome) => outcomes.push(outcome),
     },
@@ -199,7 +199,7 @@ t.test('a request that no device can be sent gets its answer while starting', as
   const outcomes: ForkOutcome[] = [];
   new Fork(
     { clock, clientTransactions, serverTransactions, addresses: new LocalAddresses(clock.now, () => INTERFACES), timers, logger: silentLogger },
-    { request: req, flow: caller, targets: [{ uri: 'sip:bob@198.18.1.1;transport=tcp', flow: dead, device: 'd' }], loopHash: loopHash(req), onDone: (o) => outcomes.push(o) },
+    { request: req, flow: caller, targets: [{ uri: 'sip:bob@198.18.1.1;transport=tcp', flow: dead, device: 'd' }], loopHash: loopHash(req, 'salt'), onDone: (o) => outcomes.push(o) },
   ).start();
   t.same(statuses(caller.sent), [100, 480], 'no device could be reached: 480, not a fault of the node');
   t.match(outcomes, [{ status: 480 }]);
