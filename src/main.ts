@@ -11,7 +11,7 @@ import { startControlServer } from './control/server.js';
 import { FailureThrottle } from './auth/throttle.js';
 import { startFederation } from './federation/federation.js';
 import { loadOrCreateIdentity } from './federation/node-identity.js';
-import { OwnDescriptor } from './federation/own-descriptor.js';
+import { descriptorAddresses, OwnDescriptor } from './federation/own-descriptor.js';
 import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
 import { SessionAuth } from './http/api/session-auth.js';
@@ -82,6 +82,23 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     if (tls.created) logger.info(`made a self-signed certificate for ${config.domain} in ${config.dataDir}`);
     const identity = loadOrCreateIdentity(config.dataDir, logger);
+    const addresses = new LocalAddresses(() => clock.now());
+    // Read through `transports` once it exists, for ports chosen at listen time (0 in tests).
+    let transports: Transports | undefined;
+    const descriptor = new OwnDescriptor({
+      identity,
+      dataDir: config.dataDir,
+      domain: config.domain,
+      sip: () => {
+        const port = transports?.ports.sip ?? config.sipPort;
+        return { udp: port, tcp: port };
+      },
+      addresses: () => descriptorAddresses(config.listen, addresses.all()),
+      httpsPort: () => transports?.ports.https ?? config.httpsPort,
+      users: () => accounts.names(),
+      now: () => clock.now(),
+      logger,
+    });
     const federation = startFederation({ config, identity, clock, logger });
     undo.push(() => federation.stop());
 
@@ -99,12 +116,10 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
 
     // The proxy sends through the transports, which deliver to the dispatcher that holds the
     // proxy: the flows are looked up through `transports` once it exists.
-    let transports: Transports | undefined;
     const flows: FlowSource = {
       flowById: (id) => transports?.flowById(id),
       flowTo: (address) => transports?.flowTo(address),
     };
-    const addresses = new LocalAddresses(() => clock.now());
     const hosts = new OurHosts({
       domain: config.domain,
       addresses,
@@ -152,18 +167,6 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       onBye: (callId) => callLog.ended(callId),
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
-    const descriptor = new OwnDescriptor({
-      identity,
-      dataDir: config.dataDir,
-      domain: config.domain,
-      sip: () => {
-        const port = transports?.ports.sip ?? config.sipPort;
-        return { udp: port, tcp: port };
-      },
-      users: () => accounts.names(),
-      now,
-      logger,
-    });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
     // Reads see every call that has ended: the batch of ended calls is written first.
     const historyView: RunningNode['history'] = {

@@ -3,21 +3,24 @@
  * GET /.well-known/trucada and fetched by the nodes that hear of it. On the wire one JSON object:
  *
  *   {"v":1,"id":"…","publicKey":"<base64url of the raw 32 bytes>","domain":"node1.mesh",
- *    "sip":{"udp":5060,"tcp":5060},"seq":7,"time":1765000000000,"users":["alice","bob"],"sig":"…"}
+ *    "sip":{"udp":5060,"tcp":5060},"addresses":["10.1.2.3"],"seq":7,"time":1765000000000,
+ *    "users":["alice","bob"],"sig":"…"}
  *
  * `sig` is Ed25519 over a domain-separation line and the canonical JSON of the other fields (this
  * key order, no spaces, users sorted and unique), so the reader re-serialises what it parsed and
  * checks exactly that: no second encoding of one descriptor can verify. The id must be the one the
  * key derives (node-identity.ts): a descriptor cannot speak for another node's id even with a valid
  * signature of its own. `seq` grows with every change and every start of the node, `time` is its
- * clock when signing (the reader learns the clock offset from it). The descriptor gives ports, not
- * addresses: the reader sends SIP to the address it fetched the descriptor from, so a descriptor
- * cannot aim other nodes' traffic at a third host.
+ * clock when signing (the reader learns the clock offset from it). The reader sends SIP to the address
+ * it fetched the descriptor from, and only if `addresses` (the node's own, signed) lists it: a host
+ * that relays the fetch of another node's fresh descriptor (after a forged beacon pointed there) is
+ * not where that node's calls then go; and a descriptor cannot aim traffic at a third host.
  *
  * Everything read is untrusted: the size, every field's type and range and the set of keys are
  * checked before the signature, and anything else is refused with a reason for the log.
  */
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isDomain } from '../config/options.js';
 import { nodeIdOf, rawPublicKey, type NodeIdentity } from './node-identity.js';
 
@@ -26,7 +29,8 @@ export const MAX_DESCRIPTOR_BYTES = 64 * 1024;
 export const MAX_USERS = 1000;
 const VERSION = 1;
 const CONTEXT = 'trucada-descriptor-v1\n';
-const KEYS = ['v', 'id', 'publicKey', 'domain', 'sip', 'seq', 'time', 'users', 'sig'];
+const KEYS = ['v', 'id', 'publicKey', 'domain', 'sip', 'addresses', 'seq', 'time', 'users', 'sig'];
+export const MAX_ADDRESSES = 32;
 const USER = /^[a-z0-9._-]{1,32}$/;
 const ID = /^[a-z2-7]{26}$/;
 
@@ -38,6 +42,8 @@ export interface SipPorts {
 export interface DescriptorFields {
   readonly domain: string;
   readonly sip: SipPorts;
+  /** Where the node is reached (IPv4 or IPv6, as Node writes them); SIP goes only there. */
+  readonly addresses: readonly string[];
   readonly seq: number;
   /** Unix ms on the signing node's clock. */
   readonly time: number;
@@ -55,7 +61,7 @@ function canonical(id: string, publicKey: string, f: DescriptorFields): Buffer {
   const sip: Record<string, number> = {};
   if (f.sip.udp !== undefined) sip.udp = f.sip.udp;
   if (f.sip.tcp !== undefined) sip.tcp = f.sip.tcp;
-  const body = { v: VERSION, id, publicKey, domain: f.domain, sip, seq: f.seq, time: f.time, users: f.users };
+  const body = { v: VERSION, id, publicKey, domain: f.domain, sip, addresses: f.addresses, seq: f.seq, time: f.time, users: f.users };
   return Buffer.from(CONTEXT + JSON.stringify(body));
 }
 
@@ -76,13 +82,19 @@ export function signDescriptor(identity: NodeIdentity, fields: DescriptorFields)
 const isPort = (p: unknown) => Number.isSafeInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 const isCount = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
 
-function fieldsProblem(f: { domain: unknown; sip: unknown; seq: unknown; time: unknown; users: unknown }): string | undefined {
+type Unchecked = { [K in keyof DescriptorFields]: unknown };
+
+function fieldsProblem(f: Unchecked): string | undefined {
   if (typeof f.domain !== 'string' || !isDomain(f.domain)) return 'domain is not a lower-case domain name';
   const sip = f.sip;
   if (typeof sip !== 'object' || sip === null || Array.isArray(sip)) return 'sip is not an object';
   const transports = Object.keys(sip);
   if (transports.length === 0 || transports.some((k) => k !== 'udp' && k !== 'tcp')) return 'sip must give udp and/or tcp';
   if (!Object.values(sip).every(isPort)) return 'a sip port is not 1-65535';
+  if (!Array.isArray(f.addresses) || f.addresses.length === 0) return 'addresses is not a list of at least one';
+  if (f.addresses.length > MAX_ADDRESSES) return `more than ${MAX_ADDRESSES} addresses`;
+  if (!f.addresses.every((a) => typeof a === 'string' && isIP(a) !== 0 && a === a.toLowerCase())) return 'an address is not a lower-case IP address';
+  if (new Set(f.addresses).size !== f.addresses.length) return 'addresses are not unique';
   if (!isCount(f.seq)) return 'seq is not a non-negative integer';
   if (!isCount(f.time)) return 'time is not a non-negative integer';
   if (!Array.isArray(f.users)) return 'users is not a list';
@@ -122,11 +134,11 @@ export function parseDescriptor(bytes: Buffer | string): ParsedDescriptor {
   const publicKey = typeof o.publicKey === 'string' ? publicKeyFrom(o.publicKey) : undefined;
   if (publicKey === undefined) return { ok: false, why: 'publicKey is not an Ed25519 key' };
   if (nodeIdOf(publicKey) !== o.id) return { ok: false, why: 'id is not the one its key derives' };
-  const problem = fieldsProblem(o as { domain: unknown; sip: unknown; seq: unknown; time: unknown; users: unknown });
+  const problem = fieldsProblem(o as Unchecked);
   if (problem !== undefined) return { ok: false, why: problem };
   if (typeof o.sig !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(o.sig)) return { ok: false, why: 'sig is not an Ed25519 signature' };
   const f = o as unknown as DescriptorFields;
-  const fields: DescriptorFields = { domain: f.domain, sip: { ...f.sip }, seq: f.seq, time: f.time, users: [...f.users] };
+  const fields: DescriptorFields = { domain: f.domain, sip: { ...f.sip }, addresses: [...f.addresses], seq: f.seq, time: f.time, users: [...f.users] };
   if (!verify(null, canonical(o.id, o.publicKey as string, fields), publicKey, Buffer.from(o.sig, 'base64url'))) {
     return { ok: false, why: 'bad signature' };
   }

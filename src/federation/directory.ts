@@ -93,6 +93,7 @@ export class Directory {
     if (before && (d.seq < before.seq || (d.seq === before.seq && d.time < before.time))) {
       return this.refuse(source, `node ${d.id}: an older descriptor (seq ${d.seq}, last ${before.seq})`);
     }
+    if (!d.addresses.includes(address.toLowerCase())) return this.refuse(source, `node ${d.id}: fetched from ${address}, which it does not list as its own`);
     if (d.domain === this.deps.self.domain) return this.refuse(source, `node ${d.id} claims our own domain ${d.domain}`);
     const now = this.deps.clock.now();
     const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now });

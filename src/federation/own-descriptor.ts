@@ -4,13 +4,16 @@
  * readers use to refuse an older descriptor replayed at them. `seq` must never go back, not even
  * across a restart on a router without a real-time clock, so it lives in data_dir
  * (`descriptor.seq`): one step at every start, one at every change of what the descriptor says, and
- * written only then (flash wears; sign-ups and restarts are rare).
+ * written only then (flash wears; sign-ups and restarts are rare). The beacon the discovery channels
+ * announce (beacon.ts) carries the same seq, so a node that heard an older one fetches again.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { writeFileDurably } from '../store/atomic-file.js';
-import { signDescriptor, type SipPorts } from './descriptor.js';
+import { isIP } from 'node:net';
+import type { Beacon } from './beacon.js';
+import { MAX_ADDRESSES, signDescriptor, type SipPorts } from './descriptor.js';
 import type { NodeIdentity } from './node-identity.js';
 
 export const SEQ_FILE = 'descriptor.seq';
@@ -20,6 +23,10 @@ export interface OwnDescriptorDeps {
   readonly dataDir: string;
   readonly domain: string;
   readonly sip: () => SipPorts;
+  /** The node's addresses now (interfaces change on a router: DHCP, a new mesh link). */
+  readonly addresses: () => readonly string[];
+  /** Where the descriptor is served. */
+  readonly httpsPort: () => number;
   /** The users this node publishes. */
   readonly users: () => readonly string[];
   readonly now: () => number;
@@ -37,15 +44,28 @@ export class OwnDescriptor {
 
   /** The signed JSON text, as of now. */
   current(): string {
+    const { sip, addresses, users } = this.fields();
+    return signDescriptor(this.deps.identity, { domain: this.deps.domain, sip, addresses, seq: this.seq, time: Math.floor(this.deps.now()), users });
+  }
+
+  /** The beacon for the discovery channels, as of now. */
+  beacon(): Beacon {
+    const { addresses } = this.fields();
+    return { id: this.deps.identity.id, domain: this.deps.domain, address: announced(addresses), port: this.deps.httpsPort(), seq: this.seq };
+  }
+
+  /** What the descriptor says now; a change since the last look is one step of seq. */
+  private fields(): { sip: SipPorts; addresses: string[]; users: string[] } {
     const sip = this.deps.sip();
+    const addresses = [...new Set(this.deps.addresses().map((a) => a.toLowerCase()))].slice(0, MAX_ADDRESSES);
     const users = [...new Set(this.deps.users())].sort();
-    const said = JSON.stringify([this.deps.domain, sip.udp, sip.tcp, users]);
+    const said = JSON.stringify([this.deps.domain, sip.udp, sip.tcp, addresses, users]);
     if (this.said !== undefined && said !== this.said) {
       this.seq += 1;
       this.writeSeq();
     }
     this.said = said;
-    return signDescriptor(this.deps.identity, { domain: this.deps.domain, sip, seq: this.seq, time: Math.floor(this.deps.now()), users });
+    return { sip, addresses, users };
   }
 
   private get path(): string {
@@ -72,4 +92,23 @@ export class OwnDescriptor {
       this.deps.logger.warn(`cannot write ${this.path}: ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * The one address a beacon has room for: the first that is not loopback, IPv4 before IPv6 (mesh
+ * firmwares route IPv4 everywhere; IPv6 often only on some links); loopback only on a node with
+ * nothing else (tests on one machine).
+ */
+function announced(addresses: readonly string[]): string {
+  const outside = addresses.filter((a) => !a.startsWith('127.') && a !== '::1');
+  return outside.find((a) => isIP(a) === 4) ?? outside[0] ?? addresses[0] ?? '127.0.0.1';
+}
+
+/**
+ * The addresses the descriptor lists: the ones the node listens on when `listen` names them, else
+ * every interface address but IPv6 link-local ones, which mean nothing without their interface.
+ */
+export function descriptorAddresses(listen: readonly string[], interfaces: readonly string[]): string[] {
+  const named = listen.filter((a) => a !== '0.0.0.0' && a !== '::');
+  return (named.length > 0 ? named : interfaces).filter((a) => !/^fe[89ab][0-9a-f]:/i.test(a));
 }

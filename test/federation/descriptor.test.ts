@@ -2,16 +2,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { MAX_DESCRIPTOR_BYTES, MAX_USERS, parseDescriptor, signDescriptor, type DescriptorFields } from '../../src/federation/descriptor.js';
+import { MAX_ADDRESSES, MAX_DESCRIPTOR_BYTES, MAX_USERS, parseDescriptor, signDescriptor, type DescriptorFields } from '../../src/federation/descriptor.js';
 import { identityOf } from '../../src/federation/node-identity.js';
-import { OwnDescriptor, SEQ_FILE } from '../../src/federation/own-descriptor.js';
+import { descriptorAddresses, OwnDescriptor, SEQ_FILE } from '../../src/federation/own-descriptor.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const NODE1 = identityOf(generateKeyPairSync('ed25519').privateKey);
 const OTHER = identityOf(generateKeyPairSync('ed25519').privateKey);
 const T0 = Date.UTC(2026, 11, 6, 4, 0, 0);
-const FIELDS: DescriptorFields = { domain: 'node1.mesh', sip: { udp: 5060, tcp: 5061 }, seq: 3, time: T0, users: ['bob', 'alice'] };
+const FIELDS: DescriptorFields = { domain: 'node1.mesh', sip: { udp: 5060, tcp: 5061 }, addresses: ['198.18.0.1', 'fd00::1'], seq: 3, time: T0, users: ['bob', 'alice'] };
 
 /** The descriptor as JSON, changed by `edit`, and re-serialised (the signature is left as it was). */
 function edited(edit: (o: Record<string, unknown>) => void, identity = NODE1, fields = FIELDS): string {
@@ -27,7 +27,7 @@ const refusal = (text: string | Buffer) => {
 
 t.test('a signed descriptor reads back as it was made, users sorted and unique', async (t) => {
   const text = signDescriptor(NODE1, { ...FIELDS, users: ['bob', 'alice', 'bob'] });
-  t.match(text, /^\{"v":1,"id":"[a-z2-7]{26}","publicKey":"[A-Za-z0-9_-]{43}","domain":"node1\.mesh","sip":\{"udp":5060,"tcp":5061\},"seq":3,"time":\d+,"users":\["alice","bob"\],"sig":"[A-Za-z0-9_-]{86}"\}$/);
+  t.match(text, /^\{"v":1,"id":"[a-z2-7]{26}","publicKey":"[A-Za-z0-9_-]{43}","domain":"node1\.mesh","sip":\{"udp":5060,"tcp":5061\},"addresses":\["198\.18\.0\.1","fd00::1"\],"seq":3,"time":\d+,"users":\["alice","bob"\],"sig":"[A-Za-z0-9_-]{86}"\}$/);
   const r = parseDescriptor(Buffer.from(text));
   if (!r.ok) throw new Error(r.why);
   t.equal(r.descriptor.id, NODE1.id);
@@ -45,6 +45,8 @@ t.test('any change to a signed field breaks the signature', async (t) => {
     ['time', (o) => (o.time = T0 + 1)],
     ['a user added', (o) => (o.users = ['alice', 'bob', 'mallory'])],
     ['a user removed', (o) => (o.users = ['alice'])],
+    ['an address added', (o) => (o.addresses = ['198.18.0.1', 'fd00::1', '198.18.66.6'])],
+    ['an address replaced', (o) => (o.addresses = ['198.18.66.6', 'fd00::1'])],
   ];
   for (const [what, change] of changes) t.equal(refusal(edited(change)), 'bad signature', what);
   const sig = (JSON.parse(signDescriptor(NODE1, FIELDS)) as { sig: string }).sig;
@@ -82,6 +84,12 @@ t.test('size, shape and every field are checked before the signature', async (t)
     ['port 0', (o) => (o.sip = { udp: 0 }), /port/],
     ['port 65536', (o) => (o.sip = { udp: 65536 }), /port/],
     ['a port as text', (o) => (o.sip = { udp: '5060' }), /port/],
+    ['no address', (o) => (o.addresses = []), /^addresses is not/],
+    ['addresses as text', (o) => (o.addresses = '198.18.0.1'), /^addresses is not/],
+    ['a host name', (o) => (o.addresses = ['node1.mesh']), /an address/],
+    ['upper-case IPv6', (o) => (o.addresses = ['FD00::1']), /an address/],
+    ['an address twice', (o) => (o.addresses = ['198.18.0.1', '198.18.0.1']), /unique/],
+    ['too many addresses', (o) => (o.addresses = Array.from({ length: MAX_ADDRESSES + 1 }, (_, i) => `198.18.1.${i}`)), /more than/],
     ['negative seq', (o) => (o.seq = -1), /^seq/],
     ['fractional seq', (o) => (o.seq = 1.5), /^seq/],
     ['seq past 2^53', (o) => (o.seq = 2 ** 53), /^seq/],
@@ -101,8 +109,11 @@ t.test('size, shape and every field are checked before the signature', async (t)
 t.test("the node's own descriptor: seq steps at every start and every change, and is kept in data_dir", async (t) => {
   const dir = tempDir(t);
   let users = ['alice'];
+  let addresses = ['198.18.0.1'];
   let now = T0;
-  const own = () => new OwnDescriptor({ identity: NODE1, dataDir: dir, domain: 'node1.mesh', sip: () => ({ udp: 5060 }), users: () => users, now: () => now, logger: silentLogger });
+  const own = () => new OwnDescriptor({
+    identity: NODE1, dataDir: dir, domain: 'node1.mesh', sip: () => ({ udp: 5060 }), addresses: () => addresses, httpsPort: () => 8443, users: () => users, now: () => now, logger: silentLogger,
+  });
   const read = (o: OwnDescriptor) => {
     const r = parseDescriptor(o.current());
     if (!r.ok) throw new Error(r.why);
@@ -116,7 +127,17 @@ t.test("the node's own descriptor: seq steps at every start and every change, an
   users = ['alice', 'bob'];
   t.equal(read(first).seq, 2, 'a new user is a change');
   t.equal(readFileSync(join(dir, SEQ_FILE), 'utf8'), '2\n');
-  t.equal(read(own()).seq, 3, 'a restart steps it too, so a reader never sees it go back');
+  t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.1', port: 8443, seq: 2 }, 'the beacon carries the same seq');
+  addresses = ['127.0.0.1', 'fd00::1', '198.18.0.7'];
+  t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.7', port: 8443, seq: 3 }, 'a new address is a change; the beacon names one outside loopback, IPv4 first');
+  t.same(read(first).addresses, ['127.0.0.1', 'fd00::1', '198.18.0.7']);
+  t.equal(read(own()).seq, 4, 'a restart steps it too, so a reader never sees it go back');
   writeFileSync(join(dir, SEQ_FILE), 'garbage');
   t.ok(read(own()).seq > T0, 'a damaged counter restarts above every count, from the clock');
+});
+
+t.test('the addresses listed: the listen addresses when named, else the interfaces but IPv6 link-local', async (t) => {
+  t.same(descriptorAddresses(['198.18.0.1'], ['127.0.0.1', '198.18.0.1', '198.18.9.9']), ['198.18.0.1']);
+  t.same(descriptorAddresses([], ['127.0.0.1', 'fe80::1', 'fd00::1']), ['127.0.0.1', 'fd00::1']);
+  t.same(descriptorAddresses(['0.0.0.0', '::'], ['198.18.0.1']), ['198.18.0.1'], 'wildcards name no address');
 });

@@ -20,7 +20,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
   const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
   const peers = new PeerNodes(SELF, clock.now);
   const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, logger });
-  const fields = (o: Partial<DescriptorFields> = {}): DescriptorFields => ({ domain: 'node2.mesh', sip: { udp: 5062, tcp: 5062 }, seq: 5, time: clock.now() + 3000, users: ['bob'], ...o });
+  const fields = (o: Partial<DescriptorFields> = {}): DescriptorFields => ({ domain: 'node2.mesh', sip: { udp: 5062, tcp: 5062 }, addresses: ['127.0.0.2', '198.18.0.2'], seq: 5, time: clock.now() + 3000, users: ['bob'], ...o });
   const heard = (text: string, address = '127.0.0.2') => directory.heard(Buffer.from(text), address, 'static 127.0.0.2:8443');
   return { clock, logs, peers, directory, fields, heard };
 }
@@ -49,6 +49,15 @@ t.test('refused: tampered, older seq, our domain, a taken domain, our own; each 
   t.match(s.heard(signDescriptor(ROGUE, s.fields())), { ok: false, why: new RegExp(`claims node2.mesh, which node ${NODE2.id} holds`) });
   t.equal(s.peers.nodeForDomain('node2.mesh')?.id, NODE2.id);
   t.same(s.heard(signDescriptor(SELF, s.fields({ domain: 'node1.mesh' }))), { ok: false, why: 'our own descriptor' });
+});
+
+t.test("a node's fresh descriptor fetched through another host is refused: its calls would go there", async (t) => {
+  const s = setup(t);
+  // A forged beacon sent us to 198.18.66.6, which fetched node2's real descriptor and passed it on.
+  t.match(s.heard(signDescriptor(NODE2, s.fields()), '198.18.66.6'), { ok: false, why: /fetched from 198\.18\.66\.6, which it does not list as its own/ });
+  t.equal(s.peers.nodeForDomain('node2.mesh'), undefined, 'not a peer');
+  t.same(s.heard(signDescriptor(NODE2, s.fields()), '198.18.0.2'), { ok: true, id: NODE2.id }, 'from one of its own addresses it is');
+  t.equal(s.peers.nodeForDomain('node2.mesh')?.sip.remoteAddress, '198.18.0.2');
 });
 
 t.test('a node not heard from within the timeout leaves', async (t) => {
