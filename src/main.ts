@@ -179,7 +179,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       accounts: store,
       auth: new SessionAuth(new Sessions({ now }), (name) => accounts.ha1(name, 'MD5') !== undefined),
       added: (name) => accounts.reload(name),
-      names: () => accounts.names(),
+      names: () => [...accounts.names(), ...federation.peers.users()],
       passwordChanged: (name) => accounts.reload(name),
       leave: (name) => {
         callLog.flush();

@@ -14,7 +14,12 @@ export interface KnownNode extends PeerNode {
   readonly publicKey: KeyObject;
   /** Its clock minus ours in ms, from its descriptor: routers often run without a real-time clock. */
   readonly clockOffsetMs: number;
+  /** The users its descriptor publishes. */
+  readonly users: readonly string[];
 }
+
+/** Dial suggestions from the mesh: enough for a community, bounded for a page and a router. */
+const MAX_MESH_USERS = 5000;
 
 export type AddResult = { readonly kind: 'added' | 'updated' } | { readonly kind: 'domain-taken'; readonly by: string };
 
@@ -54,6 +59,18 @@ export class PeerNodes implements Peers {
 
   nodes(): KnownNode[] {
     return [...this.byId.values()];
+  }
+
+  /** The users the peer nodes publish, as `user@domain`, at most MAX_MESH_USERS. */
+  users(): string[] {
+    const all: string[] = [];
+    for (const node of this.byId.values()) {
+      for (const user of node.users) {
+        if (all.length >= MAX_MESH_USERS) return all;
+        all.push(`${user}@${node.domain}`);
+      }
+    }
+    return all;
   }
 
   nodeForDomain(domain: string): PeerNode | undefined {

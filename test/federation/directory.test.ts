@@ -31,6 +31,7 @@ t.test('a verified descriptor makes a peer: its domain, SIP where it was fetched
   const node = s.peers.nodeForDomain('node2.mesh');
   t.same(node?.sip, { transport: 'udp', remoteAddress: '127.0.0.2', remotePort: 5062 });
   t.equal(s.peers.nodes()[0]?.clockOffsetMs, 3000);
+  t.same(s.peers.users(), ['bob@node2.mesh'], 'its published users, for dial suggestions');
   t.ok(s.logs.some((l) => l.startsWith(`info: node ${NODE2.id} (node2.mesh) at 127.0.0.2 joined`)));
   t.same(s.heard(signDescriptor(NODE2, s.fields({ sip: { tcp: 5070 } }))), { ok: true, id: NODE2.id }, 'the same seq, a later time');
   t.same(s.peers.nodeForDomain('node2.mesh')?.sip, { transport: 'tcp', remoteAddress: '127.0.0.2', remotePort: 5070 }, 'TCP when no UDP');

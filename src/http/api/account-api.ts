@@ -6,7 +6,7 @@
  *   POST /api/login   {name, password} -> {name, csrf}       sets the session cookie
  *   POST /api/signup  {name, password} -> 201 {name, csrf}   when `signup` is open
  *   POST /api/logout  (X-CSRF-Token)                         ends the session
- *   GET  /api/users   {users: [name, ...]}                   the node's users, for dial suggestions (logged in only)
+ *   GET  /api/users   {users: [name, ..., user@domain, ...]} the node's users, then those its peer nodes publish, for dial suggestions (logged in only)
  *   POST /api/password {password, newPassword} (X-CSRF-Token) -> {name, csrf}   other sessions end
  *   POST /api/leave   {password} (X-CSRF-Token)              deletes the account, its history and messages
  *
@@ -47,7 +47,7 @@ export interface AccountApiOptions {
   readonly leave: (name: string) => void;
   /** An account was made: the daemon's cache reads it. */
   readonly added: (name: string) => void;
-  /** The node's user names, sorted. */
+  /** The node's user names, sorted, then the peer nodes' users as `user@domain`. */
   readonly names: () => string[];
   readonly auth: SessionAuth;
   readonly failures: FailureThrottle;
