@@ -23,6 +23,8 @@ export interface DirectoryDeps {
   readonly self: { readonly id: string; readonly domain: string };
   readonly clock: Clock;
   readonly timeoutMs: number;
+  /** How long a descriptor fetched after a beacon stands before the next beacon fetches it again. */
+  readonly refreshMs: number;
   readonly logger: Logger;
 }
 
@@ -31,7 +33,7 @@ export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: 
 interface Seen {
   readonly seq: number;
   readonly time: number;
-  /** Our clock when last accepted, or announced again with the same seq. */
+  /** Our clock when last accepted. */
   heardAt: number;
   /** The channels that heard it since it was last accepted. */
   readonly channels: Set<string>;
@@ -59,13 +61,14 @@ export class Directory {
 
   /**
    * A beacon for node `id` with `seq` heard on `channel`: true when its descriptor should be fetched
-   * (a node not in the directory, or a newer seq); otherwise the node counts as heard now. A beacon
-   * is not signed, so a forged one can at most keep a verified node in the directory longer.
+   * (a node not in the directory, a newer seq, or a descriptor older than `refreshMs`). Only a
+   * fetched descriptor keeps a node in: a beacon is not signed, and one left behind by a node whose
+   * trucada died (a bmx sms file outlives it) or forged by anyone must not keep it for ever.
    */
   announced(id: string, seq: number, channel: string): boolean {
     const seen = this.seen.get(id);
     if (seen === undefined || seq > seen.seq || this.deps.peers.nodeById(id) === undefined) return true;
-    seen.heardAt = this.deps.clock.now();
+    if (this.deps.clock.now() - seen.heardAt >= this.deps.refreshMs) return true;
     seen.channels.add(channel);
     return false;
   }

@@ -43,6 +43,8 @@ export function startFederation(deps: FederationDeps): Federation {
     self: { id: identity.id, domain: config.domain },
     clock,
     timeoutMs: config.peerTimeout * 1000,
+    // Three tries before the timeout: one lost fetch does not make a node leave.
+    refreshMs: (config.peerTimeout * 1000) / 3,
     logger,
   });
   const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger });

@@ -19,7 +19,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
   const logs: string[] = [];
   const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
   const peers = new PeerNodes(SELF, clock.now);
-  const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, logger });
+  const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, refreshMs: 20_000, logger });
   let seq = 5;
   let up = true;
   const fetches: string[] = [];
@@ -39,24 +39,39 @@ function setup(t: Parameters<typeof tempDir>[0]) {
   return { clock, logs, peers, directory, beacons, beacon, fetches, setSeq: (s: number) => (seq = s), setUp: (u: boolean) => (up = u) };
 }
 
-t.test('a new beacon is fetched once; the same seq again is not fetched but keeps the node in', async (t) => {
+t.test('a new beacon is fetched once; the same seq again only once the descriptor is old; a higher seq at once', async (t) => {
   const s = setup(t);
   s.beacons.heard(s.beacon(5), 'mdns');
   s.beacons.heard(s.beacon(5), 'mdns');
   await s.beacons.settled();
   t.same(s.fetches, ['198.18.0.2:8443'], 'one fetch while one runs');
   t.same(s.peers.nodeForDomain('node2.mesh')?.sip, { transport: 'udp', remoteAddress: '198.18.0.2', remotePort: 5060 });
-  s.clock.advance(50_000);
+  s.clock.advance(10_000);
   s.beacons.heard(s.beacon(5), 'mdns');
   await s.beacons.settled();
-  t.equal(s.fetches.length, 1, 'a known seq is not fetched again');
-  s.clock.advance(50_000);
-  s.directory.expire();
-  t.ok(s.peers.nodeForDomain('node2.mesh'), 'the beacon counted as hearing the node');
+  t.equal(s.fetches.length, 1, 'a known seq is not fetched again within refreshMs');
+  s.clock.advance(10_000);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.equal(s.fetches.length, 2, 'past refreshMs the beacon fetches again: only a descriptor keeps the node in');
+  s.setUp(false);
+  for (let i = 0; i < 4; i++) {
+    s.clock.advance(20_000);
+    s.beacons.heard(s.beacon(5), 'mdns');
+    await s.beacons.settled();
+    s.directory.expire();
+  }
+  t.equal(s.peers.nodeForDomain('node2.mesh'), undefined, 'a beacon whose descriptor cannot be fetched does not keep the node: it leaves after the timeout');
+  s.setUp(true);
+  s.clock.advance(30_000);
+  s.beacons.heard(s.beacon(5), 'mdns');
+  await s.beacons.settled();
+  t.ok(s.peers.nodeForDomain('node2.mesh'), 'fetched again, it is back');
   s.setSeq(6);
   s.beacons.heard(s.beacon(6), 'bmx6');
   await s.beacons.settled();
-  t.equal(s.fetches.length, 2, 'a higher seq is fetched');
+  t.equal(s.fetches.at(-1), '198.18.0.2:8443', 'a higher seq is fetched');
+  t.equal(s.fetches.length, 6, 'two refreshes, two failed tries retryMs apart, the return and the new seq');
 });
 
 t.test('a node leaves when every channel that heard it withdrew it', async (t) => {
