@@ -16,6 +16,7 @@ import { createApiHandler } from './http/api/api-handler.js';
 import { loadOrCreateCertificate, nodeAddresses } from './http/certificate.js';
 import { SessionAuth } from './http/api/session-auth.js';
 import { Sessions } from './http/api/sessions.js';
+import { WebSessionStore } from './store/web-sessions.js';
 import { createStaticFiles } from './http/static-files.js';
 import { wwwDir } from './http/www-dir.js';
 import { Location } from './location/location.js';
@@ -173,11 +174,12 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       list: (user, options) => (callLog.flush(), history.list(user, options)),
       delete: (user, id) => (callLog.flush(), history.delete(user, id)),
     };
+    const webAuth = new SessionAuth(new Sessions({ now, records: new WebSessionStore(db) }), (name) => accounts.ha1(name, 'MD5') !== undefined);
     const handler = createApiHandler({
       config,
       credentials: accounts,
       accounts: store,
-      auth: new SessionAuth(new Sessions({ now }), (name) => accounts.ha1(name, 'MD5') !== undefined),
+      auth: webAuth,
       added: (name) => accounts.reload(name),
       names: () => [...accounts.names(), ...federation.peers.users()],
       passwordChanged: (name) => accounts.reload(name),
@@ -198,7 +200,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       fallback: createStaticFiles({ dir: wwwDir(), port: config.httpsPort }),
       descriptor: () => descriptor.current(),
     });
-    transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler });
+    transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler, webSession: (req) => webAuth.holder(req) });
     undo.push(() => transports?.stop());
     const keepalive = new NatKeepalive({
       location,

@@ -48,6 +48,8 @@ export class DigestGate {
 
   /** `claimed`: the account the request speaks for (To of a REGISTER, From of a call), for throttling. */
   check(req: SipRequest, flow: Flow, claimed: string): GateResult {
+    // The page's own WebSocket, opened with a live login session of that very user (RFC 7118 §7).
+    if (flow.webUser !== undefined && flow.webUser() === claimed) return { kind: 'ok', user: claimed };
     const addrKey = `addr:${flow.remoteAddress}`;
     const userKey = `user:${claimed}`;
     const wait = Math.max(this.throttle.blockedFor(addrKey), this.throttle.blockedFor(userKey));

@@ -62,6 +62,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX stored_messages_by_recipient ON stored_messages (recipient, id);
       CREATE INDEX stored_messages_by_age ON stored_messages (received_at);`,
   },
+  {
+    version: 3,
+    sql: `
+      -- Web login sessions, so that a restart or a power cut does not log every page out: the page's
+      -- phone is authenticated by its session (RFC 7118 §7) and holds no password to fall back on.
+      -- Written at login and logout, and last_used at most once a day per session.
+      CREATE TABLE web_sessions (
+        id TEXT PRIMARY KEY,          -- the cookie's value (data_dir is 0700, like the HA1s here)
+        user TEXT NOT NULL,           -- lower-case local user
+        csrf TEXT NOT NULL,
+        last_used INTEGER NOT NULL    -- ms since 1970
+      ) WITHOUT ROWID;`,
+  },
 ];
 
 export function schemaVersion(db: Db): number {

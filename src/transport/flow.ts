@@ -35,6 +35,11 @@ export interface Flow extends FlowAddress {
    * send again (RFC 3261 §17.2), which costs the heap far less than the message's objects.
    */
   sendBytes(data: Buffer): boolean;
+  /**
+   * A WebSocket opened by the node's own page with a live login session (RFC 7118 §7: the
+   * connection is authenticated by the web session's cookie): that session's user while it lasts.
+   */
+  readonly webUser?: () => string | undefined;
 }
 
 /**

@@ -19,6 +19,7 @@ export interface StreamFlowEnds {
    * and the address it connects from when one is configured, known before the socket is up.
    */
   readonly opened?: { readonly listeningPort: number; readonly localAddress?: string | undefined };
+  readonly webUser?: (() => string | undefined) | undefined;
 }
 
 export class StreamFlow implements Flow {
@@ -27,6 +28,7 @@ export class StreamFlow implements Flow {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly reliable = true;
+  readonly webUser: (() => string | undefined) | undefined;
   private readonly socket: StreamFlowEnds['socket'];
   private readonly opened: StreamFlowEnds['opened'];
   private local: { address: string; port: number } | undefined;
@@ -40,6 +42,7 @@ export class StreamFlow implements Flow {
     this.remotePort = ends.remotePort;
     this.socket = ends.socket;
     this.opened = ends.opened;
+    this.webUser = ends.webUser;
   }
 
   get localAddress(): string {

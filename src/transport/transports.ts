@@ -16,7 +16,7 @@ import { RateLimitedLog } from './rate-limited-log.js';
 import type { ReceiveContext } from './received.js';
 import { startTcp } from './tcp.js';
 import { startUdp } from './udp.js';
-import { createWsTransport } from './ws.js';
+import { createWsTransport, type WsOptions } from './ws.js';
 
 export interface TransportsOptions {
   readonly config: Config;
@@ -26,6 +26,8 @@ export interface TransportsOptions {
   readonly limits: ParseLimits;
   /** Requests on the HTTPS port that are not WebSocket upgrades (the page and its API). */
   readonly handler?: RequestHandler;
+  /** The page's login sessions, which authenticate its wss:// connections (ws.ts). */
+  readonly webSession?: WsOptions['webSession'];
   /** Clock for rate-limiting warnings; defaults to `Date.now`. */
   readonly now?: () => number;
   /** Takes requests per source address; by default `request_rate` from the config, loopback exempt. */
@@ -75,7 +77,7 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
     stops.push(udp.stop);
     const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, idleTimeoutMs, messageTimeoutMs: config.tcpMessageTimeout * 1000 });
     stops.push(tcp.stop);
-    const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs });
+    const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs, ...(opts.webSession ? { webSession: opts.webSession } : {}) });
     const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade, handler: opts.handler });
     stops.push(servers.stop);
     // The WebSockets close before the web servers do: a server's close waits for every socket it

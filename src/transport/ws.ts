@@ -2,7 +2,10 @@
  * SIP over WebSocket (RFC 7118) on the HTTP (`ws`) and HTTPS (`wss`) servers: the upgrade must ask
  * for the `sip` subprotocol (§4.1), each WebSocket message holds one SIP message (§5.2), frames
  * larger than the message limit are refused before they are buffered, and silent connections are
- * pinged and dropped when the pong does not come.
+ * pinged and dropped when the pong does not come. A wss:// upgrade from the node's own page that
+ * carries a live login session is authenticated by it (§7), so the page needs no SIP password;
+ * only from the same origin, so another site's page cannot use a visitor's session (the cookie is
+ * SameSite=Strict as well).
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
@@ -24,6 +27,8 @@ export interface WsOptions {
   readonly connectionLimits: ConnectionLimits;
   /** A connection silent this long has been pinged at least once; no pong by the next check ends it. */
   readonly idleTimeoutMs: number;
+  /** The login session an upgrade request carries, as a reader of its user while it lasts. */
+  readonly webSession?: (req: IncomingMessage) => (() => string | undefined) | undefined;
 }
 
 export interface WsTransport {
@@ -92,7 +97,8 @@ export function createWsTransport(opts: WsOptions): WsTransport {
     const transport = secure ? 'wss' : 'ws';
     const id = `${transport}#${++seq}`;
     const peer = `${transport}:${hostPort(remoteAddress, remotePort)}`;
-    const flow = new StreamFlow({ id, transport, remoteAddress, remotePort, socket: req.socket }, (d) => send(ws, d));
+    const webUser = secure && req.headers.origin === `https://${req.headers.host ?? ''}` ? opts.webSession?.(req) : undefined;
+    const flow = new StreamFlow({ id, transport, remoteAddress, remotePort, socket: req.socket, webUser }, (d) => send(ws, d));
     const conn: Connection = { ws, flow, heard: true, awaitingPong: false };
     connections.set(id, conn);
     byPeer.set(peer, flow);
@@ -121,6 +127,12 @@ export function createWsTransport(opts: WsOptions): WsTransport {
 
   const check = () => {
     for (const conn of connections.values()) {
+      // A logout, expiry or removed account in another tab ends the page's connection within a check.
+      if (conn.flow.webUser !== undefined && conn.flow.webUser() === undefined) {
+        ctx.logger.debug(`${conn.flow.id}: its login session ended; connection closed`);
+        conn.ws.close(1008, 'login session ended');
+        continue;
+      }
       if (conn.awaitingPong) {
         ctx.logger.debug(`${conn.flow.id}: no pong; connection ended`);
         conn.ws.terminate();

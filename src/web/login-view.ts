@@ -1,7 +1,8 @@
 /**
  * The first screen: name and password, Log in, and Sign up when the node takes new accounts. The
- * password goes to the node over HTTPS and stays in this page's memory for the phone's digest; it
- * is never written to browser storage.
+ * password goes to the node over HTTPS once and the page forgets it: the phone's WebSocket is
+ * authenticated by the login session's HttpOnly cookie (RFC 7118 §7), so no script and no browser
+ * storage ever holds it, and a reload goes straight back to the phone.
  */
 import { ApiError, api, type Me, type NodeInfo } from './api.js';
 import { el, field, show } from './dom.js';
@@ -9,9 +10,7 @@ import { text } from './strings.js';
 
 export interface LoginOptions {
   readonly node: NodeInfo;
-  /** A session that is still valid but whose password this page no longer holds (after a reload). */
-  readonly sessionName: string | undefined;
-  readonly onLoggedIn: (me: Me, password: string) => void;
+  readonly onLoggedIn: (me: Me) => void;
   /** Said above the form instead of the usual hint (the account was just deleted). */
   readonly notice?: string;
 }
@@ -22,12 +21,11 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
   const logIn = el('button', { type: 'submit', value: 'login' }, text('logIn'));
   const signUp = el('button', { type: 'submit', value: 'signup', class: 'secondary' }, text('signUp'));
   const message = el('p', { class: 'message', role: 'alert' });
-  const hint = opts.sessionName !== undefined ? 'passwordAgain' : opts.node.signup === 'closed' ? 'signupClosed' : 'loginHint';
+  const hint = opts.node.signup === 'closed' ? 'signupClosed' : 'loginHint';
   const form = el('form', { class: 'login' }, el('p', {}, opts.notice ?? text(hint)), field(text('name'), name), field(text('password'), password), el('div', { class: 'buttons' }, logIn, signUp), message);
   show(signUp, opts.node.signup !== 'closed');
-  name.value = opts.sessionName ?? '';
   root.replaceChildren(el('h1', {}, text('title')), form);
-  (opts.sessionName === undefined ? name : password).focus();
+  name.focus();
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -36,7 +34,8 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
     message.textContent = text('working');
     try {
       const me = await action(name.value.trim(), password.value);
-      opts.onLoggedIn(me, password.value);
+      password.value = '';
+      opts.onLoggedIn(me);
     } catch (err) {
       message.textContent = err instanceof ApiError && err.status > 0 ? err.message : text('networkError');
       logIn.disabled = signUp.disabled = false;

@@ -11,25 +11,29 @@ import './style.css';
 
 const root = document.getElementById('app')!;
 
-function login(node: NodeInfo, sessionName: string | undefined, notice?: string): void {
-  showLogin(root, { node, sessionName, onLoggedIn: (me, password) => void phone(node, me, password), ...(notice ? { notice } : {}) });
+function login(node: NodeInfo, notice?: string): void {
+  showLogin(root, { node, onLoggedIn: (me) => void phone(node, me), ...(notice ? { notice } : {}) });
 }
 
-async function phone(node: NodeInfo, me: Me, password: string): Promise<void> {
+async function phone(node: NodeInfo, me: Me): Promise<void> {
   // Without the node's STUN, host candidates still connect on a flat mesh.
   const iceServers = await api.iceServers().catch(() => []);
   const p = showPhone(root, {
     user: me.name,
     domain: node.domain,
-    makePhone: (events) => createSipPhone({ server: `wss://${location.host}/`, user: me.name, domain: node.domain, password, iceServers }, events),
+    makePhone: (events) => createSipPhone({ server: `wss://${location.host}/`, user: me.name, domain: node.domain, iceServers }, events),
     onLogOut: async () => {
       await p.stop().catch(() => {});
       await api.logout().catch(() => {});
-      login(node, undefined);
+      login(node);
     },
     onLeft: async () => {
       await p.stop().catch(() => {});
-      login(node, undefined, text('left'));
+      login(node, text('left'));
+    },
+    onSessionEnded: async () => {
+      await p.stop().catch(() => {});
+      login(node, text('sessionEnded'));
     },
   });
 }
@@ -38,7 +42,9 @@ async function main(): Promise<void> {
   document.documentElement.lang = LANGUAGE;
   document.title = text('title');
   const node = await api.node();
-  login(node, (await api.me())?.name);
+  const me = await api.me();
+  if (me === undefined) login(node);
+  else await phone(node, me);
 }
 
 main().catch((err: unknown) => {

@@ -24,6 +24,8 @@ export interface PhoneViewOptions {
   readonly onLogOut: () => void;
   /** The account was deleted from the account view. */
   readonly onLeft: () => void;
+  /** The node challenged the phone: the login session behind its WebSocket is gone. */
+  readonly onSessionEnded: () => void;
 }
 
 export interface PhoneViewEvents {
@@ -87,7 +89,8 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
       if (state === 'registered' && message.textContent === text('connectionLost')) say(undefined);
       registration.textContent = text(state === 'registered' ? 'ready' : state === 'connecting' ? 'connecting' : 'notConnected');
       callButton.disabled = state !== 'registered';
-      if (failure?.status !== undefined) say(text('registrationFailed', { status: failure.status }));
+      if (failure?.status === 401 || failure?.status === 407) opts.onSessionEnded();
+      else if (failure?.status !== undefined) say(text('registrationFailed', { status: failure.status }));
     },
     onIncoming(call) {
       if (busy) return call.refuseBusy();

@@ -9,7 +9,7 @@ export const CA: Texts = {
   signUp: 'Registra’t',
   logOut: 'Surt',
   loginHint: 'Entra amb el teu nom i la contrasenya d’aquest node, o registra’t per tenir-hi un compte.',
-  passwordAgain: 'Torna a escriure la contrasenya per connectar el telèfon.',
+  sessionEnded: 'La sessió s’ha acabat. Torna a entrar.',
   signupClosed: 'Els comptes nous els fa l’administrador del node.',
   working: 'Un moment…',
   signedInAs: 'Ets {user}',

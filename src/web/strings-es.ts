@@ -9,7 +9,7 @@ export const ES: Texts = {
   signUp: 'Crear cuenta',
   logOut: 'Salir',
   loginHint: 'Entra con tu nombre y la contraseña de este nodo, o crea una cuenta nueva.',
-  passwordAgain: 'Vuelve a escribir la contraseña para conectar el teléfono.',
+  sessionEnded: 'La sesión ha terminado. Vuelve a entrar.',
   signupClosed: 'Las cuentas nuevas las crea quien administra el nodo.',
   working: 'Un momento…',
   signedInAs: 'Eres {user}',

@@ -14,7 +14,7 @@ const EN = {
   signUp: 'Sign up',
   logOut: 'Log out',
   loginHint: 'Log in with your name and password on this node, or sign up for a new account.',
-  passwordAgain: 'Enter your password again to connect the phone.',
+  sessionEnded: 'Your session has ended. Log in again.',
   signupClosed: 'New accounts are made by the node’s admin.',
   working: 'Please wait…',
   signedInAs: 'You are {user}',

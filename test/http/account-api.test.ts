@@ -105,12 +105,14 @@ t.test('change the password, then leave: the account and its history go, other p
   t.equal(wrongOld.status, 403);
   t.match((wrongOld.json as { error: string }).error, /not your password/);
   t.equal((await api('POST', '/api/password', { json: { password: 'dora-first', newPassword: 'short' }, headers: first })).status, 400);
+  const elsewhere = await api('POST', '/api/login', { json: { name: 'dora', password: 'dora-first' } });
   const changed = await api('POST', '/api/password', { json: { password: 'dora-first', newPassword: 'dora-second' }, headers: first });
   t.equal(changed.status, 200);
-  t.equal((await api('GET', '/api/me', { headers: { Cookie: first.Cookie } })).status, 401, 'the other sessions end');
+  t.equal((await api('GET', '/api/me', { headers: { Cookie: cookieOf(elsewhere) } })).status, 401, 'the other sessions end');
   t.equal((await api('POST', '/api/login', { json: { name: 'dora', password: 'dora-first' } })).status, 401, 'the old password is gone');
   const second = { Cookie: cookieOf(changed), 'X-CSRF-Token': (changed.json as { csrf: string }).csrf };
-  t.equal((await api('GET', '/api/me', { headers: { Cookie: second.Cookie } })).status, 200, 'the new session holds');
+  t.equal(second.Cookie, first.Cookie, 'the session that changed it goes on: its page phone is authenticated by it');
+  t.equal((await api('GET', '/api/me', { headers: { Cookie: second.Cookie } })).status, 200, 'and holds');
 
   t.equal((await api('POST', '/api/leave', { json: { password: 'dora-first' }, headers: second })).status, 403, 'leaving asks for the password');
   const left = await api('POST', '/api/leave', { json: { password: 'dora-second' }, headers: second });

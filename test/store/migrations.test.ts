@@ -25,7 +25,7 @@ t.test('a database with only migration 1 is brought up to date with its accounts
   const db = openDatabase(path);
   t.teardown(() => db.close());
   t.equal(schemaVersion(db), MIGRATIONS.length);
-  t.equal(schemaVersion(db), 2);
+  t.equal(schemaVersion(db), 3);
   t.equal(db.get("SELECT sql FROM sqlite_master WHERE name = 'accounts'")?.sql, accountsSql, 'accounts table untouched');
   t.same(new AccountStore(db, 'node1.mesh').get('alice'), { name: 'alice', ha1Md5: 'a'.repeat(32), ha1Sha256: 'b'.repeat(64) });
 

@@ -149,9 +149,10 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
         }
         await opts.accounts.setPasswordAsync(ok.s.user, next);
         opts.passwordChanged(ok.s.user);
-        auth.sessions.endUser(ok.s.user);
+        // The session that changed it goes on (its page's phone is authenticated by it); the others end.
+        auth.sessions.endUser(ok.s.user, ok.s.id);
         opts.logger.info(`web password change for ${ok.s.user}`);
-        loggedIn(res, auth.sessions.create(ok.s.user));
+        loggedIn(res, ok.s);
       },
     },
     '/api/leave': {

@@ -14,7 +14,22 @@ export class SessionAuth {
   ) {}
 
   of(req: IncomingMessage): Session | undefined {
-    const s = this.sessions.use(sessionIdOf(req));
+    return this.byId(sessionIdOf(req));
+  }
+
+  /**
+   * For a connection that outlives its request (the page's WebSocket): who the session is, read
+   * again at every use, so a logout, an expiry or a removed account ends it at once.
+   */
+  holder(req: IncomingMessage): (() => string | undefined) | undefined {
+    const s = this.of(req);
+    if (s === undefined) return undefined;
+    const id = s.id;
+    return () => this.byId(id)?.user;
+  }
+
+  private byId(id: string | undefined): Session | undefined {
+    const s = this.sessions.use(id);
     if (s !== undefined && !this.exists(s.user)) {
       this.sessions.end(s.id);
       return undefined;

@@ -7,9 +7,8 @@ export interface PhoneOptions {
   /** `wss://host:port/`: the origin that served the page. */
   readonly server: string;
   readonly user: string;
+  /** No password: the node takes the WebSocket's login session cookie as proof (RFC 7118 §7). */
   readonly domain: string;
-  /** Kept in memory only, for the digest of REGISTER and INVITE. */
-  readonly password: string;
   readonly iceServers: RTCIceServer[];
 }
 

@@ -160,8 +160,6 @@ export function createSipPhone(opts: PhoneOptions, events: PhoneEvents): Phone {
   if (uri === undefined) throw new Error(`not a SIP address: ${opts.user}@${opts.domain}`);
   const ua = new UserAgent({
     uri,
-    authorizationUsername: opts.user,
-    authorizationPassword: opts.password,
     transportOptions: { server: opts.server },
     sessionDescriptionHandlerFactory: Web.defaultSessionDescriptionHandlerFactory(getMicrophone),
     sessionDescriptionHandlerFactoryOptions: {
