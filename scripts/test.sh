@@ -14,6 +14,7 @@ command -v turnutils_stunclient >/dev/null 2>&1 || missing+=(coturn)
 command -v linphone-daemon >/dev/null 2>&1 || missing+=(linphone-cli)
 command -v rtpengine >/dev/null 2>&1 || missing+=(rtpengine-daemon)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+/usr/bin/python3 -c 'import zeroconf' >/dev/null 2>&1 || missing+=(python3-zeroconf)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${missing[*]}"

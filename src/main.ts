@@ -100,7 +100,14 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       now: () => clock.now(),
       logger,
     });
-    const federation = startFederation({ config, identity, clock, logger });
+    const federation = startFederation({
+      config,
+      identity,
+      clock,
+      logger,
+      own: () => descriptor.beacon(),
+      sipPort: () => transports?.ports.sip ?? config.sipPort,
+    });
     undo.push(() => federation.stop());
 
     const location = new Location({ clock, logger });

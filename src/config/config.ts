@@ -72,6 +72,8 @@ export interface Config {
   peerInterval: number;
   /** Seconds a peer stays known without a fetched descriptor. */
   peerTimeout: number;
+  /** mDNS discovery: `browse` for other nodes, `announce` also answers for this one (umdns does on OpenWrt). */
+  mdns: 'off' | 'browse' | 'announce';
   /** Where the settings came from: a file path, or `defaults`. */
   source: string;
 }

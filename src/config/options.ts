@@ -335,6 +335,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'peer_timeout', field: 'peerTimeout', type: integer(10, 86400), default: '180',
     meaning: 'seconds a peer whose descriptor cannot be fetched stays known; then it leaves the directory and its users are unreachable', example: '600',
   },
+  mdns: {
+    name: 'mdns', field: 'mdns', type: oneOf<'off' | 'browse' | 'announce'>(['off', 'browse', 'announce']), default: 'announce',
+    meaning: 'mDNS on the local link (`_trucada._tcp`): `browse` finds other nodes, `announce` also answers for this one and its `_sip._udp`/`_sip._tcp`; OpenWrt sets `browse`, as umdns announces the node there',
+    example: 'browse',
+  },
 };
 
 /** The options in the order the docs list them. */

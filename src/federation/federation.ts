@@ -9,17 +9,24 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
+import type { Beacon } from './beacon.js';
 import { Beacons } from './beacons.js';
+import type { DiscoveryChannel } from './channel.js';
 import { fetchDescriptor, type FetchDescriptor } from './descriptor-fetch.js';
 import { Directory } from './directory.js';
+import { MAX_QUERY_INTERVAL_MS, MdnsChannel } from './mdns-channel.js';
 import type { NodeIdentity } from './node-identity.js';
 import { PeerNodes } from './peer-nodes.js';
 import { Pins } from './pins.js';
 import { StaticPeers } from './static-peers.js';
 
 export interface FederationDeps {
-  readonly config: Pick<Config, 'dataDir' | 'domain' | 'peers' | 'peerInterval' | 'peerTimeout'>;
+  readonly config: Pick<Config, 'dataDir' | 'domain' | 'peers' | 'peerInterval' | 'peerTimeout' | 'mdns' | 'listen'>;
   readonly identity: NodeIdentity;
+  /** This node's beacon as of now, for the announcing channels. */
+  readonly own: () => Beacon;
+  /** The SIP port bound, which mDNS announces as `_sip._udp` and `_sip._tcp`. */
+  readonly sipPort: () => number;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly fetch?: FetchDescriptor;
@@ -30,7 +37,8 @@ export interface Federation {
   readonly directory: Directory;
   readonly beacons: Beacons;
   readonly staticPeers: StaticPeers;
-  stop(): void;
+  /** Resolves once the channels have withdrawn this node's announcements. */
+  stop(): Promise<void>;
 }
 
 export function startFederation(deps: FederationDeps): Federation {
@@ -49,15 +57,25 @@ export function startFederation(deps: FederationDeps): Federation {
   });
   const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger });
   const beacons = new Beacons({ directory, fetch, selfId: identity.id, clock, retryMs: config.peerInterval * 1000, logger });
+  const channels: DiscoveryChannel[] = [];
+  if (config.mdns !== 'off') {
+    // A node is heard again at least every third of peer_timeout, or it would leave between two queries.
+    const maxQueryIntervalMs = Math.min(MAX_QUERY_INTERVAL_MS, (config.peerTimeout * 1000) / 3);
+    channels.push(new MdnsChannel({ sink: beacons, own: deps.own, clock, logger }, { mode: config.mdns, sipPort: deps.sipPort, listen: config.listen, maxQueryIntervalMs }));
+  }
   directory.start();
   staticPeers.start();
+  for (const channel of channels) {
+    channel.start().catch((err: Error) => logger.warn(`${channel.name}: not started: ${err.message}`));
+  }
   return {
     peers,
     directory,
     beacons,
     staticPeers,
-    stop: () => {
+    stop: async () => {
       staticPeers.stop();
+      await Promise.all(channels.map((c) => c.stop()));
       directory.stop();
     },
   };

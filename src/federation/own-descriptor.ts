@@ -96,11 +96,11 @@ export class OwnDescriptor {
 
 /**
  * The one address a beacon has room for: the first that is not loopback, IPv4 before IPv6 (mesh
- * firmwares route IPv4 everywhere; IPv6 often only on some links); loopback only on a node with
- * nothing else (tests on one machine).
+ * firmwares route IPv4 everywhere; IPv6 often only on some links), never IPv4 link-local (not routed);
+ * loopback only on a node with nothing else (tests on one machine, a node with no address yet).
  */
 function announced(addresses: readonly string[]): string {
-  const outside = addresses.filter((a) => !a.startsWith('127.') && a !== '::1');
+  const outside = addresses.filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('169.254.'));
   return outside.find((a) => isIP(a) === 4) ?? outside[0] ?? addresses[0] ?? '127.0.0.1';
 }
 

@@ -59,7 +59,7 @@ function allInterfaces(): NetworkInterfaceInfo[] {
   return Object.values(networkInterfaces()).flatMap((l) => l ?? []);
 }
 
-function sameSubnet(iface: NetworkInterfaceInfo, remote: string): boolean {
+export function sameSubnet(iface: NetworkInterfaceInfo, remote: string): boolean {
   if (isIP(remote) !== isIP(iface.address)) return false;
   const a = ipAddressBytes(iface.address);
   const b = ipAddressBytes(remote);

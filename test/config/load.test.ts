@@ -82,6 +82,7 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     peers: [],
     peerInterval: 30,
     peerTimeout: 180,
+    mdns: 'announce',
     source: 'defaults',
   });
   t.same(configFromDefaults('Node7', cwd), c);
@@ -138,6 +139,7 @@ t.test('every option read from a full file', async (t) => {
     peers: [{ host: '10.1.7.1', port: 8443 }, { host: 'fd00::9', port: 443 }, { host: 'node9.guifi.net', port: 8443 }],
     peerInterval: 60,
     peerTimeout: 600,
+    mdns: 'browse',
     source: path,
   });
 });

@@ -128,9 +128,9 @@ t.test("the node's own descriptor: seq steps at every start and every change, an
   t.equal(read(first).seq, 2, 'a new user is a change');
   t.equal(readFileSync(join(dir, SEQ_FILE), 'utf8'), '2\n');
   t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.1', port: 8443, seq: 2 }, 'the beacon carries the same seq');
-  addresses = ['127.0.0.1', 'fd00::1', '198.18.0.7'];
-  t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.7', port: 8443, seq: 3 }, 'a new address is a change; the beacon names one outside loopback, IPv4 first');
-  t.same(read(first).addresses, ['127.0.0.1', 'fd00::1', '198.18.0.7']);
+  addresses = ['127.0.0.1', '169.254.3.3', 'fd00::1', '198.18.0.7'];
+  t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.7', port: 8443, seq: 3 }, 'a new address is a change; the beacon names one outside loopback and link-local, IPv4 first');
+  t.same(read(first).addresses, ['127.0.0.1', '169.254.3.3', 'fd00::1', '198.18.0.7']);
   t.equal(read(own()).seq, 4, 'a restart steps it too, so a reader never sees it go back');
   writeFileSync(join(dir, SEQ_FILE), 'garbage');
   t.ok(read(own()).seq > T0, 'a damaged counter restarts above every count, from the clock');

@@ -46,6 +46,8 @@ export async function testConfig(t: Teardown, overrides: Partial<Config> = {}): 
     dataDir: join(dir, 'data'),
     runDir: join(dir, 'run'),
     logLevel: 'debug',
+    // Nothing a test starts may multicast on the machine's own interfaces.
+    mdns: 'off',
     ...overrides,
   };
 }

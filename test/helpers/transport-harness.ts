@@ -51,6 +51,8 @@ export function testConfig(ports: { sip: number; http: number; https: number }, 
     peers: [],
     peerInterval: 30,
     peerTimeout: 180,
+    // Nothing a test starts may multicast on the machine's own interfaces.
+    mdns: 'off',
     source: 'defaults',
     ...overrides,
   };

@@ -33,8 +33,6 @@ t.test('the shipped configuration: one supervised node, as the user trucada, ann
   t.ok(order.lastIndexOf('chmod') < order.indexOf('procd_open_instance'), 'before the node starts');
   t.same(dataBlock(run.calls), {
     mdns: {
-      trucada_sip_udp_5060: { service: '_sip._udp.local', port: 5060 },
-      trucada_sip_tcp_5060: { service: '_sip._tcp.local', port: 5060 },
       trucada_https_8443: { service: '_https._tcp.local', port: 8443, txt: ['path=/'] },
     },
     firewall: [rule('lan', 'SIP', 'udp', 5060), rule('lan', 'SIP', 'tcp', 5060), rule('lan', 'HTTP', 'tcp', 8080), rule('lan', 'HTTPS', 'tcp', 8443), rule('lan', 'STUN', 'udp', 3478)],
@@ -56,11 +54,11 @@ t.test('every option is validated, with the types and the defaults of src/config
 });
 
 t.test('changed ports, two zones, STUN off', async (t) => {
-  const config = `config trucada 'main'\n\toption sip_port '5070'\n\toption https_port '443'\n\toption stun_port '0'\n\tlist firewall_zone 'lan'\n\tlist firewall_zone 'mesh'\n`;
+  const config = `config trucada 'main'\n\toption sip_port '5070'\n\toption https_port '443'\n\toption stun_port '0'\n\tlist firewall_zone 'lan'\n\tlist firewall_zone 'mesh'\n\toption mdns 'browse'\n`;
   const run = runInitScript(t, { config });
   t.equal(run.status, 0, run.stderr);
   const data = dataBlock(run.calls);
-  t.same(Object.keys(data['mdns'] as object), ['trucada_sip_udp_5070', 'trucada_sip_tcp_5070', 'trucada_https_443']);
+  t.same(Object.keys(data['mdns'] as object), ['trucada_sip_udp_5070', 'trucada_sip_tcp_5070', 'trucada_https_443'], 'umdns announces SIP when the node only browses');
   const fw = data['firewall'] as { name: string }[];
   t.same(
     fw.map((r) => r.name),

@@ -55,7 +55,9 @@ async function installAndRegister(t: Test, runtime: string): Promise<void> {
       .replace(/# option sip_port '[^']*'/, `option sip_port '${sipPort}'`)
       .replace(/# option http_port '[^']*'/, `option http_port '${httpPort}'`)
       .replace(/# option https_port '[^']*'/, `option https_port '${httpsPort}'`)
-      .replace(/# option stun_port '[^']*'/, "option stun_port '0'"),
+      .replace(/# option stun_port '[^']*'/, "option stun_port '0'")
+      // Nothing a test starts may multicast on the machine's own interfaces.
+      .replace(/# option mdns '[^']*'/, "option mdns 'off'"),
   );
 
   // Through env(1) without NODE_OPTIONS, which tap fills in every child: the bundle runs as on a router.
