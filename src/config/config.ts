@@ -72,8 +72,14 @@ export interface Config {
   peerInterval: number;
   /** Seconds a peer stays known without a fetched descriptor. */
   peerTimeout: number;
-  /** mDNS discovery: `browse` for other nodes, `announce` also answers for this one (umdns does on OpenWrt). */
+  /** mDNS discovery: `browse` for other nodes, `announce` also answers for this one. */
   mdns: 'off' | 'browse' | 'announce';
+  /** bmx6/bmx7 sms discovery, through the daemons whose run dir exists. */
+  bmx: 'auto' | 'off';
+  /** The bmx run dirs; empty: /var/run/bmx6 and /var/run/bmx7. */
+  bmxRunDirs: string[];
+  /** LibreMesh shared-state discovery, where `shared-state-async` is installed. */
+  sharedState: 'auto' | 'off';
   /** Where the settings came from: a file path, or `defaults`. */
   source: string;
 }

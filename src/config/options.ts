@@ -337,8 +337,22 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
   },
   mdns: {
     name: 'mdns', field: 'mdns', type: oneOf<'off' | 'browse' | 'announce'>(['off', 'browse', 'announce']), default: 'announce',
-    meaning: 'mDNS on the local link (`_trucada._tcp`): `browse` finds other nodes, `announce` also answers for this one and its `_sip._udp`/`_sip._tcp`; OpenWrt sets `browse`, as umdns announces the node there',
+    meaning: 'mDNS on the local link (`_trucada._tcp`): `browse` finds other nodes, `announce` also answers for this one and its `_sip._udp`/`_sip._tcp`, beside umdns or avahi on port 5353',
     example: 'browse',
+  },
+  bmx: {
+    name: 'bmx', field: 'bmx', type: oneOf<'auto' | 'off'>(['auto', 'off']), default: 'auto',
+    meaning: 'bmx6/bmx7 `sms` (qMp): `auto` announces this node and finds the others through every bmx daemon whose run dir exists, across the whole routed mesh',
+    example: 'off',
+  },
+  bmxRunDirs: {
+    name: 'bmx_run_dir', field: 'bmxRunDirs', type: listOf('list of paths', PATH), defaultDoc: '`/var/run/bmx6`, `/var/run/bmx7`',
+    meaning: "the run dirs of the bmx daemons (their `runtimeDir`), one line each", example: '/var/run/bmx7',
+  },
+  sharedState: {
+    name: 'shared_state', field: 'sharedState', type: oneOf<'auto' | 'off'>(['auto', 'off']), default: 'auto',
+    meaning: 'LibreMesh `shared-state-async`: `auto` announces this node and finds the others as the data type `trucada` wherever the command is installed',
+    example: 'off',
   },
 };
 

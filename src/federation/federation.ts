@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import type { Beacon } from './beacon.js';
 import { Beacons } from './beacons.js';
+import { BmxSmsChannel } from './bmx-sms-channel.js';
 import type { DiscoveryChannel } from './channel.js';
 import { fetchDescriptor, type FetchDescriptor } from './descriptor-fetch.js';
 import { Directory } from './directory.js';
@@ -18,10 +19,14 @@ import { MAX_QUERY_INTERVAL_MS, MdnsChannel } from './mdns-channel.js';
 import type { NodeIdentity } from './node-identity.js';
 import { PeerNodes } from './peer-nodes.js';
 import { Pins } from './pins.js';
+import { SHARED_STATE_INTERVAL_MS, SharedStateChannel } from './shared-state-channel.js';
 import { StaticPeers } from './static-peers.js';
 
+/** Where bmx6 and bmx7 keep their run time files on OpenWrt and in their Debian builds. */
+const DEFAULT_BMX_RUN_DIRS = ['/var/run/bmx6', '/var/run/bmx7'];
+
 export interface FederationDeps {
-  readonly config: Pick<Config, 'dataDir' | 'domain' | 'peers' | 'peerInterval' | 'peerTimeout' | 'mdns' | 'listen'>;
+  readonly config: Pick<Config, 'dataDir' | 'domain' | 'peers' | 'peerInterval' | 'peerTimeout' | 'mdns' | 'listen' | 'bmx' | 'bmxRunDirs' | 'sharedState'>;
   readonly identity: NodeIdentity;
   /** This node's beacon as of now, for the announcing channels. */
   readonly own: () => Beacon;
@@ -58,10 +63,20 @@ export function startFederation(deps: FederationDeps): Federation {
   const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger });
   const beacons = new Beacons({ directory, fetch, selfId: identity.id, clock, retryMs: config.peerInterval * 1000, logger });
   const channels: DiscoveryChannel[] = [];
+  const channelDeps = { sink: beacons, own: deps.own, clock, logger };
   if (config.mdns !== 'off') {
     // A node is heard again at least every third of peer_timeout, or it would leave between two queries.
     const maxQueryIntervalMs = Math.min(MAX_QUERY_INTERVAL_MS, (config.peerTimeout * 1000) / 3);
-    channels.push(new MdnsChannel({ sink: beacons, own: deps.own, clock, logger }, { mode: config.mdns, sipPort: deps.sipPort, listen: config.listen, maxQueryIntervalMs }));
+    channels.push(new MdnsChannel(channelDeps, { mode: config.mdns, sipPort: deps.sipPort, listen: config.listen, maxQueryIntervalMs }));
+  }
+  if (config.bmx !== 'off') {
+    const runDirs = config.bmxRunDirs.length > 0 ? config.bmxRunDirs : DEFAULT_BMX_RUN_DIRS;
+    channels.push(new BmxSmsChannel(channelDeps, { runDirs }));
+  }
+  if (config.sharedState !== 'off') {
+    // Renewed well within peer_timeout, so a node heard only here does not leave between two rounds.
+    const intervalMs = Math.min(SHARED_STATE_INTERVAL_MS, (config.peerTimeout * 1000) / 3);
+    channels.push(new SharedStateChannel(channelDeps, { intervalMs }));
   }
   directory.start();
   staticPeers.start();

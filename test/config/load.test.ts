@@ -83,6 +83,9 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     peerInterval: 30,
     peerTimeout: 180,
     mdns: 'announce',
+    bmx: 'auto',
+    bmxRunDirs: [],
+    sharedState: 'auto',
     source: 'defaults',
   });
   t.same(configFromDefaults('Node7', cwd), c);
@@ -140,6 +143,9 @@ t.test('every option read from a full file', async (t) => {
     peerInterval: 60,
     peerTimeout: 600,
     mdns: 'browse',
+    bmx: 'off',
+    bmxRunDirs: ['/var/run/bmx7', '/srv/bmx6'],
+    sharedState: 'off',
     source: path,
   });
 });

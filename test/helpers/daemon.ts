@@ -52,7 +52,7 @@ export async function writeDaemonConfig(t: Teardown, extra = ''): Promise<Daemon
     `# written by a test\nconfig trucada 'main'\n\toption domain '${domain}'\n\tlist listen '127.0.0.1'\n` +
       `\toption sip_port '${sipPort}'\n\toption http_port '${httpPort}'\n\toption https_port '${httpsPort}'\n` +
       `\toption stun_port '0'\n\toption data_dir '${join(dir, 'data')}'\n\toption run_dir '${join(dir, 'run')}'\n` +
-      `\toption log_level 'debug'\n\toption mdns 'off'\n${extra}`,
+      `\toption log_level 'debug'\n\toption mdns 'off'\n\toption bmx 'off'\n\toption shared_state 'off'\n${extra}`,
   );
   return { dir, configPath, sipPort, httpPort, httpsPort, domain };
 }

@@ -48,6 +48,9 @@ export async function testConfig(t: Teardown, overrides: Partial<Config> = {}): 
     logLevel: 'debug',
     // Nothing a test starts may multicast on the machine's own interfaces.
     mdns: 'off',
+    bmx: 'off',
+    bmxRunDirs: [],
+    sharedState: 'off',
     ...overrides,
   };
 }

@@ -53,6 +53,9 @@ export function testConfig(ports: { sip: number; http: number; https: number }, 
     peerTimeout: 180,
     // Nothing a test starts may multicast on the machine's own interfaces.
     mdns: 'off',
+    bmx: 'off',
+    bmxRunDirs: [],
+    sharedState: 'off',
     source: 'defaults',
     ...overrides,
   };

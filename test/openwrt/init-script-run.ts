@@ -1,7 +1,8 @@
 /**
  * Runs files/etc/init.d/trucada under `dash` against the stubs in stubs/: rc.common, functions.sh
  * and procd.sh record every procd and jshn call, commands the script would run on the router
- * (logger, mkdir, chown, chmod) are recorded instead of run, and uci_load_validate reads a sample
+ * (logger, mkdir, chown, chmod, touch) are recorded instead of run, so are the `answering` commands
+ * (stubs/record-or-fail, which fail as `fails` says), and uci_load_validate reads a sample
  * configuration through stubs/validate_data.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { OPTIONS, type LoadContext, type OptionSpec } from '../../src/config/opt
 export const INIT_SCRIPT = fileURLToPath(new URL('../../files/etc/init.d/trucada', import.meta.url));
 export const SHIPPED_CONFIG = fileURLToPath(new URL('../../files/etc/config/trucada', import.meta.url));
 export const STUBS = fileURLToPath(new URL('stubs', import.meta.url));
-const RECORDED_COMMANDS = ['logger', 'mkdir', 'chown', 'chmod'];
+const RECORDED_COMMANDS = ['logger', 'mkdir', 'chown', 'chmod', 'touch'];
 
 export interface InitRun {
   status: number | null;
@@ -29,6 +30,10 @@ export interface InitRunOptions {
   /** Whether /etc/passwd has the user trucada. */
   withUser?: boolean;
   action?: string;
+  /** Commands installed on this router (bmx6, uci, shared-state-async), recorded and answering. */
+  answering?: string[];
+  /** NAME:FIRST_ARGUMENT of the calls to them that fail. */
+  fails?: string[];
 }
 
 export function runInitScript(t: { teardown(fn: () => void): void }, opts: InitRunOptions): InitRun {
@@ -37,6 +42,7 @@ export function runInitScript(t: { teardown(fn: () => void): void }, opts: InitR
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'etc'));
   for (const command of RECORDED_COMMANDS) symlinkSync(join(STUBS, 'record'), join(dir, 'bin', command));
+  for (const command of opts.answering ?? []) symlinkSync(join(STUBS, 'record-or-fail'), join(dir, 'bin', command));
   const passwd = opts.withUser === false ? 'root:x:0:0:root:/root:/bin/ash\n' : 'root:x:0:0:root:/root:/bin/ash\ntrucada:x:32768:32768:trucada:/var/run/trucada:/bin/false\n';
   writeFileSync(join(dir, 'etc', 'passwd'), passwd);
   writeFileSync(join(dir, 'config'), opts.config);
@@ -48,6 +54,7 @@ export function runInitScript(t: { teardown(fn: () => void): void }, opts: InitR
     STUB_ROOT: dir,
     UCI_CONFIG: join(dir, 'config'),
     PROCD_RECORD: record,
+    STUB_FAILS: (opts.fails ?? []).join(' '),
   };
   // Through env(1) without NODE_OPTIONS: tap puts its loader there in every child, and the stub
   // validate_data (an ES module without extension) would be loaded through it.

@@ -91,6 +91,34 @@ for (const [option, value] of [['sip_port', '70000'], ['log_level', 'verbose'], 
   });
 }
 
+t.test('bmx6 installed: trucada is registered with syncSms once, and its sms file made for the node', async (t) => {
+  const run = runInitScript(t, { config: shipped, answering: ['bmx6', 'uci'], fails: ['uci:get'] });
+  t.equal(run.status, 0, run.stderr);
+  t.same(named(run, 'uci'), [['-q', 'get', 'bmx6.trucada'], ['-q', 'set', 'bmx6.trucada=syncSms'], ['-q', 'set', 'bmx6.trucada.syncSms=trucada'], ['-q', 'commit', 'bmx6']], 'kept for bmx6 restarts');
+  t.same(named(run, 'bmx6'), [['-c', 'syncSms=trucada']], 'and told to the running daemon');
+  t.same(named(run, 'touch'), [['/var/run/bmx6/sms/sendSms/trucada']]);
+  t.same(named(run, 'chown').at(-1), ['trucada:trucada', '/var/run/bmx6/sms/sendSms/trucada'], 'which the node writes as its own user');
+  const order = run.calls.map((c) => c[0]);
+  t.ok(order.indexOf('bmx6') < order.indexOf('procd_open_instance'), 'before the node starts');
+
+  const again = runInitScript(t, { config: shipped, answering: ['bmx6', 'uci'], fails: ['bmx6:-c'] });
+  t.same(named(again, 'uci'), [['-q', 'get', 'bmx6.trucada']], 'already registered: nothing written to flash');
+  t.match(named(again, 'logger'), [['-t', 'trucada', '-p', 'daemon.notice', /bmx6 does not answer/]]);
+
+  const off = runInitScript(t, { config: `${shipped}\toption bmx 'off'\n`, answering: ['bmx6', 'uci'] });
+  t.same([...named(off, 'uci'), ...named(off, 'bmx6'), ...named(off, 'touch')], [], "bmx 'off': bmx is left alone");
+});
+
+t.test('shared-state-async installed: the data type is registered only where it is missing', async (t) => {
+  const missing = runInitScript(t, { config: shipped, answering: ['shared-state-async'], fails: ['shared-state-async:get'] });
+  t.equal(missing.status, 0, missing.stderr);
+  t.same(named(missing, 'shared-state-async'), [['get', 'trucada'], ['register', 'trucada', 'community', '30', '300']]);
+  const known = runInitScript(t, { config: shipped, answering: ['shared-state-async'] });
+  t.same(named(known, 'shared-state-async'), [['get', 'trucada']]);
+  const off = runInitScript(t, { config: `${shipped}\toption shared_state 'off'\n`, answering: ['shared-state-async'] });
+  t.same(named(off, 'shared-state-async'), []);
+});
+
 t.test('stop: procd ends the instance, and the firewall drops its rules', async (t) => {
   const run = runInitScript(t, { config: shipped, action: 'stop' });
   t.equal(run.status, 0, run.stderr);

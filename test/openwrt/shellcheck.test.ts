@@ -23,6 +23,7 @@ const SCRIPTS = [
   'test/openwrt/stubs/functions.sh',
   'test/openwrt/stubs/procd.sh',
   'test/openwrt/stubs/record',
+  'test/openwrt/stubs/record-or-fail',
 ];
 
 function shellcheck(path: string): { status: number | null; output: string } {
