@@ -1,13 +1,13 @@
 /**
  * One call on screen: who and in what state, the timer once answered, Answer/Decline while it
- * rings here, Mute and Hang up otherwise, the other side's audio and the call quality.
+ * rings here, Mute, Hold and Hang up otherwise, the other side's audio and the call quality.
  */
 import { endMessage } from './call-messages.js';
 import { watchQuality } from './call-quality.js';
 import { startTimer } from './call-timer.js';
 import { startRinging } from './ring.js';
 import { el, show } from './dom.js';
-import type { Call, CallEnd, CallEvents, CallState } from './phone/phone.js';
+import type { Call, CallEnd, CallEvents, CallState, HoldState } from './phone/phone.js';
 import { text } from './strings.js';
 
 export interface CallPanel {
@@ -31,6 +31,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   const answer = el('button', { type: 'button', class: 'answer' }, text('answer'));
   const decline = el('button', { type: 'button', class: 'hang-up' }, text('decline'));
   const mute = el('button', { type: 'button', 'aria-pressed': 'false' }, text('mute'));
+  const hold = el('button', { type: 'button', class: 'hold', 'aria-pressed': 'false' }, text('hold'));
   const hangUp = el('button', { type: 'button', class: 'hang-up' }, text('hangUp'));
   const ringingHere = el('div', { class: 'buttons' }, answer, decline);
   const keys = '123456789*0#'.split('').map((k) => {
@@ -42,7 +43,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   });
   const sent = el('output', { class: 'tones', 'aria-label': text('tonesSent') });
   const keypad = el('div', { class: 'keypad', role: 'group', 'aria-label': text('keypad') }, ...keys);
-  const inCall = el('div', { class: 'buttons' }, mute, hangUp);
+  const inCall = el('div', { class: 'buttons' }, mute, hold, hangUp);
   const root = el('section', { class: 'call', 'aria-label': peer }, status, timer, quality, ringingHere, inCall, keypad, sent, audio);
 
   answer.addEventListener('click', () => call?.answer());
@@ -54,6 +55,23 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     mute.setAttribute('aria-pressed', String(muted));
     mute.textContent = text(muted ? 'unmute' : 'mute');
   });
+
+  let held: HoldState = { local: false, remote: false };
+  hold.addEventListener('click', () => {
+    if (call === undefined) return;
+    hold.disabled = true;
+    const want = !held.local;
+    void call.setHeld(want).then((ok) => {
+      hold.disabled = false;
+      if (!ok) status.textContent = text(want ? 'holdRefused' : 'resumeRefused', { peer });
+    });
+  });
+  const showHold = (h: HoldState) => {
+    held = h;
+    hold.setAttribute('aria-pressed', String(h.local));
+    hold.textContent = text(h.local ? 'resume' : 'hold');
+    status.textContent = h.local ? text('onHold', { peer }) : h.remote ? text('heldByPeer', { peer }) : text('inCall', { peer });
+  };
 
   const connected = () => {
     if (call === undefined) return;
@@ -81,6 +99,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     show(timer, state === 'connected');
     show(quality, state === 'connected');
     show(keypad, state === 'connected');
+    show(hold, state === 'connected');
     if (state === 'ringing') rang = true;
     if (state === 'connected') connected();
     if (state === 'ended') {
@@ -90,7 +109,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     }
   };
 
-  const events: CallEvents = { onState: render };
+  const events: CallEvents = { onState: render, onHold: showHold };
   return {
     root,
     events,

@@ -123,3 +123,69 @@ t.test('a wrong password shows the node\'s message; a reload keeps the session a
     'logging out unregisters the phone',
   );
 });
+
+/** The page's count of audio packets received, now. */
+async function packetsNow(page: Page): Promise<number> {
+  return Number(await page.getAttribute('.call-quality', 'data-packets-received'));
+}
+
+/** Packets that arrive at `page` in 2 s (the readout samples once a second). */
+async function arrivingIn2s(page: Page): Promise<number> {
+  await page.waitForTimeout(1200);
+  const before = await packetsNow(page);
+  await page.waitForTimeout(2000);
+  return (await packetsNow(page)) - before;
+}
+
+t.test('either side puts a call on hold and takes it back: re-INVITEs through the node, media stops and flows again', { skip, timeout: 90_000 }, async (t) => {
+  const node = await startTestNode(t, { alice: 'alice-secret', bob: 'bob-secret' });
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const browser = await launchChromium(t);
+  const pages: Page[] = [];
+  for (const [name, password] of [['alice', 'alice-secret'], ['bob', 'bob-secret']] as const) {
+    const page = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), url);
+    await page.fill('input[name=name]', name);
+    await page.fill('input[name=password]', password);
+    await page.click('button[value=login]');
+    await page.getByText('Ready for calls').waitFor();
+    pages.push(page);
+  }
+  const [alice, bob] = pages as [Page, Page];
+  await alice.fill('input[name=target]', 'bob');
+  await alice.click('form.dial button[type=submit]');
+  await bob.click('button.answer');
+  await packetsReceived(alice, 20);
+  await packetsReceived(bob, 20);
+
+  await alice.click('button.hold');
+  await alice.getByText('You put bob on hold').waitFor();
+  await bob.getByText('alice put the call on hold').waitFor();
+  t.equal(await alice.getAttribute('button.hold', 'aria-pressed'), 'true');
+  t.equal(await alice.textContent('button.hold'), 'Resume');
+  // RFC 3264 §8.4: alice offered sendonly, bob answered recvonly, so bob sends her nothing.
+  t.ok((await arrivingIn2s(alice)) < 10, 'on hold, no audio reaches the side that holds');
+
+  await alice.click('button.hold');
+  await alice.getByText('In a call with bob').waitFor();
+  await bob.getByText('In a call with alice').waitFor();
+  t.ok((await arrivingIn2s(alice)) > 50, 'taken back, audio flows to alice again');
+  t.ok((await arrivingIn2s(bob)) > 50, 'and to bob');
+
+  await bob.click('button.hold');
+  await bob.getByText('You put alice on hold').waitFor();
+  await alice.getByText('bob put the call on hold').waitFor();
+  t.ok((await arrivingIn2s(bob)) < 10, 'bob holds: nothing reaches bob');
+  await alice.click('button.hold');
+  await alice.getByText('You put bob on hold').waitFor();
+  t.equal(await bob.textContent('.call-status'), 'You put alice on hold', 'both hold: bob still sees his own hold');
+  await bob.click('button.hold');
+  await bob.getByText('alice put the call on hold').waitFor();
+  await alice.click('button.hold');
+  await alice.getByText('In a call with bob').waitFor();
+  await bob.getByText('In a call with alice').waitFor();
+  t.ok((await arrivingIn2s(bob)) > 50, 'both taken back: audio flows again');
+
+  await alice.click('button.hang-up:visible');
+  for (const page of [alice, bob]) await page.locator('form.dial').waitFor({ state: 'visible' });
+  t.pass('and the call ends as any other');
+});

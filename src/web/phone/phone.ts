@@ -27,8 +27,18 @@ export type CallEnd =
 
 export type CallState = 'calling' | 'ringing' | 'incoming' | 'connected' | 'ended';
 
+/** Who holds a connected call: RFC 3264 §8.4, read from the negotiated media direction. */
+export interface HoldState {
+  /** This side put the call on hold. */
+  readonly local: boolean;
+  /** The other side did. */
+  readonly remote: boolean;
+}
+
 export interface CallEvents {
   onState(state: CallState, end?: CallEnd): void;
+  /** After every offer/answer of a connected call whose hold state changed. */
+  onHold?(hold: HoldState): void;
 }
 
 export interface Call {
@@ -41,6 +51,11 @@ export interface Call {
   /** Refuses a call that rings here because another call is on (486 Busy Here, RFC 3261 §21.4.24). */
   refuseBusy(): void;
   setMuted(muted: boolean): void;
+  /**
+   * Puts the call on hold or takes it off (a re-INVITE, RFC 3264 §8.4: sendonly, inactive when the
+   * other side holds too); resolves false when the other side refused the change.
+   */
+  setHeld(held: boolean): Promise<boolean>;
   /** A DTMF tone (0-9, *, #) in the media as RFC 4733 events; false when the call cannot send one. */
   sendTone(tone: string): boolean;
   /** The connection the media flows on, once there is one. */

@@ -6,7 +6,7 @@
 import { Invitation, Inviter, Messager, Registerer, RegistererState, SessionState, UserAgent, type Session, type URI } from 'sip.js';
 // The handler alone, not the whole Web platform namespace (SimpleUser and more), keeps the bundle small.
 import * as Web from 'sip.js/lib/platform/web/session-description-handler/index.js';
-import type { Call, CallEnd, CallEvents, CallState, Phone, PhoneEvents, PhoneOptions, SendOutcome } from './phone.js';
+import type { Call, CallEnd, CallEvents, CallState, HoldState, Phone, PhoneEvents, PhoneOptions, SendOutcome } from './phone.js';
 
 const AUDIO_ONLY = { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } };
 /** Waits between tries to reach the node again: a router that reboots is back within a minute or two. */
@@ -50,6 +50,9 @@ class SipCall implements Call {
   private events: CallEvents = { onState: () => {} };
   private established = false;
   private refusedWith: number | undefined;
+  private held = false;
+  private muted = false;
+  private hold: HoldState = { local: false, remote: false };
 
   constructor(
     private readonly session: Inviter | Invitation,
@@ -59,6 +62,7 @@ class SipCall implements Call {
     session.stateChange.addListener((s) => {
       if (s === SessionState.Established) {
         this.established = true;
+        this.watchHold();
         this.move('connected');
       } else if (s === SessionState.Terminated) {
         this.finish(this.endReason());
@@ -105,9 +109,26 @@ class SipCall implements Call {
   }
 
   setMuted(muted: boolean): void {
-    for (const sender of this.peerConnection()?.getSenders() ?? []) {
-      if (sender.track?.kind === 'audio') sender.track.enabled = !muted;
+    this.muted = muted;
+    this.applyTracks();
+  }
+
+  async setHeld(held: boolean): Promise<boolean> {
+    const s = this.session;
+    if (s.state !== SessionState.Established || held === this.held) return held === this.held;
+    // The handler offers sendonly (or inactive) for hold and sendrecv again after (RFC 3264 §8.4).
+    s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold: held } as Web.SessionDescriptionHandlerOptions;
+    const accepted = await new Promise<boolean>((resolve) => {
+      s.invite({ requestDelegate: { onAccept: () => resolve(true), onReject: () => resolve(false) } }).catch(() => resolve(false));
+    });
+    if (!accepted) {
+      s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold: this.held } as Web.SessionDescriptionHandlerOptions;
+      return false;
     }
+    this.held = held;
+    this.applyTracks();
+    this.readHold();
+    return true;
   }
 
   sendTone(tone: string): boolean {
@@ -125,6 +146,31 @@ class SipCall implements Call {
 
   remoteStream(): MediaStream | undefined {
     return this.handler()?.remoteMediaStream;
+  }
+
+  /** On hold nothing is sent and nothing played; muted, nothing is sent. */
+  private applyTracks(): void {
+    for (const sender of this.peerConnection()?.getSenders() ?? []) {
+      if (sender.track !== null) sender.track.enabled = !this.muted && !this.held;
+    }
+    for (const receiver of this.peerConnection()?.getReceivers() ?? []) receiver.track.enabled = !this.held;
+  }
+
+  /** Every offer/answer the other side starts (its own hold or resume) ends in a stable signalling state. */
+  private watchHold(): void {
+    this.peerConnection()?.addEventListener('signalingstatechange', () => this.readHold());
+  }
+
+  private readHold(): void {
+    const pc = this.peerConnection();
+    if (pc === undefined || pc.signalingState !== 'stable') return;
+    const audio = pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio');
+    const direction = audio?.currentDirection;
+    // From here: sendrecv, nobody holds; sendonly, we hold; recvonly, they hold; inactive, both do.
+    const hold = { local: this.held, remote: direction === 'recvonly' || direction === 'inactive' };
+    if (hold.local === this.hold.local && hold.remote === this.hold.remote) return;
+    this.hold = hold;
+    this.events.onHold?.(hold);
   }
 
   private handler(): Web.SessionDescriptionHandler | undefined {
