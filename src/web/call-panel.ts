@@ -1,13 +1,14 @@
 /**
  * One call on screen: who and in what state, the timer once answered, Answer/Decline while it
- * rings here, Mute, Hold and Hang up otherwise, the other side's audio and the call quality.
+ * rings here, Mute, Hold, Video and Hang up otherwise, the other side's audio and video (with this
+ * side's camera beside it) and the call quality.
  */
 import { endMessage } from './call-messages.js';
 import { watchQuality } from './call-quality.js';
 import { startTimer } from './call-timer.js';
 import { startRinging } from './ring.js';
 import { el, show } from './dom.js';
-import type { Call, CallEnd, CallEvents, CallState, HoldState } from './phone/phone.js';
+import type { Call, CallEnd, CallEvents, CallState, HoldState, VideoState } from './phone/phone.js';
 import { text } from './strings.js';
 
 export interface CallPanel {
@@ -32,7 +33,14 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   const decline = el('button', { type: 'button', class: 'hang-up' }, text('decline'));
   const mute = el('button', { type: 'button', 'aria-pressed': 'false' }, text('mute'));
   const hold = el('button', { type: 'button', class: 'hold', 'aria-pressed': 'false' }, text('hold'));
+  const video = el('button', { type: 'button', class: 'video', 'aria-pressed': 'false' }, text('videoOn'));
   const hangUp = el('button', { type: 'button', class: 'hang-up' }, text('hangUp'));
+  // Muted: the sound plays through `audio`, the one element that has the whole remote stream.
+  const remoteVideo = el('video', { class: 'remote-video', autoplay: '', playsinline: '', muted: '', 'aria-label': text('remoteVideo') });
+  const localVideo = el('video', { class: 'local-video', autoplay: '', playsinline: '', muted: '', 'aria-label': text('localVideo') });
+  remoteVideo.muted = true;
+  localVideo.muted = true;
+  const videos = el('div', { class: 'videos' }, remoteVideo, localVideo);
   const ringingHere = el('div', { class: 'buttons' }, answer, decline);
   const keys = '123456789*0#'.split('').map((k) => {
     const b = el('button', { type: 'button', class: 'secondary key', 'data-tone': k }, k);
@@ -43,8 +51,8 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   });
   const sent = el('output', { class: 'tones', 'aria-label': text('tonesSent') });
   const keypad = el('div', { class: 'keypad', role: 'group', 'aria-label': text('keypad') }, ...keys);
-  const inCall = el('div', { class: 'buttons' }, mute, hold, hangUp);
-  const root = el('section', { class: 'call', 'aria-label': peer }, status, timer, quality, ringingHere, inCall, keypad, sent, audio);
+  const inCall = el('div', { class: 'buttons' }, mute, hold, video, hangUp);
+  const root = el('section', { class: 'call', 'aria-label': peer }, status, videos, timer, quality, ringingHere, inCall, keypad, sent, audio);
 
   answer.addEventListener('click', () => call?.answer());
   decline.addEventListener('click', () => call?.hangUp());
@@ -71,6 +79,30 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     hold.setAttribute('aria-pressed', String(h.local));
     hold.textContent = text(h.local ? 'resume' : 'hold');
     status.textContent = h.local ? text('onHold', { peer }) : h.remote ? text('heldByPeer', { peer }) : text('inCall', { peer });
+  };
+
+  video.addEventListener('click', () => {
+    if (call === undefined) return;
+    video.disabled = true;
+    const want = video.getAttribute('aria-pressed') !== 'true';
+    void call.setVideo(want).then((outcome) => {
+      video.disabled = false;
+      if (outcome.kind === 'refused') status.textContent = text('videoRefused', { peer });
+      if (outcome.kind === 'media') status.textContent = text(outcome.error === 'NotAllowedError' ? 'cameraDenied' : 'cameraMissing');
+    });
+  });
+  const play = (element: HTMLVideoElement, track: MediaStreamTrack | undefined) => {
+    show(element, track !== undefined);
+    if (track === undefined) return void (element.srcObject = null);
+    if ((element.srcObject as MediaStream | null)?.getTracks()[0] !== track) element.srcObject = new MediaStream([track]);
+    void element.play().catch(() => {});
+  };
+  const showVideo = (v: VideoState) => {
+    video.setAttribute('aria-pressed', String(v.local));
+    video.textContent = text(v.local ? 'videoOff' : 'videoOn');
+    play(remoteVideo, call?.remoteVideo());
+    play(localVideo, call?.localVideo());
+    show(videos, v.local || v.remote);
   };
 
   const connected = () => {
@@ -100,16 +132,20 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     show(quality, state === 'connected');
     show(keypad, state === 'connected');
     show(hold, state === 'connected');
+    show(video, state === 'connected');
+    if (state !== 'connected') show(videos, false);
     if (state === 'ringing') rang = true;
     if (state === 'connected') connected();
     if (state === 'ended') {
       for (const stop of stops.splice(0)) stop();
       audio.srcObject = null;
+      remoteVideo.srcObject = null;
+      localVideo.srcObject = null;
       onEnded(end === undefined ? undefined : endMessage(end, peer, rang));
     }
   };
 
-  const events: CallEvents = { onState: render, onHold: showHold };
+  const events: CallEvents = { onState: render, onHold: showHold, onVideo: showVideo };
   return {
     root,
     events,

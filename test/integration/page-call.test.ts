@@ -189,3 +189,60 @@ t.test('either side puts a call on hold and takes it back: re-INVITEs through th
   for (const page of [alice, bob]) await page.locator('form.dial').waitFor({ state: 'visible' });
   t.pass('and the call ends as any other');
 });
+
+/** Whether `selector`'s video shows decoded frames of a moving picture. */
+async function videoPlays(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction((s) => {
+    const v = document.querySelector<HTMLVideoElement>(s);
+    return v !== null && !v.hidden && v.videoWidth > 0 && v.currentTime > 0.5;
+  }, selector);
+}
+
+t.test('video on and off from either side during a call: re-INVITEs add and pause the video stream', { skip, timeout: 90_000 }, async (t) => {
+  const node = await startTestNode(t, { alice: 'alice-secret', bob: 'bob-secret' });
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const browser = await launchChromium(t);
+  const pages: Page[] = [];
+  for (const [name, password] of [['alice', 'alice-secret'], ['bob', 'bob-secret']] as const) {
+    const page = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), url);
+    await page.fill('input[name=name]', name);
+    await page.fill('input[name=password]', password);
+    await page.click('button[value=login]');
+    await page.getByText('Ready for calls').waitFor();
+    pages.push(page);
+  }
+  const [alice, bob] = pages as [Page, Page];
+  await alice.fill('input[name=target]', 'bob');
+  await alice.click('form.dial button[type=submit]');
+  await bob.click('button.answer');
+  await packetsReceived(alice, 20);
+  t.equal(await alice.locator('.videos').isVisible(), false, 'a call starts with sound only');
+
+  await alice.click('button.video');
+  await videoPlays(bob, 'video.remote-video');
+  t.pass("alice's camera plays on bob's page");
+  await videoPlays(alice, 'video.local-video');
+  t.equal(await alice.textContent('button.video'), 'Stop video');
+  t.equal(await alice.locator('video.remote-video').isVisible(), false, 'bob sends none');
+
+  await bob.click('button.video');
+  await videoPlays(alice, 'video.remote-video');
+  t.pass("and bob's on alice's, both ways at once");
+
+  await alice.click('button.video');
+  await bob.locator('video.remote-video').waitFor({ state: 'hidden' });
+  t.pass("alice stops: bob's page no longer shows her video");
+  await videoPlays(alice, 'video.remote-video');
+  t.ok((await packetsReceived(bob, 0)) > 0, 'the sound goes on');
+
+  await bob.click('button.video');
+  for (const page of [alice, bob]) await page.locator('.videos').waitFor({ state: 'hidden' });
+  t.pass('both off: back to a sound call');
+  await alice.click('button.video');
+  await videoPlays(bob, 'video.remote-video');
+  t.pass('and on again');
+
+  await bob.click('button.hang-up:visible');
+  for (const page of [alice, bob]) await page.locator('form.dial').waitFor({ state: 'visible' });
+  t.equal(await alice.evaluate(() => document.querySelectorAll('video').length), 0, 'the call ends with its video');
+});

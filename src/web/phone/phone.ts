@@ -35,10 +35,21 @@ export interface HoldState {
   readonly remote: boolean;
 }
 
+/** Who sends video in a connected call. */
+export interface VideoState {
+  readonly local: boolean;
+  readonly remote: boolean;
+}
+
+/** What became of turning video on or off. */
+export type VideoOutcome = { kind: 'done' } | { kind: 'refused' } | { kind: 'media'; error: string };
+
 export interface CallEvents {
   onState(state: CallState, end?: CallEnd): void;
   /** After every offer/answer of a connected call whose hold state changed. */
   onHold?(hold: HoldState): void;
+  /** After every offer/answer of a connected call whose video changed. */
+  onVideo?(video: VideoState): void;
 }
 
 export interface Call {
@@ -56,6 +67,11 @@ export interface Call {
    * other side holds too); resolves false when the other side refused the change.
    */
   setHeld(held: boolean): Promise<boolean>;
+  /** Starts or stops sending the camera (a re-INVITE adding or pausing the video stream). */
+  setVideo(on: boolean): Promise<VideoOutcome>;
+  /** The camera this side sends, and the other side's video while it sends one. */
+  localVideo(): MediaStreamTrack | undefined;
+  remoteVideo(): MediaStreamTrack | undefined;
   /** A DTMF tone (0-9, *, #) in the media as RFC 4733 events; false when the call cannot send one. */
   sendTone(tone: string): boolean;
   /** The connection the media flows on, once there is one. */

@@ -3,10 +3,10 @@
  * the node that served the page (RFC 7118), one Registerer, and each call an Inviter or Invitation
  * behind the library-neutral `Call` of phone.ts.
  */
-import { Invitation, Inviter, Messager, Registerer, RegistererState, SessionState, UserAgent, type Session, type URI } from 'sip.js';
+import { Invitation, Inviter, Messager, Registerer, RegistererState, SessionState, UserAgent, type Session, type SessionDescriptionHandlerModifier, type URI } from 'sip.js';
 // The handler alone, not the whole Web platform namespace (SimpleUser and more), keeps the bundle small.
 import * as Web from 'sip.js/lib/platform/web/session-description-handler/index.js';
-import type { Call, CallEnd, CallEvents, CallState, HoldState, Phone, PhoneEvents, PhoneOptions, SendOutcome } from './phone.js';
+import type { Call, CallEnd, CallEvents, CallState, HoldState, Phone, PhoneEvents, PhoneOptions, SendOutcome, VideoOutcome, VideoState } from './phone.js';
 
 const AUDIO_ONLY = { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } };
 /** Waits between tries to reach the node again: a router that reboots is back within a minute or two. */
@@ -21,14 +21,41 @@ class MediaError extends Error {
   }
 }
 
-const getMicrophone: Web.MediaStreamFactory = async (constraints) => {
+async function getMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
   if (navigator.mediaDevices === undefined) throw new MediaError('NotSupportedError');
   try {
     return await navigator.mediaDevices.getUserMedia(constraints);
   } catch (err) {
     throw new MediaError(err instanceof DOMException ? err.name : 'NotReadableError');
   }
-};
+}
+
+const getMicrophone: Web.MediaStreamFactory = (constraints) => getMedia(constraints);
+
+/**
+ * The video m-line as this side sends it: the handler offers and answers every m-line sendrecv
+ * (sendonly when held) whether or not a camera is on it, so without one its direction is cut to
+ * what is true, recvonly (inactive), and both sides then read who sends video from the
+ * negotiated direction, as any SIP video phone would from the SDP (RFC 3264 §5.1, §6.1). SIP.js
+ * passes the other side's descriptions through the same modifiers: only ours, known by our ICE
+ * username fragment (the same for the whole call, RFC 8839 §5.4), are changed.
+ */
+function videoSendingOnlyWith(camera: () => boolean, pc: () => RTCPeerConnection | undefined): SessionDescriptionHandlerModifier {
+  const ufrag = (sdp: string | undefined) => /^a=ice-ufrag:(\S+)/m.exec(sdp ?? '')?.[1];
+  return async (description) => {
+    const ours = ufrag(pc()?.localDescription?.sdp);
+    if (camera() || description.sdp === undefined || ours === undefined || ufrag(description.sdp) !== ours) return description;
+    const sections = description.sdp.split(/(?=^m=)/m).map((section) =>
+      section.startsWith('m=video') ? section.replace(/^a=sendrecv(?=\r?$)/m, 'a=recvonly').replace(/^a=sendonly(?=\r?$)/m, 'a=inactive') : section,
+    );
+    return { type: description.type, sdp: sections.join('') };
+  };
+}
+
+/** The call's video m-line: the transceiver whose receiver carries video. */
+function videoTransceiver(pc: RTCPeerConnection): RTCRtpTransceiver | undefined {
+  return pc.getTransceivers().find((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped');
+}
 
 function nameOf(uri: URI, domain: string): string {
   return uri.host === domain ? uri.user ?? '' : `${uri.user ?? ''}@${uri.host}`;
@@ -53,12 +80,15 @@ class SipCall implements Call {
   private held = false;
   private muted = false;
   private hold: HoldState = { local: false, remote: false };
+  private camera: MediaStreamTrack | undefined;
+  private video: VideoState = { local: false, remote: false };
 
   constructor(
     private readonly session: Inviter | Invitation,
     readonly peer: string,
   ) {
     this.state = session instanceof Invitation ? 'incoming' : 'calling';
+    session.sessionDescriptionHandlerModifiersReInvite = [videoSendingOnlyWith(() => this.camera !== undefined, () => this.peerConnection())];
     session.stateChange.addListener((s) => {
       if (s === SessionState.Established) {
         this.established = true;
@@ -116,19 +146,49 @@ class SipCall implements Call {
   async setHeld(held: boolean): Promise<boolean> {
     const s = this.session;
     if (s.state !== SessionState.Established || held === this.held) return held === this.held;
-    // The handler offers sendonly (or inactive) for hold and sendrecv again after (RFC 3264 §8.4).
-    s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold: held } as Web.SessionDescriptionHandlerOptions;
-    const accepted = await new Promise<boolean>((resolve) => {
-      s.invite({ requestDelegate: { onAccept: () => resolve(true), onReject: () => resolve(false) } }).catch(() => resolve(false));
-    });
-    if (!accepted) {
-      s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold: this.held } as Web.SessionDescriptionHandlerOptions;
-      return false;
-    }
+    if (!(await this.reInvite(held))) return false;
     this.held = held;
     this.applyTracks();
-    this.readHold();
+    this.readMedia();
     return true;
+  }
+
+  async setVideo(on: boolean): Promise<VideoOutcome> {
+    const pc = this.peerConnection();
+    if (this.session.state !== SessionState.Established || pc === undefined) return { kind: 'refused' };
+    if (on === (this.camera !== undefined)) return { kind: 'done' };
+    if (on) {
+      try {
+        this.camera = (await getMedia({ video: true })).getVideoTracks()[0];
+      } catch (err) {
+        return { kind: 'media', error: err instanceof MediaError ? err.mediaName : 'NotReadableError' };
+      }
+    } else {
+      this.camera?.stop();
+      this.camera = undefined;
+    }
+    // The directions without hold: the handler turns them into sendonly or inactive while held.
+    const t = videoTransceiver(pc);
+    if (t !== undefined) {
+      await t.sender.replaceTrack(this.camera ?? null);
+      t.direction = this.camera !== undefined ? 'sendrecv' : 'recvonly';
+    } else if (this.camera !== undefined) {
+      pc.addTransceiver(this.camera, { direction: 'sendrecv' });
+    }
+    this.applyTracks();
+    const accepted = await this.reInvite(this.held);
+    if (!accepted && on) await this.setVideoOffLocally(pc);
+    this.readMedia();
+    return accepted ? { kind: 'done' } : { kind: 'refused' };
+  }
+
+  localVideo(): MediaStreamTrack | undefined {
+    return this.camera;
+  }
+
+  remoteVideo(): MediaStreamTrack | undefined {
+    const pc = this.peerConnection();
+    return this.video.remote && pc !== undefined ? videoTransceiver(pc)?.receiver.track : undefined;
   }
 
   sendTone(tone: string): boolean {
@@ -148,29 +208,59 @@ class SipCall implements Call {
     return this.handler()?.remoteMediaStream;
   }
 
+  /** A re-INVITE with the media as it is now (RFC 3261 §14.1); resolves whether it was accepted. */
+  private reInvite(hold: boolean): Promise<boolean> {
+    const s = this.session;
+    // The handler offers sendonly (or inactive) for hold and sendrecv again after (RFC 3264 §8.4).
+    s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold } as Web.SessionDescriptionHandlerOptions;
+    return new Promise<boolean>((resolve) => {
+      s.invite({ requestDelegate: { onAccept: () => resolve(true), onReject: () => resolve(false) } }).catch(() => resolve(false));
+    }).then((accepted) => {
+      if (!accepted) s.sessionDescriptionHandlerOptionsReInvite = { ...s.sessionDescriptionHandlerOptionsReInvite, hold: this.held } as Web.SessionDescriptionHandlerOptions;
+      return accepted;
+    });
+  }
+
+  private async setVideoOffLocally(pc: RTCPeerConnection): Promise<void> {
+    this.camera?.stop();
+    this.camera = undefined;
+    const t = videoTransceiver(pc);
+    if (t === undefined) return;
+    await t.sender.replaceTrack(null);
+    t.direction = 'recvonly';
+  }
+
   /** On hold nothing is sent and nothing played; muted, nothing is sent. */
   private applyTracks(): void {
     for (const sender of this.peerConnection()?.getSenders() ?? []) {
-      if (sender.track !== null) sender.track.enabled = !this.muted && !this.held;
+      if (sender.track !== null) sender.track.enabled = !this.held && (sender.track.kind === 'video' || !this.muted);
     }
     for (const receiver of this.peerConnection()?.getReceivers() ?? []) receiver.track.enabled = !this.held;
   }
 
   /** Every offer/answer the other side starts (its own hold or resume) ends in a stable signalling state. */
   private watchHold(): void {
-    this.peerConnection()?.addEventListener('signalingstatechange', () => this.readHold());
+    this.peerConnection()?.addEventListener('signalingstatechange', () => this.readMedia());
   }
 
-  private readHold(): void {
+  private readMedia(): void {
     const pc = this.peerConnection();
     if (pc === undefined || pc.signalingState !== 'stable') return;
     const audio = pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio');
     const direction = audio?.currentDirection;
     // From here: sendrecv, nobody holds; sendonly, we hold; recvonly, they hold; inactive, both do.
     const hold = { local: this.held, remote: direction === 'recvonly' || direction === 'inactive' };
-    if (hold.local === this.hold.local && hold.remote === this.hold.remote) return;
-    this.hold = hold;
-    this.events.onHold?.(hold);
+    if (hold.local !== this.hold.local || hold.remote !== this.hold.remote) {
+      this.hold = hold;
+      this.events.onHold?.(hold);
+    }
+    // The other side sends video when its m-line lets it (we receive) and it does not hold.
+    const v = videoTransceiver(pc)?.currentDirection;
+    const video = { local: this.camera !== undefined, remote: (v === 'sendrecv' || v === 'recvonly') && !hold.remote };
+    if (video.local !== this.video.local || video.remote !== this.video.remote) {
+      this.video = video;
+      this.events.onVideo?.(video);
+    }
   }
 
   private handler(): Web.SessionDescriptionHandler | undefined {
@@ -197,6 +287,9 @@ class SipCall implements Call {
   private finish(end: CallEnd): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    // The camera is ours, not the handler's: its light goes off with the call.
+    this.camera?.stop();
+    this.camera = undefined;
     this.events.onState('ended', end);
   }
 }
