@@ -20,12 +20,15 @@ export interface KnownNode extends PeerNode {
 
 /** Dial suggestions from the mesh: enough for a community, bounded for a page and a router. */
 const MAX_MESH_USERS = 5000;
+/** Domains of nodes that left, remembered until they come back (the oldest forgotten past this). */
+const MAX_DEPARTED = 1024;
 
 export type AddResult = { readonly kind: 'added' | 'updated' } | { readonly kind: 'domain-taken'; readonly by: string };
 
 export class PeerNodes implements Peers {
   private readonly byId = new Map<string, KnownNode>();
   private readonly byDomain = new Map<string, string>();
+  private readonly gone = new Set<string>();
   private readonly verifier: SignatureVerifier;
 
   constructor(
@@ -47,6 +50,7 @@ export class PeerNodes implements Peers {
     if (before && before.domain.toLowerCase() !== domain) this.byDomain.delete(before.domain.toLowerCase());
     this.byId.set(node.id, { ...node, domain });
     this.byDomain.set(domain, node.id);
+    this.gone.delete(domain);
     return { kind: before ? 'updated' : 'added' };
   }
 
@@ -55,6 +59,12 @@ export class PeerNodes implements Peers {
     if (!node) return;
     this.byId.delete(id);
     this.byDomain.delete(node.domain);
+    if (this.gone.size >= MAX_DEPARTED) this.gone.delete(this.gone.values().next().value!);
+    this.gone.add(node.domain);
+  }
+
+  departed(domain: string): boolean {
+    return this.gone.has(domain.toLowerCase());
   }
 
   nodes(): KnownNode[] {

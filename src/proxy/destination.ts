@@ -40,5 +40,7 @@ export function destinationOf(requestUri: string, hosts: OurHosts, peers: Peers 
   if (hosts.isOurHost(uri.host)) return { kind: 'local', user: uri.user || undefined };
   const node = peers?.nodeForDomain(bareHost(uri.host).toLowerCase());
   if (node && uri.user) return { kind: 'node', node, user: uri.user };
+  // A neighbour's node that was there and left: its users are out of reach, not refused (§21.4.18).
+  if (!node && uri.user && peers?.departed(bareHost(uri.host).toLowerCase())) return { kind: 'refused', refusal: 'PEER_GONE' };
   return { kind: 'refused', refusal: 'NOT_OUR_DOMAIN' };
 }

@@ -31,6 +31,8 @@ export const PROXY_REFUSALS = {
   FROM_MISMATCH: { status: 403, reason: 'Authenticated user does not match From' },
   /** RFC 3428 §7: over `message_max_body`. */
   MESSAGE_TOO_LARGE: { status: 413, reason: 'Message body too large' },
+  /** A domain whose node left the directory (switched off, out of reach): it may come back. */
+  PEER_GONE: { status: 480, reason: 'Temporarily Unavailable: the node of that domain is not reachable now' },
   /** The user exists but no device is registered. */
   OFFLINE: { status: 480, reason: 'Temporarily Unavailable' },
   /** §12.2.2: a request for a dialog the node did not record-route, or a mid-dialog method alone. */

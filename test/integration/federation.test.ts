@@ -4,7 +4,7 @@
  * message each other as if they shared a node, SIP.js on each node's WebSocket. Each node signs what
  * it sends on; the receiving node checks the signature, so a request that only claims to come from
  * node1's users is refused. A third node claiming node2's domain is refused while node2 holds it,
- * and a node that stops answering leaves the directory after peer_timeout.
+ * and a node that stops answering leaves the directory after peer_timeout (its users then get 480).
  */
 import t, { type Test } from 'tap';
 import { Messager, SessionState, UserAgent } from 'sip.js';
@@ -153,5 +153,6 @@ t.test('a third node claiming a domain a peer holds is refused; a peer that goes
   await node3.stop();
   await node2.stop();
   await until(() => node1.logs.some((l) => /\(node2\.mesh\) left: not heard from/.test(l)), "node2 to leave node1's directory", (PEER_TIMEOUT + PEER_INTERVAL) * 1000 + 5000);
-  t.equal(await message(alice, 'sip:bob@node2.mesh', 'still there?'), 403, 'a domain no peer serves is not relayed');
+  t.equal(await message(alice, 'sip:bob@node2.mesh', 'still there?'), 480, 'the domain of a node that left: its users are out of reach for now');
+  t.equal(await message(alice, 'sip:bob@node9.mesh', 'anyone?'), 403, 'a domain no node ever served is not relayed');
 });
