@@ -1,17 +1,13 @@
 /**
  * Checks digest credentials (RFC 3261 §22.4, RFC 2617 §3.2.2, RFC 8760): a REGISTER's
  * `Authorization` for the registrar, a request's `Proxy-Authorization` for the proxy (§22.3).
- *
- * An unknown user and a wrong password get the same answer (a fresh challenge), and for an unknown
- * user a digest is still computed from a dummy HA1, so neither the reply nor its timing tells which
- * user names exist.
+ * The response itself is checked by digest-verifier.ts, which the HTTP API shares; an unknown user
+ * and a wrong password get the same answer (a fresh challenge).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Credentials } from '../store/credentials.js';
-import { digestHash, digestResponse, type DigestAlgorithm } from '../sip/digest-hash.js';
+import type { DigestAlgorithm } from '../sip/digest-hash.js';
 import { DigestHeaderError, parseDigestCredentials, type DigestCredentials } from '../sip/digest-header.js';
 import type { SipRequest } from '../sip/message.js';
-import type { NonceManager } from './nonce.js';
+import type { DigestVerifier } from './digest-verifier.js';
 
 /** Credentials so malformed that a new challenge would not help; the caller maps them to a 400. */
 export type AuthRefusal = 'BAD_AUTHORIZATION' | 'AUTH_URI_MISMATCH';
@@ -33,10 +29,7 @@ export type AuthResult =
 const NC = /^[0-9A-Fa-f]{8}$/;
 
 export class DigestAuthenticator {
-  /** Stands in for the password of a user that does not exist. */
-  private readonly dummySecret = randomBytes(16).toString('hex');
-
-  constructor(private readonly deps: { credentials: Credentials; nonces: NonceManager }) {}
+  constructor(private readonly verifier: DigestVerifier) {}
 
   authenticate(req: SipRequest, header: AuthHeader = 'authorization'): AuthResult {
     const parsed = this.ourCredentials(req, header);
@@ -50,17 +43,16 @@ export class DigestAuthenticator {
     if (cred.qop !== undefined && !NC.test(cred.nc ?? '')) return { kind: 'refuse', refusal: 'BAD_AUTHORIZATION' };
     // RFC 2617 §3.2.2.5: the digest-uri must name the resource of the request line.
     if (cred.uri !== req.uri) return { kind: 'refuse', refusal: 'AUTH_URI_MISMATCH' };
-
-    const status = this.deps.nonces.check(cred.nonce);
-    // A nonce the node did not make proves nothing either way: not counted as a failure.
-    if (status === 'invalid') return { kind: 'challenge', stale: false };
-    if (!this.responseMatches(req, cred, algorithm)) return { kind: 'challenge', stale: false, failedUser: cred.username };
-    // RFC 2617 §3.2.1: stale only when the digest itself was right.
-    if (status === 'stale') return { kind: 'challenge', stale: true };
-    // Without qop there is no nonce count: such a nonce is good for one request.
-    const nc = cred.qop === undefined ? 1 : parseInt(cred.nc!, 16);
-    if (!this.deps.nonces.use(cred.nonce, nc)) return { kind: 'challenge', stale: true };
-    return { kind: 'ok', user: cred.username };
+    switch (this.verifier.verify(cred, req.method, algorithm)) {
+      case 'ok':
+        return { kind: 'ok', user: cred.username };
+      case 'unknown-nonce':
+        return { kind: 'challenge', stale: false };
+      case 'wrong':
+        return { kind: 'challenge', stale: false, failedUser: cred.username };
+      case 'stale':
+        return { kind: 'challenge', stale: true };
+    }
   }
 
   /** The first credentials whose realm is ours; those for other realms are not ours to read. */
@@ -73,29 +65,9 @@ export class DigestAuthenticator {
         if (err instanceof DigestHeaderError && err.code === 'NOT_DIGEST') continue;
         return 'malformed';
       }
-      if (cred.realm === this.deps.credentials.realm) return cred;
+      if (cred.realm === this.verifier.realm) return cred;
     }
     return undefined;
-  }
-
-  private responseMatches(req: SipRequest, cred: DigestCredentials, algorithm: DigestAlgorithm): boolean {
-    const { credentials } = this.deps;
-    const ha1 =
-      credentials.ha1(cred.username, algorithm) ??
-      digestHash(algorithm, `${cred.username}:${credentials.realm}:${this.dummySecret}`);
-    const expected = digestResponse({
-      algorithm,
-      ha1,
-      method: req.method,
-      uri: cred.uri,
-      nonce: cred.nonce,
-      ...(cred.qop !== undefined && { qop: 'auth' as const, nc: cred.nc, cnonce: cred.cnonce }),
-    });
-    const given = Buffer.from(cred.response.toLowerCase(), 'utf8');
-    const want = Buffer.from(expected, 'utf8');
-    // Equal lengths for timingSafeEqual; a wrong length still costs one comparison.
-    if (given.length !== want.length) return !timingSafeEqual(want, want);
-    return timingSafeEqual(given, want);
   }
 }
 

@@ -5,6 +5,7 @@
  * and count failures in one throttle, so a guesser cannot double its tries by alternating
  * REGISTER and INVITE.
  */
+import { DigestVerifier } from './digest-verifier.js';
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { refusalResponse } from '../sip/response.js';
@@ -43,7 +44,7 @@ export class DigestGate {
   constructor(private readonly deps: DigestGateDeps) {
     this.nonces = new NonceManager({ now: deps.now });
     this.throttle = deps.authFailures ?? new FailureThrottle({ now: deps.now });
-    this.auth = new DigestAuthenticator({ credentials: deps.credentials, nonces: this.nonces });
+    this.auth = new DigestAuthenticator(new DigestVerifier({ credentials: deps.credentials, nonces: this.nonces }));
   }
 
   /** `claimed`: the account the request speaks for (To of a REGISTER, From of a call), for throttling. */

@@ -1,12 +1,12 @@
 /**
  * HTTP Digest (RFC 7616, `qop=auth`, MD5 because the node stores the MD5 HA1 of every account) for
- * the JSON API, until the page brings login sessions. Nonces are the registrar's stateless kind,
- * with nonce-count replay protection; an unknown user costs the same work as a wrong password.
+ * API clients without a login session. The response is checked by the verifier SIP digest uses
+ * (src/auth/digest-verifier.ts): the registrar's stateless nonces, nonce-count replay protection,
+ * and the same work for an unknown user as for a wrong password.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { DigestVerifier } from '../../auth/digest-verifier.js';
 import type { NonceManager } from '../../auth/nonce.js';
-import { digestHash, digestResponse } from '../../sip/digest-hash.js';
 import { DigestHeaderError, formatDigestChallenge, parseDigestCredentials, type DigestCredentials } from '../../sip/digest-header.js';
 import type { Credentials } from '../../store/credentials.js';
 
@@ -20,14 +20,15 @@ export type HttpAuthResult =
 const NC = /^[0-9A-Fa-f]{8}$/;
 
 export class HttpDigest {
-  /** Stands in for the password of a user that does not exist. */
-  private readonly dummySecret = randomBytes(16).toString('hex');
+  private readonly verifier: DigestVerifier;
 
-  constructor(private readonly deps: { credentials: Credentials; nonces: NonceManager }) {}
+  constructor(private readonly deps: { credentials: Credentials; nonces: NonceManager }) {
+    this.verifier = new DigestVerifier(deps);
+  }
 
   /** The `WWW-Authenticate` value of a 401 (RFC 7616 §3.3). */
   challenge(stale = false): string {
-    return formatDigestChallenge({ realm: this.deps.credentials.realm, nonce: this.deps.nonces.issue(), algorithm: 'MD5', qop: 'auth', stale });
+    return formatDigestChallenge({ realm: this.verifier.realm, nonce: this.deps.nonces.issue(), algorithm: 'MD5', qop: 'auth', stale });
   }
 
   authenticate(req: IncomingMessage): HttpAuthResult {
@@ -46,25 +47,9 @@ export class HttpDigest {
       return { kind: 'refused', stale: false };
     }
     // RFC 7616 §3.4.6: the digest-uri names the request target.
-    if (cred.realm !== this.deps.credentials.realm || cred.uri !== req.url) return { kind: 'refused', stale: false };
-    const status = this.deps.nonces.check(cred.nonce);
-    if (status === 'invalid') return { kind: 'refused', stale: false };
-    const ha1 = this.deps.credentials.ha1(cred.username, 'MD5') ?? digestHash('MD5', `${cred.username}:${this.deps.credentials.realm}:${this.dummySecret}`);
-    const expected = digestResponse({
-      algorithm: 'MD5',
-      ha1,
-      method: req.method ?? 'GET',
-      uri: cred.uri,
-      nonce: cred.nonce,
-      qop: 'auth',
-      nc: cred.nc,
-      cnonce: cred.cnonce,
-    });
-    const given = Buffer.from(cred.response.toLowerCase());
-    const want = Buffer.from(expected);
-    const match = given.length === want.length ? timingSafeEqual(given, want) : !timingSafeEqual(want, want);
-    if (!match || this.deps.credentials.ha1(cred.username, 'MD5') === undefined) return { kind: 'refused', stale: false };
-    if (status === 'stale' || !this.deps.nonces.use(cred.nonce, parseInt(cred.nc!, 16))) return { kind: 'refused', stale: true };
-    return { kind: 'ok', user: cred.username.toLowerCase() };
+    if (cred.realm !== this.verifier.realm || cred.uri !== req.url) return { kind: 'refused', stale: false };
+    const verdict = this.verifier.verify(cred, req.method ?? 'GET', 'MD5');
+    if (verdict === 'ok') return { kind: 'ok', user: cred.username.toLowerCase() };
+    return { kind: 'refused', stale: verdict === 'stale' };
   }
 }
