@@ -5,7 +5,6 @@
  * and count failures in one throttle, so a guesser cannot double its tries by alternating
  * REGISTER and INVITE.
  */
-import { DigestVerifier } from './digest-verifier.js';
 import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { refusalResponse } from '../sip/response.js';
@@ -13,6 +12,7 @@ import type { Credentials } from '../store/credentials.js';
 import type { Flow } from '../transport/flow.js';
 import { DigestAuthenticator } from './authenticate.js';
 import { challenge } from './challenge.js';
+import { DigestVerifier } from './digest-verifier.js';
 import { NonceManager } from './nonce.js';
 import { FailureThrottle } from './throttle.js';
 
