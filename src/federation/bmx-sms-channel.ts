@@ -31,6 +31,7 @@ import { basename, join } from 'node:path';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { encodeBeacon, parseBeacon } from './beacon.js';
 import type { ChannelDeps, DiscoveryChannel } from './channel.js';
+import { PollLoop } from './poll-loop.js';
 
 /** The sms name: under bmx's 16 characters. */
 export const SMS_NAME = 'trucada';
@@ -72,18 +73,18 @@ interface RunDir {
 export class BmxSmsChannel implements DiscoveryChannel {
   readonly name = 'bmx';
   private readonly dirs: RunDir[];
-  private readonly pollMs: number;
   private readonly warnings: RateLimitedLog;
-  private timer: unknown;
-  private stopped = false;
-  private polling: Promise<void> | undefined;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly deps: ChannelDeps,
     opts: BmxSmsOptions,
   ) {
-    this.pollMs = opts.pollMs ?? BMX_POLL_MS;
     this.warnings = new RateLimitedLog(deps.logger, deps.clock.now);
+    const round = async () => {
+      await Promise.all(this.dirs.map((d) => this.pollDir(d).catch((err: Error) => this.warnings.warn(`${d.name} sms: ${err.message}`))));
+    };
+    this.loop = new PollLoop(deps.clock, opts.pollMs ?? BMX_POLL_MS, round);
     this.dirs = opts.runDirs.map((dir) => ({
       name: basename(dir),
       send: join(dir, 'sms', 'sendSms', SMS_NAME),
@@ -95,28 +96,17 @@ export class BmxSmsChannel implements DiscoveryChannel {
   }
 
   async start(): Promise<void> {
-    const tick = () => {
-      if (this.stopped) return;
-      void this.poll().finally(() => {
-        if (!this.stopped) this.timer = this.deps.clock.setTimeout(tick, this.pollMs);
-      });
-    };
-    tick();
+    this.loop.start();
   }
 
   /** Writes the beacon where bmx runs and reads what it delivered; resolves when done (tests, shutdown). */
   poll(): Promise<void> {
-    this.polling ??= Promise.all(this.dirs.map((d) => this.pollDir(d).catch((err: Error) => this.warnings.warn(`${d.name} sms: ${err.message}`))))
-      .then(() => undefined)
-      .finally(() => (this.polling = undefined));
-    return this.polling;
+    return this.loop.poll();
   }
 
   /** Takes the beacon out of this node's description: bmx then removes it at every other node. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.deps.clock.clearTimeout(this.timer);
-    await this.polling;
+    await this.loop.stop();
     await Promise.all(this.dirs.filter((d) => d.written !== undefined).map((d) => this.withdraw(d)));
   }
 

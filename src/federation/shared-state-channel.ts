@@ -26,6 +26,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { encodeBeacon, parseBeacon } from './beacon.js';
 import type { ChannelDeps, DiscoveryChannel } from './channel.js';
+import { PollLoop } from './poll-loop.js';
 
 export const DATA_TYPE = 'trucada';
 export const COMMAND = 'shared-state-async';
@@ -58,9 +59,7 @@ export class SharedStateChannel implements DiscoveryChannel {
   private inserted = false;
   private found: boolean | undefined;
   private failing = false;
-  private timer: unknown;
-  private stopped = false;
-  private polling: Promise<void> | undefined;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly deps: ChannelDeps,
@@ -70,30 +69,21 @@ export class SharedStateChannel implements DiscoveryChannel {
     this.intervalMs = opts.intervalMs ?? SHARED_STATE_INTERVAL_MS;
     this.env = opts.env ?? process.env;
     this.warnings = new RateLimitedLog(deps.logger, deps.clock.now);
+    const round = () => this.round().catch((err: Error) => this.warnings.warn(`${CHANNEL}: ${err.message}`));
+    this.loop = new PollLoop(deps.clock, this.intervalMs, round);
   }
 
   async start(): Promise<void> {
-    const tick = () => {
-      if (this.stopped) return;
-      void this.poll().finally(() => {
-        if (!this.stopped) this.timer = this.deps.clock.setTimeout(tick, this.intervalMs);
-      });
-    };
-    tick();
+    this.loop.start();
   }
 
   /** Inserts the beacon and reads the others'; resolves when done (tests, shutdown). */
   poll(): Promise<void> {
-    this.polling ??= this.round()
-      .catch((err: Error) => this.warnings.warn(`${CHANNEL}: ${err.message}`))
-      .finally(() => (this.polling = undefined));
-    return this.polling;
+    return this.loop.poll();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.deps.clock.clearTimeout(this.timer);
-    await this.polling;
+    await this.loop.stop();
     if (!this.inserted) return;
     const path = await this.resolve();
     if (path === undefined) return;

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { startTestNode } from '../helpers/test-node.js';
@@ -124,20 +124,8 @@ t.test('a wrong password shows the node\'s message; a reload keeps the session a
   );
 });
 
-/** The page's count of audio packets received, now. */
-async function packetsNow(page: Page): Promise<number> {
-  return Number(await page.getAttribute('.call-quality', 'data-packets-received'));
-}
-
-/** Packets that arrive at `page` in 2 s (the readout samples once a second). */
-async function arrivingIn2s(page: Page): Promise<number> {
-  await page.waitForTimeout(1200);
-  const before = await packetsNow(page);
-  await page.waitForTimeout(2000);
-  return (await packetsNow(page)) - before;
-}
-
-t.test('either side puts a call on hold and takes it back: re-INVITEs through the node, media stops and flows again', { skip, timeout: 90_000 }, async (t) => {
+/** alice and bob logged in on the page of one node, alice has called bob and bob answered; audio flows. */
+async function inACall(t: Test): Promise<[Page, Page]> {
   const node = await startTestNode(t, { alice: 'alice-secret', bob: 'bob-secret' });
   const url = `https://127.0.0.1:${node.config.httpsPort}/`;
   const browser = await launchChromium(t);
@@ -156,6 +144,24 @@ t.test('either side puts a call on hold and takes it back: re-INVITEs through th
   await bob.click('button.answer');
   await packetsReceived(alice, 20);
   await packetsReceived(bob, 20);
+  return [alice, bob];
+}
+
+/** The page's count of audio packets received, now. */
+async function packetsNow(page: Page): Promise<number> {
+  return Number(await page.getAttribute('.call-quality', 'data-packets-received'));
+}
+
+/** Packets that arrive at `page` in 2 s (the readout samples once a second). */
+async function arrivingIn2s(page: Page): Promise<number> {
+  await page.waitForTimeout(1200);
+  const before = await packetsNow(page);
+  await page.waitForTimeout(2000);
+  return (await packetsNow(page)) - before;
+}
+
+t.test('either side puts a call on hold and takes it back: re-INVITEs through the node, media stops and flows again', { skip, timeout: 90_000 }, async (t) => {
+  const [alice, bob] = await inACall(t);
 
   await alice.click('button.hold');
   await alice.getByText('You put bob on hold').waitFor();
@@ -199,23 +205,7 @@ async function videoPlays(page: Page, selector: string): Promise<void> {
 }
 
 t.test('video on and off from either side during a call: re-INVITEs add and pause the video stream', { skip, timeout: 90_000 }, async (t) => {
-  const node = await startTestNode(t, { alice: 'alice-secret', bob: 'bob-secret' });
-  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
-  const browser = await launchChromium(t);
-  const pages: Page[] = [];
-  for (const [name, password] of [['alice', 'alice-secret'], ['bob', 'bob-secret']] as const) {
-    const page = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), url);
-    await page.fill('input[name=name]', name);
-    await page.fill('input[name=password]', password);
-    await page.click('button[value=login]');
-    await page.getByText('Ready for calls').waitFor();
-    pages.push(page);
-  }
-  const [alice, bob] = pages as [Page, Page];
-  await alice.fill('input[name=target]', 'bob');
-  await alice.click('form.dial button[type=submit]');
-  await bob.click('button.answer');
-  await packetsReceived(alice, 20);
+  const [alice, bob] = await inACall(t);
   t.equal(await alice.locator('.videos').isVisible(), false, 'a call starts with sound only');
 
   await alice.click('button.video');
