@@ -23,7 +23,7 @@ export interface ApiHandlerOptions extends AccountApiOptions, HistoryApiOptions 
 
 export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const digest = new HttpDigest({ credentials: opts.credentials, nonces: new NonceManager({ now: opts.now }) });
-  const iceServers = createIceServersHandler({ config: opts.config, digest, now: opts.now });
+  const iceServers = createIceServersHandler({ config: opts.config, digest, sessionUser: (req) => opts.auth.of(req)?.user, now: opts.now });
   const history = createHistoryApi(opts);
   const accounts = createAccountApi(opts);
   const wellKnown = createWellKnownHandler(opts.descriptor);

@@ -7,8 +7,9 @@
  * The node's own STUN at the address the request arrived on (a browser that reached the node there
  * reaches its STUN there too), never a public server: on a mesh without internet an unreachable
  * STUN server stalls ICE gathering. TURN, with fresh coturn REST credentials, only for a caller
- * authenticated with HTTP Digest: `?turn` asks for it (401 with a challenge until the credentials
- * are right); without it a caller gets STUN only.
+ * who is someone: the page's login session (its cookie), or HTTP Digest for other clients, where
+ * `?turn` asks for it (401 with a challenge until the credentials are right); anyone else gets
+ * STUN only. The credentials name the user, so coturn's logs say whose relay it was.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -29,6 +30,8 @@ export interface IceServer {
 export interface IceServersOptions {
   readonly config: Pick<Config, 'stunPort' | 'turnUrls' | 'turnSecret' | 'turnTtl'>;
   readonly digest: HttpDigest;
+  /** The user of the request's live login session, if it has one. */
+  readonly sessionUser?: (req: IncomingMessage) => string | undefined;
   readonly now: () => number;
 }
 
@@ -59,14 +62,18 @@ export function createIceServersHandler(opts: IceServersOptions): (req: Incoming
     const servers: IceServer[] = [];
     const stun = stunServer(opts, req.socket.localAddress ?? '127.0.0.1');
     if (stun) servers.push(stun);
-    const auth = opts.digest.authenticate(req);
-    const wantsTurn = url.searchParams.has('turn') || auth.kind !== 'anonymous';
-    if (wantsTurn && auth.kind !== 'ok') {
-      sendError(res, 401, 'authentication required for TURN', { 'WWW-Authenticate': opts.digest.challenge(auth.kind === 'refused' && auth.stale) });
-      return true;
+    let user = opts.sessionUser?.(req);
+    if (user === undefined) {
+      const auth = opts.digest.authenticate(req);
+      const wantsTurn = url.searchParams.has('turn') || auth.kind !== 'anonymous';
+      if (wantsTurn && auth.kind !== 'ok') {
+        sendError(res, 401, 'authentication required for TURN', { 'WWW-Authenticate': opts.digest.challenge(auth.kind === 'refused' && auth.stale) });
+        return true;
+      }
+      if (auth.kind === 'ok') user = auth.user;
     }
-    if (auth.kind === 'ok' && config.turnUrls.length > 0 && config.turnSecret !== undefined) {
-      const { username, credential } = turnCredentials(config.turnSecret, auth.user, config.turnTtl, opts.now());
+    if (user !== undefined && config.turnUrls.length > 0 && config.turnSecret !== undefined) {
+      const { username, credential } = turnCredentials(config.turnSecret, user, config.turnTtl, opts.now());
       servers.push({ urls: [...config.turnUrls], username, credential });
     }
     sendJson(res, 200, { iceServers: servers, ttl: config.turnTtl });
