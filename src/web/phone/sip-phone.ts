@@ -92,7 +92,7 @@ class SipCall implements Call {
     session.stateChange.addListener((s) => {
       if (s === SessionState.Established) {
         this.established = true;
-        this.watchHold();
+        this.watchMedia();
         this.move('connected');
       } else if (s === SessionState.Terminated) {
         this.finish(this.endReason());
@@ -158,22 +158,28 @@ class SipCall implements Call {
     if (this.session.state !== SessionState.Established || pc === undefined) return { kind: 'refused' };
     if (on === (this.camera !== undefined)) return { kind: 'done' };
     if (on) {
+      let camera: MediaStreamTrack | undefined;
       try {
-        this.camera = (await getMedia({ video: true })).getVideoTracks()[0];
+        camera = (await getMedia({ video: true })).getVideoTracks()[0];
       } catch (err) {
         return { kind: 'media', error: err instanceof MediaError ? err.mediaName : 'NotReadableError' };
       }
+      // The call may have ended while the browser asked for the camera.
+      if (camera === undefined || this.state === 'ended') {
+        camera?.stop();
+        return { kind: 'refused' };
+      }
+      this.camera = camera;
+      // The direction without hold: the handler turns it into sendonly while held.
+      const t = videoTransceiver(pc);
+      if (t !== undefined) {
+        await t.sender.replaceTrack(camera);
+        t.direction = 'sendrecv';
+      } else {
+        pc.addTransceiver(camera, { direction: 'sendrecv' });
+      }
     } else {
-      this.camera?.stop();
-      this.camera = undefined;
-    }
-    // The directions without hold: the handler turns them into sendonly or inactive while held.
-    const t = videoTransceiver(pc);
-    if (t !== undefined) {
-      await t.sender.replaceTrack(this.camera ?? null);
-      t.direction = this.camera !== undefined ? 'sendrecv' : 'recvonly';
-    } else if (this.camera !== undefined) {
-      pc.addTransceiver(this.camera, { direction: 'sendrecv' });
+      await this.setVideoOffLocally(pc);
     }
     this.applyTracks();
     const accepted = await this.reInvite(this.held);
@@ -239,7 +245,7 @@ class SipCall implements Call {
   }
 
   /** Every offer/answer the other side starts (its own hold or resume) ends in a stable signalling state. */
-  private watchHold(): void {
+  private watchMedia(): void {
     this.peerConnection()?.addEventListener('signalingstatechange', () => this.readMedia());
   }
 
