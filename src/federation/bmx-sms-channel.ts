@@ -64,7 +64,8 @@ interface RunDir {
   readonly send: string;
   readonly tmp: string;
   readonly rcvd: string;
-  written?: string;
+  /** The beacon is in sendSms (to withdraw at stop). */
+  announced: boolean;
   /** rcvdSms file name → the node its beacon named. */
   readonly received: Map<string, Received>;
   cannotWrite: boolean;
@@ -91,6 +92,7 @@ export class BmxSmsChannel implements DiscoveryChannel {
       tmp: join(dir, 'sms', `.${SMS_NAME}.${process.pid}.tmp`),
       rcvd: join(dir, 'sms', 'rcvdSms'),
       received: new Map(),
+      announced: false,
       cannotWrite: false,
     }));
   }
@@ -107,14 +109,14 @@ export class BmxSmsChannel implements DiscoveryChannel {
   /** Takes the beacon out of this node's description: bmx then removes it at every other node. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    await Promise.all(this.dirs.filter((d) => d.written !== undefined).map((d) => this.withdraw(d)));
+    await Promise.all(this.dirs.filter((d) => d.announced).map((d) => this.withdraw(d)));
   }
 
   private async pollDir(d: RunDir): Promise<void> {
     if (!(await isDirectory(join(d.send, '..')))) {
       // No bmx here (or not yet): nodes it delivered before are gone with it.
       for (const name of [...d.received.keys()]) this.forget(d, name);
-      d.written = undefined;
+      d.announced = false;
       return;
     }
     await this.publish(d);
@@ -125,13 +127,13 @@ export class BmxSmsChannel implements DiscoveryChannel {
     const text = encodeBeacon(this.deps.own());
     const onDisk = await readSmall(d.send);
     if (onDisk !== undefined && onDisk.toString() === text) {
-      d.written = text;
+      d.announced = true;
       return;
     }
     try {
       if (onDisk === undefined) await writeAnew(d.tmp, d.send, text);
       else await overwrite(d.send, text);
-      d.written = text;
+      d.announced = true;
       d.cannotWrite = false;
     } catch (err) {
       if (!d.cannotWrite) {
