@@ -32,7 +32,7 @@ async function run(argv: string[]): Promise<number> {
       if (rest.length > 0) throw new UsageError(`serve takes no argument '${rest[0]}'`);
       return serveCommand(config);
     case 'user':
-      return userCommand(config, rest, { out, password: args.password });
+      return userCommand(config, rest, { out, password: args.password, admin: args.admin, revoke: args.revoke });
     case 'status':
       return statusCommand(config, args.json, out);
     default:

@@ -188,6 +188,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       accounts: store,
       auth: webAuth,
       added: (name) => accounts.reload(name),
+      isAdmin: (name) => accounts.isAdmin(name),
       names: () => [...accounts.names(), ...federation.peers.users()],
       passwordChanged: (name) => accounts.reload(name),
       leave: (name) => {

@@ -6,6 +6,8 @@ export interface CliArgs {
   words: string[];
   config?: string;
   password?: string;
+  admin: boolean;
+  revoke: boolean;
   json: boolean;
   help: boolean;
   version: boolean;
@@ -20,6 +22,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
       options: {
         config: { type: 'string' },
         password: { type: 'string' },
+        admin: { type: 'boolean', default: false },
+        revoke: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -29,6 +33,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
       words: positionals,
       config: values.config,
       password: values.password,
+      admin: values.admin ?? false,
+      revoke: values.revoke ?? false,
       json: values.json ?? false,
       help: values.help ?? false,
       version: values.version ?? false,

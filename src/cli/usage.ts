@@ -13,10 +13,13 @@ export const USAGE = `Usage: trucada <command> [options]
 
 Commands:
   serve                     run the node (SIP registrar, WebSocket, HTTPS) in the foreground
-  user add NAME             create an account (asks for the password)
+  user add NAME [--admin]   create an account (asks for the password); --admin: an admin,
+                            who approves sign-ups and removes users on the page
   user passwd NAME          change an account's password (drops its registrations)
   user del NAME             delete an account (drops its registrations)
-  user list                 list the accounts
+  user list                 list the accounts, marking admins and those waiting for approval
+  user admin NAME [--revoke]  make an account an admin (--revoke: no longer one)
+  user approve NAME         let in an account signed up on the page (signup approval)
   status                    version, domain, ports, users and current registrations
 
 Options:

@@ -53,7 +53,7 @@ export interface Config {
   /** Seconds an unanswered call rings before it ends (CANCEL to the branches, 480, a missed call). */
   ringTimeout: number;
   /** `open`: the page takes sign-ups; `closed`: only `trucada user add` makes accounts. */
-  signup: 'open' | 'closed';
+  signup: 'open' | 'approval' | 'closed';
   /** Seconds between OPTIONS pings to UDP bindings behind NAT, keeping their pinholes open; 0: none. */
   natPingInterval: number;
   /** Largest MESSAGE body accepted, in bytes. */

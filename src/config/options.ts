@@ -291,8 +291,8 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     example: 'udp:127.0.0.1:2223',
   },
   signup: {
-    name: 'signup', field: 'signup', type: oneOf<'open' | 'closed'>(['open', 'closed']), default: 'open',
-    meaning: 'whether people on the mesh may make their own account on the page (`open`) or only the admin makes them with `trucada user add` (`closed`)',
+    name: 'signup', field: 'signup', type: oneOf<'open' | 'approval' | 'closed'>(['open', 'approval', 'closed']), default: 'open',
+    meaning: 'whether people on the mesh may make their own account on the page (`open`), may ask for one that an admin approves on the page or with `trucada user approve` (`approval`), or only the admin makes them with `trucada user add` (`closed`)',
     example: 'closed',
   },
   ringTimeout: {

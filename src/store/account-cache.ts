@@ -35,6 +35,11 @@ export class AccountCache implements Credentials {
     return algorithm === 'MD5' ? account.ha1Md5 : account.ha1Sha256;
   }
 
+  /** An admin of the node, who approves sign-ups and removes users on the page. */
+  isAdmin(user: string): boolean {
+    return this.accounts.get(user.toLowerCase())?.admin === true;
+  }
+
   /** The local user names, sorted. */
   names(): string[] {
     return [...this.accounts.keys()].sort();

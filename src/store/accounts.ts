@@ -11,16 +11,27 @@ import { normalizeUserName } from './user-name.js';
 
 export const PASSWORD_MAX = 128;
 
+/** An account in use: waiting ones are not (no SIP, no login) until an admin approves them. */
 export interface Account {
   name: string;
   ha1Md5: string;
   ha1Sha256: string;
+  /** Approves sign-ups and removes users on the page. */
+  admin: boolean;
 }
 
 export interface AccountSummary {
   name: string;
   /** ms since 1970 */
   createdAt: number;
+  admin: boolean;
+  /** Signed up on a node with `signup approval`, not approved yet. */
+  pending: boolean;
+}
+
+export interface NewAccount {
+  admin?: boolean;
+  pending?: boolean;
 }
 
 /**
@@ -36,30 +47,54 @@ export class AccountStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  add(rawName: string, password: string): void {
+  add(rawName: string, password: string, kind: NewAccount = {}): void {
     const name = normalizeUserName(rawName);
     // Hash before taking the lock: scrypt takes a while on a router, and the daemon waits for the lock.
-    this.insert(name, this.hashes(name, password, hashPassword(password)));
+    this.insert(name, this.hashes(name, password, hashPassword(password)), kind);
   }
 
   /** `add` with the slow hash made off the event loop, for the daemon (a sign-up on the page). */
-  async addAsync(rawName: string, password: string): Promise<void> {
+  async addAsync(rawName: string, password: string, kind: NewAccount = {}): Promise<void> {
     const name = normalizeUserName(rawName);
     checkPasswordLength(password);
-    this.insert(name, this.hashes(name, password, await hashPasswordAsync(password)));
+    this.insert(name, this.hashes(name, password, await hashPasswordAsync(password)), kind);
   }
 
-  private insert(name: string, hashes: { md5: string; sha256: string; slow: string }): void {
+  private insert(name: string, hashes: { md5: string; sha256: string; slow: string }, kind: NewAccount): void {
     const time = this.now();
     this.db.transaction(() => {
       if (this.db.get('SELECT 1 FROM accounts WHERE name = ?', [name])) {
         throw new StoreError('USER_EXISTS', `user ${name} already exists`);
       }
       this.db.run(
-        'INSERT INTO accounts (name, ha1_md5, ha1_sha256, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [name, hashes.md5, hashes.sha256, hashes.slow, time, time],
+        'INSERT INTO accounts (name, ha1_md5, ha1_sha256, password_hash, created_at, updated_at, pending, admin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [name, hashes.md5, hashes.sha256, hashes.slow, time, time, kind.pending ? 1 : 0, kind.admin ? 1 : 0],
       );
     });
+  }
+
+  /** Lets a waiting account in. False when it was in already. */
+  approve(rawName: string): boolean {
+    const name = normalizeUserName(rawName);
+    if (this.db.run('UPDATE accounts SET pending = 0, updated_at = ? WHERE name = ? AND pending = 1', [this.now(), name]) > 0) return true;
+    if (!this.db.get('SELECT 1 FROM accounts WHERE name = ?', [name])) throw noSuchUser(name);
+    return false;
+  }
+
+  setAdmin(rawName: string, admin: boolean): void {
+    const name = normalizeUserName(rawName);
+    if (this.db.run('UPDATE accounts SET admin = ?, updated_at = ? WHERE name = ?', [admin ? 1 : 0, this.now(), name]) === 0) throw noSuchUser(name);
+  }
+
+  /** How many accounts wait for approval: the page's sign-ups are capped by it. */
+  pendingCount(): number {
+    return Number(this.db.get('SELECT count(*) AS n FROM accounts WHERE pending = 1')?.n ?? 0);
+  }
+
+  /** Whether `rawName` is an account that waits for approval (false for an unknown or bad name). */
+  isPending(rawName: string): boolean {
+    const name = validName(rawName);
+    return name !== undefined && this.db.get('SELECT 1 FROM accounts WHERE name = ? AND pending = 1', [name]) !== undefined;
   }
 
   remove(rawName: string): void {
@@ -88,22 +123,28 @@ export class AccountStore {
   }
 
   list(): AccountSummary[] {
-    return this.db
-      .all('SELECT name, created_at FROM accounts ORDER BY name')
-      .map((row) => ({ name: String(row.name), createdAt: Number(row.created_at) }));
+    return this.db.all('SELECT name, created_at, admin, pending FROM accounts ORDER BY name').map((row) => ({
+      name: String(row.name),
+      createdAt: Number(row.created_at),
+      admin: Number(row.admin) === 1,
+      pending: Number(row.pending) === 1,
+    }));
   }
 
-  /** Undefined for an unknown user and for a name that could not be one (input from the network). */
+  /**
+   * Undefined for an unknown user, one waiting for approval, and a name that could not be one
+   * (input from the network).
+   */
   get(rawName: string): Account | undefined {
     const name = validName(rawName);
     if (name === undefined) return undefined;
-    const row = this.db.get('SELECT name, ha1_md5, ha1_sha256 FROM accounts WHERE name = ?', [name]);
+    const row = this.db.get('SELECT name, ha1_md5, ha1_sha256, admin FROM accounts WHERE name = ? AND pending = 0', [name]);
     return row === undefined ? undefined : toAccount(row);
   }
 
-  /** Every account with its HA1s, for the daemon's cache. */
+  /** Every account in use with its HA1s, for the daemon's cache. */
   all(): Account[] {
-    return this.db.all('SELECT name, ha1_md5, ha1_sha256 FROM accounts').map(toAccount);
+    return this.db.all('SELECT name, ha1_md5, ha1_sha256, admin FROM accounts WHERE pending = 0').map(toAccount);
   }
 
   verifyPassword(rawName: string, password: string): boolean {
@@ -139,7 +180,7 @@ function checkPasswordLength(password: string): void {
 }
 
 function toAccount(row: Row): Account {
-  return { name: String(row.name), ha1Md5: String(row.ha1_md5), ha1Sha256: String(row.ha1_sha256) };
+  return { name: String(row.name), ha1Md5: String(row.ha1_md5), ha1Sha256: String(row.ha1_sha256), admin: Number(row.admin) === 1 };
 }
 
 function noSuchUser(name: string): StoreError {

@@ -75,6 +75,14 @@ export const MIGRATIONS: readonly Migration[] = [
         last_used INTEGER NOT NULL    -- ms since 1970
       ) WITHOUT ROWID;`,
   },
+  {
+    version: 4,
+    sql: `
+      -- signup 'approval' (issue 10): an account made on the page waits, with its hashes but unusable
+      -- for SIP or the page, until an admin approves it. Admins approve and remove users on the page.
+      ALTER TABLE accounts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1));
+      ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1));`,
+  },
 ];
 
 export function schemaVersion(db: Db): number {

@@ -49,6 +49,32 @@ t.test('user add, list, passwd, del', async (t) => {
   t.match(JSON.parse(status.stdout), { running: false, domain: s.domain, realm: s.domain, users: 1 });
 });
 
+t.test('user add --admin, user admin, user approve', async (t) => {
+  const s = await writeDaemonConfig(t);
+  const c = ['--config', s.configPath];
+  const root = trucada(['user', 'add', 'root', '--admin', '--password', 'secret', ...c]);
+  t.same([root.status, root.stdout], [0, 'user root added, an admin\n']);
+  t.equal(trucada(['user', 'add', 'bob', '--password', 'pw', ...c]).status, 0);
+  t.same(trucada(['user', 'admin', 'BOB', ...c]).stdout, 'bob is an admin\n');
+  t.equal(trucada(['user', 'list', ...c]).stdout, 'bob (admin)\nroot (admin)\n');
+  t.same(trucada(['user', 'admin', 'root', '--revoke', ...c]).stdout, 'root is no longer an admin\n');
+  t.equal(trucada(['user', 'list', ...c]).stdout, 'bob (admin)\nroot\n');
+  t.same(trucada(['user', 'approve', 'bob', ...c]).stdout, 'user bob was approved already\n');
+
+  for (const [args, message] of [
+    [['user', 'admin', 'nobody'], /no user nobody/],
+    [['user', 'approve', 'nobody'], /no user nobody/],
+    [['user', 'approve'], /needs a NAME/],
+    [['user', 'passwd', 'bob', '--admin', '--password', 'x'], /--admin goes with user add/],
+    [['user', 'add', 'carol', '--revoke', '--password', 'x'], /--revoke goes with user admin/],
+  ] as const) {
+    const r = trucada([...args, ...c]);
+    t.not(r.status, 0, args.join(' '));
+    t.match(r.stderr, message, `${args.join(' ')}: says why`);
+  }
+  t.equal(trucada(['user', 'list', ...c]).stdout, 'bob (admin)\nroot\n', 'the refusals changed nothing');
+});
+
 t.test('the config is found by --config, then $TRUCADA_CONFIG', async (t) => {
   const s = await writeDaemonConfig(t);
   const env = commandEnv({ TRUCADA_CONFIG: s.configPath });

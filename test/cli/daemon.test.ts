@@ -4,6 +4,7 @@ import t from 'tap';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE18, startDaemon, trucada, writeDaemonConfig, type DaemonSetup } from '../helpers/daemon.js';
+import { httpsRequest } from '../helpers/https-client.js';
 import { runSipp } from '../helpers/sipp.js';
 
 interface StatusJson {
@@ -41,6 +42,22 @@ t.test('accounts changed by the command take effect in the running node', async 
   t.match(status(s), { users: 0, bindings: [] });
   t.equal(await daemon.stop(), 0, 'SIGTERM stops it cleanly');
   t.match(daemon.log(), /unregister alice/);
+});
+
+t.test('a sign-up on the page waits until the command approves it, then registers', async (t) => {
+  const s = await writeDaemonConfig(t, "\toption signup 'approval'\n");
+  await startDaemon(t, s.configPath);
+  const signup = await httpsRequest(s.httpsPort, 'POST', '/api/signup', { json: { name: 'eva', password: 'eva-secret' } });
+  t.equal(signup.status, 202);
+  t.equal(trucada(['user', 'list', '--config', s.configPath]).stdout, 'eva (waiting for approval)\n');
+  const refused = await register(s, 'eva', 'eva-secret');
+  t.not(refused.code, 0, 'a waiting account cannot register');
+  const approve = trucada(['user', 'approve', 'eva', '--config', s.configPath]);
+  t.same([approve.status, approve.stdout], [0, 'user eva approved\n']);
+  const registered = await register(s, 'eva', 'eva-secret');
+  t.equal(registered.code, 0, `once approved it registers, with no restart:\n${registered.output}`);
+  const login = await httpsRequest(s.httpsPort, 'POST', '/api/login', { json: { name: 'eva', password: 'eva-secret' } });
+  t.equal(login.status, 200, 'and logs in on the page');
 });
 
 t.test('status shows the node id and key, the same before, while and after the daemon runs', async (t) => {

@@ -10,7 +10,7 @@ import { configFromDefaults } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startNode, type RunningNode } from '../../src/main.js';
 import { databasePath } from '../../src/paths.js';
-import { AccountStore } from '../../src/store/accounts.js';
+import { AccountStore, type NewAccount } from '../../src/store/accounts.js';
 import { openDatabase } from '../../src/store/database.js';
 import { realmFor } from '../../src/store/realm.js';
 import { freePorts } from './ports.js';
@@ -26,7 +26,7 @@ export interface TestNode {
   node: RunningNode;
   /** Every log line the node wrote. */
   logs: string[];
-  addUser(name: string, password: string): void;
+  addUser(name: string, password: string, kind?: NewAccount): void;
   stop(): Promise<void>;
 }
 
@@ -55,11 +55,11 @@ export async function testConfig(t: Teardown, overrides: Partial<Config> = {}): 
   };
 }
 
-export function addAccount(config: Config, name: string, password: string): void {
+export function addAccount(config: Config, name: string, password: string, kind: NewAccount = {}): void {
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databasePath(config));
   try {
-    new AccountStore(db, realmFor(db, config.domain)).add(name, password);
+    new AccountStore(db, realmFor(db, config.domain)).add(name, password, kind);
   } finally {
     db.close();
   }
@@ -90,8 +90,8 @@ export async function startTestNodeWith(t: Teardown, config: Config, users: Reco
     config,
     node,
     logs,
-    addUser(name, password) {
-      addAccount(config, name, password);
+    addUser(name, password, kind) {
+      addAccount(config, name, password, kind);
       node.accounts.reload(name);
     },
     stop,

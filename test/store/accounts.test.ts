@@ -21,13 +21,14 @@ t.test('add, list, get, change password, remove', async (t) => {
   clock = 2000;
   store.add('bob', 'hunter2');
   t.same(store.list(), [
-    { name: 'alice', createdAt: 1000 },
-    { name: 'bob', createdAt: 2000 },
+    { name: 'alice', createdAt: 1000, admin: false, pending: false },
+    { name: 'bob', createdAt: 2000, admin: false, pending: false },
   ]);
   t.same(store.get('ALICE'), {
     name: 'alice',
     ha1Md5: ha1('MD5', 'alice', 'node1.mesh', 'secret one'),
     ha1Sha256: ha1('SHA-256', 'alice', 'node1.mesh', 'secret one'),
+    admin: false,
   });
   t.ok(store.verifyPassword('alice', 'secret one'));
   t.notOk(store.verifyPassword('alice', 'secret two'));
@@ -75,6 +76,42 @@ t.test('no password is written anywhere in the files', async (t) => {
       t.equal(bytes.indexOf(p, 0, 'utf16le'), -1, `${file} lacks the password in UTF-16`);
     }
   }
+});
+
+t.test('an account waiting for approval has no HA1 until approved; admins are marked', async (t) => {
+  const { db, store } = setup(t);
+  store.add('ivo', 'pw1', { pending: true });
+  store.add('root', 'pw2', { admin: true });
+  const cache = new AccountCache(new AccountStore(db, store.realm));
+  t.equal(store.get('ivo'), undefined, 'not for SIP');
+  t.same(store.all().map((a) => a.name), ['root']);
+  t.same(cache.names(), ['root']);
+  t.ok(store.isPending('IVO'));
+  t.notOk(store.isPending('root'));
+  t.notOk(store.isPending('no such name!'));
+  t.equal(store.pendingCount(), 1);
+  t.ok(store.verifyPassword('ivo', 'pw1'), 'its password is kept, so the login can say why it waits');
+  t.ok(cache.isAdmin('ROOT'));
+  t.notOk(cache.isAdmin('ivo'));
+  t.notOk(cache.isAdmin('nobody'));
+
+  t.equal(store.approve('Ivo'), true);
+  t.equal(store.approve('ivo'), false, 'approved already');
+  t.throws(() => store.approve('nobody'), { code: 'NO_SUCH_USER' });
+  t.equal(store.pendingCount(), 0);
+  cache.reload('ivo');
+  t.equal(cache.ha1('ivo', 'MD5'), ha1('MD5', 'ivo', 'node1.mesh', 'pw1'));
+
+  store.setAdmin('ivo', true);
+  store.setAdmin('root', false);
+  t.throws(() => store.setAdmin('nobody', true), { code: 'NO_SUCH_USER' });
+  cache.reload();
+  t.ok(cache.isAdmin('ivo'));
+  t.notOk(cache.isAdmin('root'));
+  t.same(store.list().map(({ name, admin, pending }) => ({ name, admin, pending })), [
+    { name: 'ivo', admin: true, pending: false },
+    { name: 'root', admin: false, pending: false },
+  ]);
 });
 
 t.test('the daemon cache answers HA1 and follows reloads', async (t) => {

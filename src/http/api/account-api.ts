@@ -2,9 +2,10 @@
  * The page's account API (issue 10):
  *
  *   GET  /api/node    {domain, signup}                       who this node is, whether it takes sign-ups
- *   GET  /api/me      {name, csrf} | 401                     the session this browser has
- *   POST /api/login   {name, password} -> {name, csrf}       sets the session cookie
- *   POST /api/signup  {name, password} -> 201 {name, csrf}   when `signup` is open
+ *   GET  /api/me      {name, csrf, admin} | 401              the session this browser has
+ *   POST /api/login   {name, password} -> {name, csrf, admin}   sets the session cookie
+ *   POST /api/signup  {name, password} -> 201 {name, csrf, admin}   when `signup` is open,
+ *                                      -> 202 {name, pending: true}  when it is `approval`
  *   POST /api/logout  (X-CSRF-Token)                         ends the session
  *   GET  /api/users   {users: [name, ..., user@domain, ...]} the node's users, then those its peer nodes publish, for dial suggestions (logged in only)
  *   POST /api/password {password, newPassword} (X-CSRF-Token) -> {name, csrf}   other sessions end
@@ -13,7 +14,8 @@
  * Password checks run off the event loop and count into the same failure budget per address and
  * per user as SIP digest (one guesser, one budget). A cross-site request is refused by its Origin,
  * by the JSON content type a form cannot send, by the SameSite=Strict cookie and, once logged in, by
- * the CSRF token.
+ * the CSRF token. An account waiting for approval has no session: its login is refused with a
+ * message saying so, once its password has been checked (so the message tells a guesser nothing).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FailureThrottle } from '../../auth/throttle.js';
@@ -24,7 +26,8 @@ import { StoreError } from '../../store/store-error.js';
 import { PASSWORD_MAX } from '../../store/accounts.js';
 import { normalizeUserName } from '../../store/user-name.js';
 import { unmapAddress } from '../../transport/addresses.js';
-import { BodyError, readJsonBody } from './json-body.js';
+import { serveRoute, type Routes } from './api-routes.js';
+import { readJsonBody } from './json-body.js';
 import { sendError, sendJson } from './json-reply.js';
 import type { SessionAuth } from './session-auth.js';
 import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
@@ -33,14 +36,20 @@ import type { Session } from './sessions.js';
 /** A password made on the page: long enough that the failure budget makes guessing hopeless. */
 export const SIGNUP_PASSWORD_MIN = 8;
 const SESSION_MAX_AGE_S = 7 * 24 * 3600;
+/** Sign-ups waiting for an admin: beyond this the node takes no more, so they cannot fill its flash. */
+export const PENDING_MAX = 100;
 
 export interface AccountApiOptions {
   readonly config: Pick<Config, 'domain' | 'signup'>;
   readonly accounts: {
     verifyPasswordAsync(name: string, password: string): Promise<boolean>;
-    addAsync(name: string, password: string): Promise<void>;
+    addAsync(name: string, password: string, kind?: { pending?: boolean }): Promise<void>;
     setPasswordAsync(name: string, password: string): Promise<void>;
+    isPending(name: string): boolean;
+    pendingCount(): number;
   };
+  /** An admin of the node (src/http/api/admin-api.ts). */
+  readonly isAdmin: (name: string) => boolean;
   /** The password changed: the daemon's cache reads the new digests. */
   readonly passwordChanged: (name: string) => void;
   /** Deletes the account and everything kept for it (history, stored messages, registrations). */
@@ -54,8 +63,6 @@ export interface AccountApiOptions {
   readonly logger: Logger;
   readonly now: () => number;
 }
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   // Sign-ups per address: five at once, then one a minute.
@@ -87,17 +94,17 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
     const ok = await passwordOk(req, res, s.user, body.password, 'web password check', [403, 'That is not your password.']);
     return ok ? { s, body } : undefined;
   };
-  const loggedIn = (res: ServerResponse, s: Session, status = 200) =>
-    sendJson(res, status, { name: s.user, csrf: s.csrf }, { 'Set-Cookie': sessionCookie(s.id, SESSION_MAX_AGE_S) });
+  const me = (s: Session) => ({ name: s.user, csrf: s.csrf, admin: opts.isAdmin(s.user) });
+  const loggedIn = (res: ServerResponse, s: Session, status = 200) => sendJson(res, status, me(s), { 'Set-Cookie': sessionCookie(s.id, SESSION_MAX_AGE_S) });
 
-  const routes: Record<string, { method: 'GET' | 'POST'; handle: Handler }> = {
+  const routes: Routes = {
     '/api/node': { method: 'GET', handle: (_req, res) => sendJson(res, 200, { domain: opts.config.domain, signup: opts.config.signup }) },
     '/api/me': {
       method: 'GET',
       handle: (req, res) => {
         const s = session(req);
         if (s === undefined) return sendError(res, 401, 'not logged in');
-        sendJson(res, 200, { name: s.user, csrf: s.csrf });
+        sendJson(res, 200, me(s));
       },
     },
     '/api/users': {
@@ -114,6 +121,7 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
         if (creds === undefined) return;
         if (!(await passwordOk(req, res, creds.name, creds.password, 'web login', [401, 'Wrong name or password.']))) return;
         opts.failures.recordSuccess(`user:${creds.name}`);
+        if (opts.accounts.isPending(creds.name)) return sendError(res, 403, 'Your account waits for an admin of this node to approve it: try again later.');
         opts.logger.info(`web login ${creds.name} from ${unmapAddress(req.socket.remoteAddress ?? '')}`);
         loggedIn(res, auth.sessions.create(creds.name));
       },
@@ -121,17 +129,27 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
     '/api/signup': {
       method: 'POST',
       handle: async (req, res) => {
-        if (opts.config.signup !== 'open') return sendError(res, 403, 'This node does not take new accounts: ask its admin for one.');
+        const mode = opts.config.signup;
+        if (mode === 'closed') return sendError(res, 403, 'This node does not take new accounts: ask its admin for one.');
         const creds = await credentials(req, res);
         if (creds === undefined) return;
         if (creds.password.length < SIGNUP_PASSWORD_MIN) return sendError(res, 400, `Choose a password of at least ${SIGNUP_PASSWORD_MIN} characters.`);
         const address = unmapAddress(req.socket.remoteAddress ?? '');
         if (!signups.allow(address)) return sendError(res, 429, 'Too many new accounts from your address: try again later.', { 'Retry-After': '60' });
+        const pending = mode === 'approval';
+        if (pending && opts.accounts.pendingCount() >= PENDING_MAX) {
+          opts.logger.warn(`web sign-up ${creds.name} from ${address} refused: ${PENDING_MAX} sign-ups wait for approval already`);
+          return sendError(res, 503, 'Too many sign-ups wait for approval: ask an admin of this node.', { 'Retry-After': '3600' });
+        }
         try {
-          await opts.accounts.addAsync(creds.name, creds.password);
+          await opts.accounts.addAsync(creds.name, creds.password, { pending });
         } catch (err) {
           if (err instanceof StoreError && err.code === 'USER_EXISTS') return sendError(res, 409, `The name ${creds.name} is taken: choose another.`);
           throw err;
+        }
+        if (pending) {
+          opts.logger.info(`web sign-up ${creds.name} from ${address} waits for approval`);
+          return sendJson(res, 202, { name: creds.name, pending: true });
         }
         opts.added(creds.name);
         opts.logger.info(`web sign-up ${creds.name} from ${address}`);
@@ -181,25 +199,9 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path !== '/api' && !path.startsWith('/api/')) return false;
-    const route = routes[path];
-    if (route === undefined) return (sendError(res, 404, `no API ${path}`), true);
-    if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
-      return (sendError(res, 405, `${path} takes ${route.method}`, { Allow: route.method }), true);
-    }
-    if (route.method === 'POST' && !sameOrigin(req)) return (sendError(res, 403, 'cross-site request refused'), true);
-    Promise.resolve(route.handle(req, res)).catch((err: unknown) => {
-      if (err instanceof BodyError) return sendError(res, err.status, err.message);
-      opts.logger.error(`${req.method} ${path} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      if (!res.headersSent) sendError(res, 500, 'the node failed to answer; see its log');
-    });
+    serveRoute(routes, opts.logger, req, res, path);
     return true;
   };
-}
-
-/** A browser names the page's origin in `Origin` on every POST; another origin is another site. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  return origin === undefined || origin === `https://${req.headers.host ?? ''}`;
 }
 
 /** `{name, password}` from the body, or undefined after answering 400. */

@@ -1,19 +1,21 @@
 /**
  * The HTTPS port's requests that are not WebSocket upgrades: the node's descriptor at
- * `/.well-known/trucada`, the JSON API under `/api/` (accounts and sessions, call history, ICE
- * servers), everything else to `fallback` (the page's files).
+ * `/.well-known/trucada`, the JSON API under `/api/` (accounts and sessions, admins, call history,
+ * ICE servers), everything else to `fallback` (the page's files).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.js';
 import { NonceManager } from '../../auth/nonce.js';
 import type { Credentials } from '../../store/credentials.js';
 import { type AccountApiOptions, createAccountApi } from './account-api.js';
+import { type AdminApiOptions, createAdminApi } from './admin-api.js';
 import { createHistoryApi, type HistoryApiOptions } from './history-api.js';
 import { HttpDigest } from './http-digest.js';
 import { createIceServersHandler } from './ice-servers.js';
 import { createWellKnownHandler } from './well-known.js';
 
-export interface ApiHandlerOptions extends AccountApiOptions, HistoryApiOptions {
+export interface ApiHandlerOptions extends Omit<AccountApiOptions, 'accounts'>, Omit<AdminApiOptions, 'accounts'>, HistoryApiOptions {
+  readonly accounts: AccountApiOptions['accounts'] & AdminApiOptions['accounts'];
   readonly config: Config;
   readonly credentials: Credentials;
   readonly fallback: (req: IncomingMessage, res: ServerResponse) => void;
@@ -26,8 +28,9 @@ export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage
   const iceServers = createIceServersHandler({ config: opts.config, digest, sessionUser: (req) => opts.auth.of(req)?.user, now: opts.now });
   const history = createHistoryApi(opts);
   const accounts = createAccountApi(opts);
+  const admin = createAdminApi(opts);
   const wellKnown = createWellKnownHandler(opts.descriptor);
   return (req, res) => {
-    if (!wellKnown(req, res) && !iceServers(req, res) && !history(req, res) && !accounts(req, res)) opts.fallback(req, res);
+    if (!wellKnown(req, res) && !iceServers(req, res) && !history(req, res) && !admin(req, res) && !accounts(req, res)) opts.fallback(req, res);
   };
 }
