@@ -24,6 +24,22 @@ export interface PastCall {
 export interface Me {
   name: string;
   csrf: string;
+  /** Approves sign-ups and removes users (src/web/admin-view.ts). */
+  admin: boolean;
+}
+
+/** A sign-up on a node with `signup approval`: no session until an admin lets it in. */
+export interface Pending {
+  name: string;
+  pending: true;
+}
+
+/** One of the node's users, as an admin sees them. */
+export interface UserEntry {
+  name: string;
+  createdAt: number;
+  admin: boolean;
+  pending: boolean;
 }
 
 /** A refusal by the node (`status` > 0, with its message) or no answer at all (`status` 0). */
@@ -53,10 +69,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return data;
 }
 
-async function session(path: string, name: string, password: string): Promise<Me> {
-  const me = await request<Me>('POST', path, { name, password });
-  csrf = me.csrf;
-  return me;
+async function session(path: string, name: string, password: string): Promise<Me | Pending> {
+  const answer = await request<Me | Pending>('POST', path, { name, password });
+  if ('csrf' in answer) csrf = answer.csrf;
+  return answer;
 }
 
 export const api = {
@@ -72,7 +88,7 @@ export const api = {
       throw err;
     }
   },
-  login: (name: string, password: string) => session('/api/login', name, password),
+  login: async (name: string, password: string) => (await session('/api/login', name, password)) as Me,
   signup: (name: string, password: string) => session('/api/signup', name, password),
   async logout(): Promise<void> {
     await request<unknown>('POST', '/api/logout');
@@ -88,5 +104,8 @@ export const api = {
   users: async () => (await request<{ users: string[] }>('GET', '/api/users')).users,
   history: async () => (await request<{ calls: PastCall[] }>('GET', '/api/history')).calls,
   deleteCall: (id: number) => request<unknown>('DELETE', `/api/history/${id}`),
+  adminUsers: async () => (await request<{ users: UserEntry[] }>('GET', '/api/admin/users')).users,
+  approveUser: (name: string) => request<unknown>('POST', '/api/admin/approve', { name }),
+  removeUser: (name: string) => request<unknown>('POST', '/api/admin/remove', { name }),
   iceServers: async () => (await request<{ iceServers: RTCIceServer[] }>('GET', '/api/ice-servers')).iceServers,
 };

@@ -21,7 +21,7 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
   const logIn = el('button', { type: 'submit', value: 'login' }, text('logIn'));
   const signUp = el('button', { type: 'submit', value: 'signup', class: 'secondary' }, text('signUp'));
   const message = el('p', { class: 'message', role: 'alert' });
-  const hint = opts.node.signup === 'closed' ? 'signupClosed' : 'loginHint';
+  const hint = opts.node.signup === 'closed' ? 'signupClosed' : opts.node.signup === 'approval' ? 'signupApproval' : 'loginHint';
   const form = el('form', { class: 'login' }, el('p', {}, opts.notice ?? text(hint)), field(text('name'), name), field(text('password'), password), el('div', { class: 'buttons' }, logIn, signUp), message);
   show(signUp, opts.node.signup !== 'closed');
   root.replaceChildren(el('h1', {}, text('title')), form);
@@ -33,9 +33,11 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
     logIn.disabled = signUp.disabled = true;
     message.textContent = text('working');
     try {
-      const me = await action(name.value.trim(), password.value);
+      const answer = await action(name.value.trim(), password.value);
       password.value = '';
-      opts.onLoggedIn(me);
+      if ('csrf' in answer) return opts.onLoggedIn(answer);
+      message.textContent = text('signupWaits', { name: answer.name });
+      logIn.disabled = signUp.disabled = false;
     } catch (err) {
       message.textContent = err instanceof ApiError && err.status > 0 ? err.message : text('networkError');
       logIn.disabled = signUp.disabled = false;

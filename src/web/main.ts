@@ -20,6 +20,7 @@ async function phone(node: NodeInfo, me: Me): Promise<void> {
   const iceServers = await api.iceServers().catch(() => []);
   const p = showPhone(root, {
     user: me.name,
+    admin: me.admin,
     domain: node.domain,
     makePhone: (events) => createSipPhone({ server: `wss://${location.host}/`, user: me.name, domain: node.domain, iceServers }, events),
     onLogOut: async () => {

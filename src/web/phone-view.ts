@@ -5,6 +5,7 @@
  */
 import { api } from './api.js';
 import { createAccountView } from './account-view.js';
+import { createAdminView } from './admin-view.js';
 import { createCallPanel } from './call-panel.js';
 import { createChatView } from './chat-view.js';
 import { createHistoryView } from './history-view.js';
@@ -18,6 +19,8 @@ const TARGET = /^[A-Za-z0-9._~!$&'()*+,;=%-]{1,64}(@[A-Za-z0-9.-]{1,253})?$/;
 
 export interface PhoneViewOptions {
   readonly user: string;
+  /** Shows the admin view (src/web/admin-view.ts). */
+  readonly admin: boolean;
   readonly domain: string;
   /** Makes the phone with the view's listeners; the view starts it. */
   readonly makePhone: (view: PhoneViewEvents) => Phone;
@@ -63,6 +66,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     chat.root,
     history.root,
     createAccountView(opts.onLeft),
+    ...(opts.admin ? [createAdminView(opts.user)] : []),
   );
   history.refresh();
   let busy = false;
