@@ -1,7 +1,7 @@
 /**
  * One call on screen: who and in what state, the timer once answered, Answer/Decline while it
  * rings here, Mute, Hold, Video and Hang up otherwise, the other side's audio and video (with this
- * side's camera beside it) and the call quality.
+ * side's camera beside it) and the call quality (chart and readout).
  */
 import { endMessage } from './call-messages.js';
 import { watchQuality } from './call-quality.js';
@@ -9,6 +9,7 @@ import { startTimer } from './call-timer.js';
 import { startRinging } from './ring.js';
 import { el, show } from './dom.js';
 import type { Call, CallEnd, CallEvents, CallState, HoldState, VideoState } from './phone/phone.js';
+import { createQualityChart } from './quality-chart.js';
 import { text } from './strings.js';
 
 export interface CallPanel {
@@ -28,6 +29,8 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   const status = el('p', { class: 'call-status', 'aria-live': 'polite' });
   const timer = el('span', { class: 'call-timer', 'aria-label': text('callTime') });
   const quality = el('output', { class: 'call-quality', 'aria-label': text('quality') });
+  const chart = createQualityChart();
+  const qualityView = el('div', { class: 'quality' }, chart.root, quality);
   const audio = el('audio', { autoplay: '', 'aria-label': text('remoteAudio') });
   const answer = el('button', { type: 'button', class: 'answer' }, text('answer'));
   const decline = el('button', { type: 'button', class: 'hang-up' }, text('decline'));
@@ -52,7 +55,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
   const sent = el('output', { class: 'tones', 'aria-label': text('tonesSent') });
   const keypad = el('div', { class: 'keypad', role: 'group', 'aria-label': text('keypad') }, ...keys);
   const inCall = el('div', { class: 'buttons' }, mute, hold, video, hangUp);
-  const root = el('section', { class: 'call', 'aria-label': peer }, status, videos, timer, quality, ringingHere, inCall, keypad, sent, audio);
+  const root = el('section', { class: 'call', 'aria-label': peer }, status, videos, timer, qualityView, ringingHere, inCall, keypad, sent, audio);
 
   answer.addEventListener('click', () => call?.answer());
   decline.addEventListener('click', () => call?.hangUp());
@@ -112,7 +115,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
       audio.srcObject = stream;
       void audio.play().catch(() => {});
     }
-    stops.push(startTimer(timer), watchQuality(() => call?.peerConnection(), quality));
+    stops.push(startTimer(timer), watchQuality(() => call?.peerConnection(), quality, chart));
   };
 
   let stopRinging: (() => void) | undefined;
@@ -129,7 +132,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
     show(ringingHere, state === 'incoming');
     show(inCall, state !== 'incoming' && state !== 'ended');
     show(timer, state === 'connected');
-    show(quality, state === 'connected');
+    show(qualityView, state === 'connected');
     show(keypad, state === 'connected');
     show(hold, state === 'connected');
     show(video, state === 'connected');

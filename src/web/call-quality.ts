@@ -1,68 +1,99 @@
 /**
  * Call quality while talking, from the peer connection's statistics once a second (W3C
- * webrtc-stats: `inbound-rtp` for what arrives, the nominated `candidate-pair` for the round trip).
- * The numbers are written as text for people and as data attributes of the `<output>` for tools
- * (the browser tests read them; the quality chart of a later version will draw them).
+ * webrtc-stats: `inbound-rtp` for what arrives, `remote-inbound-rtp` or else the nominated
+ * `candidate-pair` for the round trip). The numbers are written as text for people, drawn as a
+ * chart of the last minute (quality-chart.ts) and set as data attributes of the `<output>` for
+ * tools (the browser tests read them).
  */
+import { el } from './dom.js';
+import { bitrateKbps, lossPercent, oneWayDelayMs, verdict, type QualitySample } from './g114.js';
+import { SECONDS, type ChartPoint, type QualityChart } from './quality-chart.js';
 import { text } from './strings.js';
 
-export interface QualitySample {
-  packetsReceived: number;
-  packetsLost: number;
-  /** Seconds, as the statistics give it. */
-  jitter: number;
-  /** Seconds; undefined until a STUN check round trip has been measured. */
-  roundTrip: number | undefined;
-  /** Chromium counts it only while the remote track plays in a media element. */
-  totalAudioEnergy: number;
-}
+/** Loss is judged over the last 10 s: the 50 packets of one second are too few for a percentage. */
+const LOSS_WINDOW = 10;
 
 type Stat = Record<string, unknown> & { type: string };
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+const maybe = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 export function readQuality(report: RTCStatsReport): QualitySample | undefined {
   let inbound: Stat | undefined;
-  let roundTrip: number | undefined;
+  let rtcpRoundTrip: number | undefined;
+  let iceRoundTrip: number | undefined;
+  let bytesReceived = 0;
   report.forEach((s: Stat) => {
+    if (s.type === 'inbound-rtp') bytesReceived += num(s.bytesReceived);
     if (s.type === 'inbound-rtp' && s.kind === 'audio') inbound = s;
-    if (s.type === 'candidate-pair' && s.nominated === true && typeof s.currentRoundTripTime === 'number') roundTrip = s.currentRoundTripTime;
+    // RTCP receiver reports (RFC 3550 §6.4.1) measure the whole media path, through a relay too.
+    if (s.type === 'remote-inbound-rtp' && s.kind === 'audio') rtcpRoundTrip = maybe(s.roundTripTime);
+    // STUN checks measure only to the other ICE end, which may be a relay; used until RTCP has a figure.
+    if (s.type === 'candidate-pair' && s.nominated === true) iceRoundTrip ??= maybe(s.currentRoundTripTime);
   });
   if (inbound === undefined) return undefined;
   return {
+    at: num(inbound.timestamp),
     packetsReceived: num(inbound.packetsReceived),
     packetsLost: num(inbound.packetsLost),
     jitter: num(inbound.jitter),
-    roundTrip,
+    roundTrip: rtcpRoundTrip ?? iceRoundTrip,
+    jitterBufferDelay: maybe(inbound.jitterBufferDelay),
+    jitterBufferEmittedCount: maybe(inbound.jitterBufferEmittedCount),
+    bytesReceived,
     totalAudioEnergy: num(inbound.totalAudioEnergy),
   };
 }
 
-function show(output: HTMLOutputElement, q: QualitySample | undefined): void {
-  if (q === undefined) {
-    output.textContent = text('qualityWaiting');
-    return;
-  }
-  const expected = q.packetsReceived + q.packetsLost;
-  const loss = expected > 0 ? (100 * q.packetsLost) / expected : 0;
-  output.textContent = text('qualityLine', {
-    rtt: q.roundTrip === undefined ? '–' : Math.round(q.roundTrip * 1000),
-    jitter: Math.round(q.jitter * 1000),
-    loss: loss.toFixed(1),
-  });
-  output.dataset.packetsReceived = String(q.packetsReceived);
-  output.dataset.packetsLost = String(q.packetsLost);
-  output.dataset.totalAudioEnergy = String(q.totalAudioEnergy);
-}
+const ms = (seconds: number | undefined) => (seconds === undefined ? '–' : Math.round(seconds * 1000));
+const rounded = (n: number | undefined) => (n === undefined ? '–' : Math.round(n));
 
-/** Samples `pc()` every second into `output` until the returned function is called. */
-export function watchQuality(pc: () => RTCPeerConnection | undefined, output: HTMLOutputElement): () => void {
+/** Samples `pc()` every second into `output` and `chart` until the returned function is called. */
+export function watchQuality(pc: () => RTCPeerConnection | undefined, output: HTMLOutputElement, chart: QualityChart): () => void {
   let running = true;
+  const samples: QualitySample[] = [];
+  const points: ChartPoint[] = [];
+
+  const show = (q: QualitySample | undefined) => {
+    if (q === undefined) {
+      output.textContent = text('qualityWaiting');
+      chart.draw(points, text('qualityWaiting'));
+      return;
+    }
+    samples.push(q);
+    if (samples.length > LOSS_WINDOW + 1) samples.shift();
+    const before = samples.length > 1 ? samples[samples.length - 2] : undefined;
+    const oldest = samples.length > 1 ? samples[0] : undefined;
+    const delay = oneWayDelayMs(q, before);
+    const loss = lossPercent(q, oldest);
+    const kbps = before === undefined ? undefined : bitrateKbps(q, before);
+    const values = { rtt: ms(q.roundTrip), jitter: ms(q.jitter), loss: loss.toFixed(1), kbps: rounded(kbps), delay: rounded(delay) };
+    const line = [text('qualityLine', values), text('qualityRate', values), text('qualityDelay', values)].join(' · ');
+
+    output.dataset.packetsReceived = String(q.packetsReceived);
+    output.dataset.packetsLost = String(q.packetsLost);
+    output.dataset.totalAudioEnergy = String(q.totalAudioEnergy);
+    if (delay === undefined) {
+      delete output.dataset.verdict;
+      output.textContent = line;
+      chart.draw(points, text('qualityWaiting'));
+      return;
+    }
+    const v = verdict(delay, loss);
+    points.push({ delayMs: delay, verdict: v });
+    if (points.length > SECONDS) points.shift();
+    output.dataset.verdict = v;
+    output.dataset.oneWayDelay = String(Math.round(delay));
+    // The verdict in words as well as in colour (WCAG 2.1 success criterion 1.4.1, Use of Color).
+    output.replaceChildren(`${line} · `, el('strong', { class: `verdict ${v}` }, text(`verdict_${v}`)));
+    chart.draw(points, text('qualityChart', { ...values, verdict: text(`verdict_${v}`) }));
+  };
+
   const sample = async () => {
     const connection = pc();
     if (connection === undefined) return;
     const report = await connection.getStats();
-    if (running) show(output, readQuality(report));
+    if (running) show(readQuality(report));
   };
   void sample();
   const id = setInterval(() => void sample(), 1000);

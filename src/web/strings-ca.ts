@@ -109,4 +109,10 @@ export const CA: Texts = {
   left: 'El teu compte s’ha esborrat.',
   keypad: 'Teclat',
   tonesSent: 'Tons enviats',
+  qualityRate: '{kbps} kbit/s',
+  qualityDelay: 'només anada ≈ {delay} ms',
+  verdict_good: 'Bona qualitat',
+  verdict_acceptable: 'Qualitat acceptable',
+  verdict_poor: 'Mala qualitat',
+  qualityChart: 'Retard només d’anada del darrer minut, amb les línies de 150 i 400 ms de la UIT-T G.114: ara {delay} ms (anada i tornada {rtt} ms, variació {jitter} ms, perdut {loss} %, {kbps} kbit/s). {verdict}.',
 };

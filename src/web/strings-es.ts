@@ -109,4 +109,10 @@ export const ES: Texts = {
   left: 'Tu cuenta se ha borrado.',
   keypad: 'Teclado',
   tonesSent: 'Tonos enviados',
+  qualityRate: '{kbps} kbit/s',
+  qualityDelay: 'solo ida ≈ {delay} ms',
+  verdict_good: 'Buena calidad',
+  verdict_acceptable: 'Calidad aceptable',
+  verdict_poor: 'Mala calidad',
+  qualityChart: 'Retardo de solo ida del último minuto, con las líneas de 150 y 400 ms de la UIT-T G.114: ahora {delay} ms (ida y vuelta {rtt} ms, variación {jitter} ms, perdido {loss} %, {kbps} kbit/s). {verdict}.',
 };

@@ -114,6 +114,12 @@ const EN = {
   left: 'Your account is deleted.',
   keypad: 'Keypad',
   tonesSent: 'Tones sent',
+  qualityRate: '{kbps} kbit/s',
+  qualityDelay: 'one way ≈ {delay} ms',
+  verdict_good: 'Good quality',
+  verdict_acceptable: 'Acceptable quality',
+  verdict_poor: 'Poor quality',
+  qualityChart: 'One-way delay over the last minute, against the ITU-T G.114 lines at 150 and 400 ms: now {delay} ms (round trip {rtt} ms, jitter {jitter} ms, lost {loss} %, {kbps} kbit/s). {verdict}.',
 } as const;
 
 export type StringKey = keyof typeof EN;

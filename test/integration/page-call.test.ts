@@ -2,8 +2,9 @@
  * The call page in a real browser (issue 10): headless Chromium with a fake microphone opens the
  * node's HTTPS page, signs up two people through the form, both phones register over wss://, one
  * calls the other by name, the other answers in the page, audio arrives at both ends (the page's
- * own call-quality readout of `inbound-rtp`), a hang-up returns both pages to the dial box, and the
- * call is listed under Recent calls on both (deleted on one side only). Also:
+ * own call-quality readout of `inbound-rtp`), the quality chart fills and says "good" by G.114, a
+ * hang-up returns both pages to the dial box, and the call is listed under Recent calls on both
+ * (deleted on one side only). Also:
  * a wrong password shows the node's message, and a reload goes straight back to the phone: its
  * WebSocket is authenticated by the session cookie (RFC 7118 §7), and no password is kept anywhere.
  */
@@ -61,6 +62,10 @@ t.test('two people sign up on the page and call each other with audio', { skip, 
   t.equal(await bob.getAttribute('html', 'data-ringing'), null, 'answered, it stops ringing');
   t.ok((await packetsReceived(alice, 20)) > 20, 'audio arrives at the caller');
   t.ok((await packetsReceived(bob, 20)) > 20, 'and at the callee');
+  await alice.waitForFunction(() => document.querySelectorAll('.quality-chart .bar').length > 1);
+  t.equal(await alice.getAttribute('.call-quality', 'data-verdict'), 'good', 'on loopback the delay and loss are good by G.114');
+  t.match(await alice.textContent('.call-quality'), /kbit\/s .* Good quality$/, 'the readout says the bitrate and the verdict in words');
+  t.match(await alice.getAttribute('.quality-chart[role=img]', 'aria-label'), /now \d+ ms .*Good quality/, 'the chart says what it shows');
 
   await alice.click('button[data-tone="5"]');
   await alice.click('button[data-tone="#"]');
