@@ -39,6 +39,8 @@ import { ServerTransactionTable } from './sip/transactions/server-transaction-ta
 import { DEFAULT_TIMERS } from './sip/transactions/timers.js';
 import { createControlHandler } from './control/handler.js';
 import { AccountCache } from './store/account-cache.js';
+import { ContactStore } from './store/contacts.js';
+import { meshPresence, seenBy } from './presence/seen.js';
 import { CallHistory } from './store/call-history.js';
 import { startDailyPruning } from './store/daily-pruning.js';
 import { StoredMessages } from './store/stored-messages.js';
@@ -73,6 +75,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     undo.push(() => db.close());
     const store = new AccountStore(db, realmFor(db, config.domain));
     const accounts = new AccountCache(store);
+    const contacts = new ContactStore(db);
     const tls = loadOrCreateCertificate({
       dataDir: config.dataDir,
       cert: config.cert,
@@ -84,6 +87,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     if (tls.created) logger.info(`made a self-signed certificate for ${config.domain} in ${config.dataDir}`);
     const identity = loadOrCreateIdentity(config.dataDir, logger);
     const addresses = new LocalAddresses(() => clock.now());
+    const location = new Location({ clock, logger });
+    undo.push(() => location.close());
     // Read through `transports` once it exists, for ports chosen at listen time (0 in tests).
     let transports: Transports | undefined;
     const descriptor = new OwnDescriptor({
@@ -97,6 +102,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       addresses: () => descriptorAddresses(config.listen, addresses.all()),
       httpsPort: () => transports?.ports.https ?? config.httpsPort,
       users: () => accounts.names(),
+      presence: () => meshPresence(accounts, location),
       now: () => clock.now(),
       logger,
     });
@@ -110,8 +116,6 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     undo.push(() => federation.stop());
 
-    const location = new Location({ clock, logger });
-    undo.push(() => location.close());
     for (const binding of restore(bindingsPath(config), clock.now(), logger)) location.save(binding);
     const persistence = new BindingPersistence({ location, path: bindingsPath(config), clock, logger });
     undo.push(() => persistence.close());
@@ -202,6 +206,20 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
         for (const b of location.removeUser(name)) logger.info(`unregister ${b.aor} ${b.contact}: the account left`);
       },
       history: historyView,
+      domain: config.domain,
+      contacts,
+      presenceOf: (name) => accounts.presence(name),
+      setPresence: (name, presence) => {
+        store.setPresence(name, presence);
+        accounts.reload(name);
+      },
+      seen: (watcher, contact) =>
+        seenBy(watcher, contact, {
+          setting: (name) => accounts.presence(name),
+          online: (name) => location.lookup(name).length > 0,
+          hasContact: (owner, c) => contacts.has(owner, c),
+          remote: (address) => federation.peers.presenceOf(address),
+        }),
       failures: authFailures,
       logger,
       now,

@@ -4,10 +4,12 @@
  *
  *   {"v":1,"id":"…","publicKey":"<base64url of the raw 32 bytes>","domain":"node1.mesh",
  *    "sip":{"udp":5060,"tcp":5060},"addresses":["10.1.2.3"],"seq":7,"time":1765000000000,
- *    "users":["alice","bob"],"sig":"…"}
+ *    "users":["alice","bob"],"online":["alice"],"offline":[],"sig":"…"}
  *
+ * `online` and `offline` are the users who show their presence to everyone on the mesh (issue 10),
+ * split by whether they have a live registration; the others' presence is not published.
  * `sig` is Ed25519 over a domain-separation line and the canonical JSON of the other fields (this
- * key order, no spaces, users sorted and unique), so the reader re-serialises what it parsed and
+ * key order, no spaces, each list of users sorted and unique), so the reader re-serialises what it parsed and
  * checks exactly that: no second encoding of one descriptor can verify. The id must be the one the
  * key derives (node-identity.ts): a descriptor cannot speak for another node's id even with a valid
  * signature of its own. `seq` grows with every change and every start of the node, `time` is its
@@ -29,7 +31,7 @@ export const MAX_DESCRIPTOR_BYTES = 64 * 1024;
 export const MAX_USERS = 1000;
 const VERSION = 1;
 const CONTEXT = 'trucada-descriptor-v1\n';
-const KEYS = ['v', 'id', 'publicKey', 'domain', 'sip', 'addresses', 'seq', 'time', 'users', 'sig'];
+const KEYS = ['v', 'id', 'publicKey', 'domain', 'sip', 'addresses', 'seq', 'time', 'users', 'online', 'offline', 'sig'];
 export const MAX_ADDRESSES = 32;
 const USER = /^[a-z0-9._-]{1,32}$/;
 const ID = /^[a-z2-7]{26}$/;
@@ -48,6 +50,10 @@ export interface DescriptorFields {
   /** Unix ms on the signing node's clock. */
   readonly time: number;
   readonly users: readonly string[];
+  /** Of `users`, those who show their presence to the mesh and are registered now. */
+  readonly online: readonly string[];
+  /** Of `users`, those who show their presence to the mesh and are not registered. */
+  readonly offline: readonly string[];
 }
 
 export interface Descriptor extends DescriptorFields {
@@ -61,14 +67,14 @@ function canonical(id: string, publicKey: string, f: DescriptorFields): Buffer {
   const sip: Record<string, number> = {};
   if (f.sip.udp !== undefined) sip.udp = f.sip.udp;
   if (f.sip.tcp !== undefined) sip.tcp = f.sip.tcp;
-  const body = { v: VERSION, id, publicKey, domain: f.domain, sip, addresses: f.addresses, seq: f.seq, time: f.time, users: f.users };
+  const body = { v: VERSION, id, publicKey, domain: f.domain, sip, addresses: f.addresses, seq: f.seq, time: f.time, users: f.users, online: f.online, offline: f.offline };
   return Buffer.from(CONTEXT + JSON.stringify(body));
 }
 
-/** The descriptor's JSON text, signed by the node; users are sorted and made unique here. */
+/** The descriptor's JSON text, signed by the node; the lists of users are sorted and made unique here. */
 export function signDescriptor(identity: NodeIdentity, fields: DescriptorFields): string {
-  const users = [...new Set(fields.users)].sort();
-  const f = { ...fields, users };
+  const sorted = (list: readonly string[]) => [...new Set(list)].sort();
+  const f = { ...fields, users: sorted(fields.users), online: sorted(fields.online), offline: sorted(fields.offline) };
   const problem = fieldsProblem(f);
   if (problem !== undefined) throw new RangeError(`cannot sign this descriptor: ${problem}`);
   const publicKey = rawPublicKey(identity.publicKey).toString('base64url');
@@ -97,11 +103,24 @@ function fieldsProblem(f: Unchecked): string | undefined {
   if (new Set(f.addresses).size !== f.addresses.length) return 'addresses are not unique';
   if (!isCount(f.seq)) return 'seq is not a non-negative integer';
   if (!isCount(f.time)) return 'time is not a non-negative integer';
-  if (!Array.isArray(f.users)) return 'users is not a list';
-  if (f.users.length > MAX_USERS) return `more than ${MAX_USERS} users`;
-  for (const [i, u] of f.users.entries()) {
-    if (typeof u !== 'string' || !USER.test(u)) return 'a user name is not a-z 0-9 . _ - (1-32)';
-    if (i > 0 && !((f.users[i - 1] as string) < u)) return 'users are not sorted and unique';
+  const users = userListProblem('users', f.users);
+  if (users !== undefined) return users;
+  const published = new Set(f.users as string[]);
+  for (const key of ['online', 'offline'] as const) {
+    const problem = userListProblem(key, f[key]);
+    if (problem !== undefined) return problem;
+    if (!(f[key] as string[]).every((u) => published.has(u))) return `${key} names someone not in users`;
+  }
+  if ((f.online as string[]).some((u) => (f.offline as string[]).includes(u))) return 'a user is both online and offline';
+  return undefined;
+}
+
+function userListProblem(key: string, list: unknown): string | undefined {
+  if (!Array.isArray(list)) return `${key} is not a list`;
+  if (list.length > MAX_USERS) return `more than ${MAX_USERS} ${key}`;
+  for (const [i, u] of list.entries()) {
+    if (typeof u !== 'string' || !USER.test(u)) return `a user name in ${key} is not a-z 0-9 . _ - (1-32)`;
+    if (i > 0 && !((list[i - 1] as string) < u)) return `${key} are not sorted and unique`;
   }
   return undefined;
 }
@@ -138,7 +157,7 @@ export function parseDescriptor(bytes: Buffer | string): ParsedDescriptor {
   if (problem !== undefined) return { ok: false, why: problem };
   if (typeof o.sig !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(o.sig)) return { ok: false, why: 'sig is not an Ed25519 signature' };
   const f = o as unknown as DescriptorFields;
-  const fields: DescriptorFields = { domain: f.domain, sip: { ...f.sip }, addresses: [...f.addresses], seq: f.seq, time: f.time, users: [...f.users] };
+  const fields: DescriptorFields = { domain: f.domain, sip: { ...f.sip }, addresses: [...f.addresses], seq: f.seq, time: f.time, users: [...f.users], online: [...f.online], offline: [...f.offline] };
   if (!verify(null, canonical(o.id, o.publicKey as string, fields), publicKey, Buffer.from(o.sig, 'base64url'))) {
     return { ok: false, why: 'bad signature' };
   }

@@ -99,7 +99,7 @@ export class Directory {
     if (!d.addresses.includes(address.toLowerCase())) return this.refuse(source, `node ${d.id}: fetched from ${address}, which it does not list as its own`);
     if (d.domain === this.deps.self.domain) return this.refuse(source, `node ${d.id} claims our own domain ${d.domain}`);
     const now = this.deps.clock.now();
-    const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now, users: d.users });
+    const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now, users: d.users, online: new Set(d.online), offline: new Set(d.offline) });
     if (added.kind === 'domain-taken') return this.refuse(source, `node ${d.id} claims ${d.domain}, which node ${added.by} holds`);
     const channels = before !== undefined && this.deps.peers.nodeById(d.id) !== undefined ? before.channels : new Set<string>();
     this.seen.set(d.id, { seq: d.seq, time: d.time, heardAt: now, channels: channels.add(channel) });

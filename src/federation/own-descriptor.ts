@@ -3,8 +3,10 @@
  * `time` tells the reader our clock now (a signature costs tens of microseconds), with a `seq` that
  * readers use to refuse an older descriptor replayed at them. `seq` must never go back, not even
  * across a restart on a router without a real-time clock, so it lives in data_dir
- * (`descriptor.seq`): one step at every start, one at every change of what the descriptor says, and
- * written only then (flash wears; sign-ups and restarts are rare). The beacon the discovery channels
+ * (`descriptor.seq`): one step at every start, one at every change of what the descriptor says. The
+ * presence it publishes changes whenever someone's phone comes or goes, and flash wears, so the file
+ * holds the top of a block of numbers the node may use without writing: it is written once per
+ * SEQ_BLOCK changes and at each start, and a restart continues above the block. The beacon the discovery channels
  * announce (beacon.ts) carries the same seq, so a node that heard an older one fetches again.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,13 @@ import { MAX_ADDRESSES, signDescriptor, type SipPorts } from './descriptor.js';
 import type { NodeIdentity } from './node-identity.js';
 
 export const SEQ_FILE = 'descriptor.seq';
+export const SEQ_BLOCK = 64;
+
+/** The users whose presence the descriptor publishes, by whether they are registered now. */
+export interface PublishedPresence {
+  readonly online: readonly string[];
+  readonly offline: readonly string[];
+}
 
 export interface OwnDescriptorDeps {
   readonly identity: NodeIdentity;
@@ -29,23 +38,27 @@ export interface OwnDescriptorDeps {
   readonly httpsPort: () => number;
   /** The users this node publishes. */
   readonly users: () => readonly string[];
+  /** Of those, the ones who show their presence to the mesh (src/presence/seen.ts). */
+  readonly presence: () => PublishedPresence;
   readonly now: () => number;
   readonly logger: Logger;
 }
 
 export class OwnDescriptor {
   private seq: number;
+  /** The highest seq `descriptor.seq` lets the node use before writing it again. */
+  private reserved: number;
   private said: string | undefined;
 
   constructor(private readonly deps: OwnDescriptorDeps) {
     this.seq = this.readSeq() + 1;
-    this.writeSeq();
+    this.reserved = this.reserve();
   }
 
   /** The signed JSON text, as of now. */
   current(): string {
-    const { sip, addresses, users } = this.fields();
-    return signDescriptor(this.deps.identity, { domain: this.deps.domain, sip, addresses, seq: this.seq, time: Math.floor(this.deps.now()), users });
+    const { sip, addresses, users, presence } = this.fields();
+    return signDescriptor(this.deps.identity, { domain: this.deps.domain, sip, addresses, seq: this.seq, time: Math.floor(this.deps.now()), users, ...presence });
   }
 
   /** The beacon for the discovery channels, as of now. */
@@ -55,17 +68,20 @@ export class OwnDescriptor {
   }
 
   /** What the descriptor says now; a change since the last look is one step of seq. */
-  private fields(): { sip: SipPorts; addresses: string[]; users: string[] } {
+  private fields(): { sip: SipPorts; addresses: string[]; users: string[]; presence: PublishedPresence } {
     const sip = this.deps.sip();
     const addresses = [...new Set(this.deps.addresses().map((a) => a.toLowerCase()))].slice(0, MAX_ADDRESSES);
     const users = [...new Set(this.deps.users())].sort();
-    const said = JSON.stringify([this.deps.domain, sip.udp, sip.tcp, addresses, users]);
+    const published = new Set(users);
+    const shown = this.deps.presence();
+    const presence = { online: [...new Set(shown.online)].filter((u) => published.has(u)).sort(), offline: [...new Set(shown.offline)].filter((u) => published.has(u)).sort() };
+    const said = JSON.stringify([this.deps.domain, sip.udp, sip.tcp, addresses, users, presence.online, presence.offline]);
     if (this.said !== undefined && said !== this.said) {
       this.seq += 1;
-      this.writeSeq();
+      if (this.seq > this.reserved) this.reserved = this.reserve();
     }
     this.said = said;
-    return { sip, addresses, users };
+    return { sip, addresses, users, presence };
   }
 
   private get path(): string {
@@ -85,12 +101,15 @@ export class OwnDescriptor {
     return Math.max(0, Math.floor(this.deps.now()));
   }
 
-  private writeSeq(): void {
+  /** Writes the top of the next block of numbers from seq on, and returns it. */
+  private reserve(): number {
+    const top = this.seq + SEQ_BLOCK - 1;
     try {
-      writeFileDurably(this.path, `${this.seq}\n`, 0o600);
+      writeFileDurably(this.path, `${top}\n`, 0o600);
     } catch (err) {
       this.deps.logger.warn(`cannot write ${this.path}: ${(err as Error).message}`);
     }
+    return top;
   }
 }
 

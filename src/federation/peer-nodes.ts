@@ -16,6 +16,10 @@ export interface KnownNode extends PeerNode {
   readonly clockOffsetMs: number;
   /** The users its descriptor publishes. */
   readonly users: readonly string[];
+  /** Of those, the ones who show their presence to the mesh and are registered now. */
+  readonly online: ReadonlySet<string>;
+  /** Of those, the ones who show their presence to the mesh and are not registered. */
+  readonly offline: ReadonlySet<string>;
 }
 
 /** Dial suggestions from the mesh: enough for a community, bounded for a page and a router. */
@@ -81,6 +85,20 @@ export class PeerNodes implements Peers {
       }
     }
     return all;
+  }
+
+  /**
+   * What the node of `user@domain` publishes of that user's presence: undefined when it publishes
+   * none, and offline for anyone of a node that left (its users show offline, DESIGN.md §5).
+   */
+  presenceOf(address: string): 'online' | 'offline' | undefined {
+    const at = address.lastIndexOf('@');
+    const domain = address.slice(at + 1).toLowerCase();
+    const id = this.byDomain.get(domain);
+    const node = id === undefined ? undefined : this.byId.get(id);
+    if (node === undefined) return this.gone.has(domain) ? 'offline' : undefined;
+    const user = address.slice(0, at).toLowerCase();
+    return node.online.has(user) ? 'online' : node.offline.has(user) ? 'offline' : undefined;
   }
 
   nodeForDomain(domain: string): PeerNode | undefined {

@@ -3,7 +3,7 @@
  * `trucada user` command writes the database and then tells the daemon to `reload` the name.
  */
 import type { DigestAlgorithm } from '../sip/digest-hash.js';
-import type { Account, AccountStore } from './accounts.js';
+import type { Account, AccountStore, PresenceSetting } from './accounts.js';
 import type { Credentials } from './credentials.js';
 
 export class AccountCache implements Credentials {
@@ -38,6 +38,11 @@ export class AccountCache implements Credentials {
   /** An admin of the node, who approves sign-ups and removes users on the page. */
   isAdmin(user: string): boolean {
     return this.accounts.get(user.toLowerCase())?.admin === true;
+  }
+
+  /** Who may see that `user` is online; undefined for no such user. */
+  presence(user: string): PresenceSetting | undefined {
+    return this.accounts.get(user.toLowerCase())?.presence;
   }
 
   /** The local user names, sorted. */

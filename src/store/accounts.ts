@@ -11,6 +11,10 @@ import { normalizeUserName } from './user-name.js';
 
 export const PASSWORD_MAX = 128;
 
+/** Who may see that a user is online: everyone on the mesh, the user's own contacts, or nobody. */
+export type PresenceSetting = 'mesh' | 'contacts' | 'nobody';
+export const PRESENCE_SETTINGS: readonly PresenceSetting[] = ['mesh', 'contacts', 'nobody'];
+
 /** An account in use: waiting ones are not (no SIP, no login) until an admin approves them. */
 export interface Account {
   name: string;
@@ -18,6 +22,7 @@ export interface Account {
   ha1Sha256: string;
   /** Approves sign-ups and removes users on the page. */
   admin: boolean;
+  presence: PresenceSetting;
 }
 
 export interface AccountSummary {
@@ -86,6 +91,11 @@ export class AccountStore {
     if (this.db.run('UPDATE accounts SET admin = ?, updated_at = ? WHERE name = ?', [admin ? 1 : 0, this.now(), name]) === 0) throw noSuchUser(name);
   }
 
+  setPresence(rawName: string, presence: PresenceSetting): void {
+    const name = normalizeUserName(rawName);
+    if (this.db.run('UPDATE accounts SET presence = ?, updated_at = ? WHERE name = ?', [presence, this.now(), name]) === 0) throw noSuchUser(name);
+  }
+
   /** How many accounts wait for approval: the page's sign-ups are capped by it. */
   pendingCount(): number {
     return Number(this.db.get('SELECT count(*) AS n FROM accounts WHERE pending = 1')?.n ?? 0);
@@ -138,13 +148,13 @@ export class AccountStore {
   get(rawName: string): Account | undefined {
     const name = validName(rawName);
     if (name === undefined) return undefined;
-    const row = this.db.get('SELECT name, ha1_md5, ha1_sha256, admin FROM accounts WHERE name = ? AND pending = 0', [name]);
+    const row = this.db.get('SELECT name, ha1_md5, ha1_sha256, admin, presence FROM accounts WHERE name = ? AND pending = 0', [name]);
     return row === undefined ? undefined : toAccount(row);
   }
 
   /** Every account in use with its HA1s, for the daemon's cache. */
   all(): Account[] {
-    return this.db.all('SELECT name, ha1_md5, ha1_sha256, admin FROM accounts WHERE pending = 0').map(toAccount);
+    return this.db.all('SELECT name, ha1_md5, ha1_sha256, admin, presence FROM accounts WHERE pending = 0').map(toAccount);
   }
 
   verifyPassword(rawName: string, password: string): boolean {
@@ -180,7 +190,7 @@ function checkPasswordLength(password: string): void {
 }
 
 function toAccount(row: Row): Account {
-  return { name: String(row.name), ha1Md5: String(row.ha1_md5), ha1Sha256: String(row.ha1_sha256), admin: Number(row.admin) === 1 };
+  return { name: String(row.name), ha1Md5: String(row.ha1_md5), ha1Sha256: String(row.ha1_sha256), admin: Number(row.admin) === 1, presence: String(row.presence) as PresenceSetting };
 }
 
 function noSuchUser(name: string): StoreError {

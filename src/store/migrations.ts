@@ -83,6 +83,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE accounts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1));
       ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1));`,
   },
+  {
+    version: 5,
+    sql: `
+      -- Who may see that a user is online (issue 10): everyone on the mesh, the people in the
+      -- user's own contacts, or nobody. Contacts by default: being online says when someone is home.
+      ALTER TABLE accounts ADD COLUMN presence TEXT NOT NULL DEFAULT 'contacts' CHECK (presence IN ('mesh', 'contacts', 'nobody'));
+      -- Each user's contacts: a local user, or user@domain on another node.
+      CREATE TABLE contacts (
+        owner TEXT NOT NULL,         -- lower-case local user
+        contact TEXT NOT NULL,       -- lower-case local user, or user@domain
+        added_at INTEGER NOT NULL,   -- ms since 1970
+        PRIMARY KEY (owner, contact)
+      ) WITHOUT ROWID;
+      CREATE INDEX contacts_by_contact ON contacts (contact);
+      -- An account that goes (the page, the admin, trucada user del) takes its contact list with it,
+      -- and leaves no one's list pointing at a name someone else may take next.
+      CREATE TRIGGER contacts_of_deleted_account AFTER DELETE ON accounts BEGIN
+        DELETE FROM contacts WHERE owner = OLD.name OR contact = OLD.name;
+      END;`,
+  },
 ];
 
 export function schemaVersion(db: Db): number {

@@ -6,7 +6,9 @@ export type StoreErrorCode =
   | 'NO_SUCH_USER'
   | 'DATA_DIR_LOCKED'
   | 'DB_BUSY'
-  | 'SCHEMA_TOO_NEW';
+  | 'SCHEMA_TOO_NEW'
+  | 'BAD_CONTACT'
+  | 'TOO_MANY_CONTACTS';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -28,7 +28,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
     fetch: async (host, port) => {
       fetches.push(`${host}:${port}`);
       if (!up) throw new Error('connect ECONNREFUSED');
-      return { body: Buffer.from(signDescriptor(NODE2, { domain: 'node2.mesh', sip: { udp: 5060 }, addresses: [host], seq, time: clock.now(), users: ['bob'] })), address: host };
+      return { body: Buffer.from(signDescriptor(NODE2, { domain: 'node2.mesh', sip: { udp: 5060 }, addresses: [host], seq, time: clock.now(), users: ['bob'], online: [], offline: [] })), address: host };
     },
     selfId: SELF.id,
     clock,

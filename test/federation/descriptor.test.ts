@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import t from 'tap';
 import { MAX_ADDRESSES, MAX_DESCRIPTOR_BYTES, MAX_USERS, parseDescriptor, signDescriptor, type DescriptorFields } from '../../src/federation/descriptor.js';
 import { identityOf } from '../../src/federation/node-identity.js';
-import { descriptorAddresses, OwnDescriptor, SEQ_FILE } from '../../src/federation/own-descriptor.js';
+import { descriptorAddresses, OwnDescriptor, SEQ_BLOCK, SEQ_FILE } from '../../src/federation/own-descriptor.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const NODE1 = identityOf(generateKeyPairSync('ed25519').privateKey);
 const OTHER = identityOf(generateKeyPairSync('ed25519').privateKey);
 const T0 = Date.UTC(2026, 11, 6, 4, 0, 0);
-const FIELDS: DescriptorFields = { domain: 'node1.mesh', sip: { udp: 5060, tcp: 5061 }, addresses: ['198.18.0.1', 'fd00::1'], seq: 3, time: T0, users: ['bob', 'alice'] };
+const FIELDS: DescriptorFields = { domain: 'node1.mesh', sip: { udp: 5060, tcp: 5061 }, addresses: ['198.18.0.1', 'fd00::1'], seq: 3, time: T0, users: ['bob', 'alice'], online: ['bob'], offline: [] };
 
 /** The descriptor as JSON, changed by `edit`, and re-serialised (the signature is left as it was). */
 function edited(edit: (o: Record<string, unknown>) => void, identity = NODE1, fields = FIELDS): string {
@@ -27,7 +27,7 @@ const refusal = (text: string | Buffer) => {
 
 t.test('a signed descriptor reads back as it was made, users sorted and unique', async (t) => {
   const text = signDescriptor(NODE1, { ...FIELDS, users: ['bob', 'alice', 'bob'] });
-  t.match(text, /^\{"v":1,"id":"[a-z2-7]{26}","publicKey":"[A-Za-z0-9_-]{43}","domain":"node1\.mesh","sip":\{"udp":5060,"tcp":5061\},"addresses":\["198\.18\.0\.1","fd00::1"\],"seq":3,"time":\d+,"users":\["alice","bob"\],"sig":"[A-Za-z0-9_-]{86}"\}$/);
+  t.match(text, /^\{"v":1,"id":"[a-z2-7]{26}","publicKey":"[A-Za-z0-9_-]{43}","domain":"node1\.mesh","sip":\{"udp":5060,"tcp":5061\},"addresses":\["198\.18\.0\.1","fd00::1"\],"seq":3,"time":\d+,"users":\["alice","bob"\],"online":\["bob"\],"offline":\[\],"sig":"[A-Za-z0-9_-]{86}"\}$/);
   const r = parseDescriptor(Buffer.from(text));
   if (!r.ok) throw new Error(r.why);
   t.equal(r.descriptor.id, NODE1.id);
@@ -44,9 +44,11 @@ t.test('any change to a signed field breaks the signature', async (t) => {
     ['seq', (o) => (o.seq = 4)],
     ['time', (o) => (o.time = T0 + 1)],
     ['a user added', (o) => (o.users = ['alice', 'bob', 'mallory'])],
-    ['a user removed', (o) => (o.users = ['alice'])],
+    ['a user removed', (o) => (o.users = ['bob'])],
     ['an address added', (o) => (o.addresses = ['198.18.0.1', 'fd00::1', '198.18.66.6'])],
     ['an address replaced', (o) => (o.addresses = ['198.18.66.6', 'fd00::1'])],
+    ['someone shown offline', (o) => ((o.online = []), (o.offline = ['bob']))],
+    ['someone shown online', (o) => (o.online = ['alice', 'bob'])],
   ];
   for (const [what, change] of changes) t.equal(refusal(edited(change)), 'bad signature', what);
   const sig = (JSON.parse(signDescriptor(NODE1, FIELDS)) as { sig: string }).sig;
@@ -100,6 +102,11 @@ t.test('size, shape and every field are checked before the signature', async (t)
     ['users unsorted', (o) => (o.users = ['bob', 'alice']), /sorted/],
     ['a user twice', (o) => (o.users = ['alice', 'alice']), /sorted/],
     ['too many users', (o) => (o.users = Array.from({ length: MAX_USERS + 1 }, (_, i) => `u${String(i).padStart(4, '0')}`)), /more than/],
+    ['online not a list', (o) => (o.online = 'bob'), /^online is not/],
+    ['online unsorted', (o) => ((o.users = ['alice', 'bob']), (o.online = ['bob', 'alice'])), /online are not sorted/],
+    ['online someone unpublished', (o) => (o.online = ['mallory']), /online names someone not in users/],
+    ['offline someone unpublished', (o) => (o.offline = ['mallory']), /offline names someone not in users/],
+    ['both online and offline', (o) => (o.offline = ['bob']), /both online and offline/],
     ['short signature', (o) => (o.sig = 'abc'), /^sig/],
   ];
   for (const [what, edit, why] of bad) t.match(refusal(edited(edit)), why, what);
@@ -109,29 +116,40 @@ t.test('size, shape and every field are checked before the signature', async (t)
 t.test("the node's own descriptor: seq steps at every start and every change, and is kept in data_dir", async (t) => {
   const dir = tempDir(t);
   let users = ['alice'];
+  let presence = { online: ['alice'], offline: [] as string[] };
   let addresses = ['198.18.0.1'];
   let now = T0;
   const own = () => new OwnDescriptor({
-    identity: NODE1, dataDir: dir, domain: 'node1.mesh', sip: () => ({ udp: 5060 }), addresses: () => addresses, httpsPort: () => 8443, users: () => users, now: () => now, logger: silentLogger,
+    identity: NODE1, dataDir: dir, domain: 'node1.mesh', sip: () => ({ udp: 5060 }), addresses: () => addresses, httpsPort: () => 8443, users: () => users, presence: () => presence, now: () => now, logger: silentLogger,
   });
   const read = (o: OwnDescriptor) => {
     const r = parseDescriptor(o.current());
     if (!r.ok) throw new Error(r.why);
     return r.descriptor;
   };
+  const stored = () => readFileSync(join(dir, SEQ_FILE), 'utf8');
   const first = own();
   t.equal(read(first).seq, 1);
+  t.equal(stored(), `${SEQ_BLOCK}\n`, 'the file holds the top of the block the node may use');
   now += 5000;
   const same = read(first);
   t.same([same.seq, same.time], [1, T0 + 5000], 'the same content keeps its seq, with the time of now');
   users = ['alice', 'bob'];
   t.equal(read(first).seq, 2, 'a new user is a change');
-  t.equal(readFileSync(join(dir, SEQ_FILE), 'utf8'), '2\n');
   t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.1', port: 8443, seq: 2 }, 'the beacon carries the same seq');
   addresses = ['127.0.0.1', '169.254.3.3', 'fd00::1', '198.18.0.7'];
   t.same(first.beacon(), { id: NODE1.id, domain: 'node1.mesh', address: '198.18.0.7', port: 8443, seq: 3 }, 'a new address is a change; the beacon names one outside loopback and link-local, IPv4 first');
   t.same(read(first).addresses, ['127.0.0.1', '169.254.3.3', 'fd00::1', '198.18.0.7']);
-  t.equal(read(own()).seq, 4, 'a restart steps it too, so a reader never sees it go back');
+  presence = { online: [], offline: ['alice', 'mallory'] };
+  const away = read(first);
+  t.same([away.seq, away.online, away.offline], [4, [], ['alice']], 'a phone that goes is a change; only published users are shown');
+  for (let i = 0; i < SEQ_BLOCK; i++) {
+    presence = { online: i % 2 === 0 ? ['alice'] : [], offline: i % 2 === 0 ? [] : ['alice'] };
+    read(first);
+  }
+  t.equal(read(first).seq, 4 + SEQ_BLOCK);
+  t.equal(stored(), `${2 * SEQ_BLOCK}\n`, 'written once per block of changes, not at each one');
+  t.equal(read(own()).seq, 2 * SEQ_BLOCK + 1, 'a restart continues above the block, so a reader never sees seq go back');
   writeFileSync(join(dir, SEQ_FILE), 'garbage');
   t.ok(read(own()).seq > T0, 'a damaged counter restarts above every count, from the clock');
 });

@@ -20,7 +20,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
   const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
   const peers = new PeerNodes(SELF, clock.now);
   const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, refreshMs: 20_000, logger });
-  const fields = (o: Partial<DescriptorFields> = {}): DescriptorFields => ({ domain: 'node2.mesh', sip: { udp: 5062, tcp: 5062 }, addresses: ['127.0.0.2', '198.18.0.2'], seq: 5, time: clock.now() + 3000, users: ['bob'], ...o });
+  const fields = (o: Partial<DescriptorFields> = {}): DescriptorFields => ({ domain: 'node2.mesh', sip: { udp: 5062, tcp: 5062 }, addresses: ['127.0.0.2', '198.18.0.2'], seq: 5, time: clock.now() + 3000, users: ['bob'], online: [], offline: [], ...o });
   const heard = (text: string, address = '127.0.0.2') => directory.heard(Buffer.from(text), address, 'static 127.0.0.2:8443');
   return { clock, logs, peers, directory, fields, heard };
 }
@@ -74,6 +74,21 @@ t.test('a node not heard from within the timeout leaves', async (t) => {
   s.clock.advance(20_000);
   t.equal(s.peers.nodeForDomain('node2.mesh'), undefined, 'gone within a quarter of the timeout after it');
   t.ok(s.logs.some((l) => l.startsWith(`info: node ${NODE2.id} (node2.mesh) left`)));
+});
+
+t.test("a peer's users show the presence its descriptor publishes, and offline once it left", async (t) => {
+  const s = setup(t);
+  s.directory.start();
+  t.teardown(() => s.directory.stop());
+  s.heard(signDescriptor(NODE2, s.fields({ users: ['bob', 'carol', 'dan'], online: ['bob'], offline: ['carol'] })));
+  t.equal(s.peers.presenceOf('bob@node2.mesh'), 'online');
+  t.equal(s.peers.presenceOf('Carol@Node2.mesh'), 'offline');
+  t.equal(s.peers.presenceOf('dan@node2.mesh'), undefined, 'dan does not show his presence to the mesh');
+  t.equal(s.peers.presenceOf('bob@node9.mesh'), undefined, 'a node nobody knows');
+  s.heard(signDescriptor(NODE2, s.fields({ seq: 6, users: ['bob', 'carol', 'dan'], online: [], offline: ['bob', 'carol'] })));
+  t.equal(s.peers.presenceOf('bob@node2.mesh'), 'offline', 'a higher seq brings the change');
+  s.clock.advance(80_000);
+  t.equal(s.peers.presenceOf('dan@node2.mesh'), 'offline', 'everyone of a node that left is offline');
 });
 
 t.test('static peers: each fetched every interval, failures logged when they start and end', async (t) => {

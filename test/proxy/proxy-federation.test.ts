@@ -15,7 +15,7 @@ const now = () => NOW;
 const keys = { n1: generateKeyPairSync('ed25519'), n3: generateKeyPairSync('ed25519'), n5: generateKeyPairSync('ed25519') };
 
 function known(id: 'n1' | 'n3' | 'n5', domain: string, address: string): KnownNode {
-  return { id: `${id}node`, domain, sip: { transport: 'udp', remoteAddress: address, remotePort: 5060 }, publicKey: keys[id].publicKey, clockOffsetMs: 0, users: [] };
+  return { id: `${id}node`, domain, sip: { transport: 'udp', remoteAddress: address, remotePort: 5060 }, publicKey: keys[id].publicKey, clockOffsetMs: 0, users: [], online: new Set(), offline: new Set() };
 }
 const NODE1 = known('n1', DOMAIN, '198.18.0.1');
 const NODE3 = known('n3', 'node3.mesh', '198.18.0.3');

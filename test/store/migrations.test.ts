@@ -23,7 +23,7 @@ t.test('a database with only migration 1 is brought up to date with its accounts
   const db = openDatabase(path);
   t.teardown(() => db.close());
   t.equal(schemaVersion(db), MIGRATIONS.length);
-  t.equal(schemaVersion(db), 4);
+  t.equal(schemaVersion(db), 5);
   const accounts = new AccountStore(db, 'node1.mesh');
   t.same(accounts.get('alice'), { name: 'alice', ha1Md5: 'a'.repeat(32), ha1Sha256: 'b'.repeat(64), admin: false }, 'the account is kept, in use');
   t.same(accounts.list(), [{ name: 'alice', createdAt: 1000, admin: false, pending: false }], 'not waiting for approval, not an admin');

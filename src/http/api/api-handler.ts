@@ -1,7 +1,7 @@
 /**
  * The HTTPS port's requests that are not WebSocket upgrades: the node's descriptor at
- * `/.well-known/trucada`, the JSON API under `/api/` (accounts and sessions, admins, call history,
- * ICE servers), everything else to `fallback` (the page's files).
+ * `/.well-known/trucada`, the JSON API under `/api/` (accounts and sessions, admins, contacts
+ * and presence, call history, ICE servers), everything else to `fallback` (the page's files).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.js';
@@ -9,12 +9,13 @@ import { NonceManager } from '../../auth/nonce.js';
 import type { Credentials } from '../../store/credentials.js';
 import { type AccountApiOptions, createAccountApi } from './account-api.js';
 import { type AdminApiOptions, createAdminApi } from './admin-api.js';
+import { type ContactsApiOptions, createContactsApi } from './contacts-api.js';
 import { createHistoryApi, type HistoryApiOptions } from './history-api.js';
 import { HttpDigest } from './http-digest.js';
 import { createIceServersHandler } from './ice-servers.js';
 import { createWellKnownHandler } from './well-known.js';
 
-export interface ApiHandlerOptions extends Omit<AccountApiOptions, 'accounts'>, Omit<AdminApiOptions, 'accounts'>, HistoryApiOptions {
+export interface ApiHandlerOptions extends Omit<AccountApiOptions, 'accounts'>, Omit<AdminApiOptions, 'accounts'>, HistoryApiOptions, ContactsApiOptions {
   readonly accounts: AccountApiOptions['accounts'] & AdminApiOptions['accounts'];
   readonly config: Config;
   readonly credentials: Credentials;
@@ -29,8 +30,9 @@ export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage
   const history = createHistoryApi(opts);
   const accounts = createAccountApi(opts);
   const admin = createAdminApi(opts);
+  const contacts = createContactsApi(opts);
   const wellKnown = createWellKnownHandler(opts.descriptor);
   return (req, res) => {
-    if (!wellKnown(req, res) && !iceServers(req, res) && !history(req, res) && !admin(req, res) && !accounts(req, res)) opts.fallback(req, res);
+    if (!wellKnown(req, res) && !iceServers(req, res) && !history(req, res) && !contacts(req, res) && !admin(req, res) && !accounts(req, res)) opts.fallback(req, res);
   };
 }
