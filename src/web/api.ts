@@ -34,6 +34,14 @@ export interface Pending {
   pending: true;
 }
 
+export type PresenceSetting = 'mesh' | 'contacts' | 'nobody';
+
+/** A contact, with what its owner may see of their presence. */
+export interface ContactEntry {
+  name: string;
+  seen: 'online' | 'offline' | 'hidden';
+}
+
 /** One of the node's users, as an admin sees them. */
 export interface UserEntry {
   name: string;
@@ -104,6 +112,10 @@ export const api = {
   users: async () => (await request<{ users: string[] }>('GET', '/api/users')).users,
   history: async () => (await request<{ calls: PastCall[] }>('GET', '/api/history')).calls,
   deleteCall: (id: number) => request<unknown>('DELETE', `/api/history/${id}`),
+  contacts: () => request<{ presence: PresenceSetting; contacts: ContactEntry[] }>('GET', '/api/contacts'),
+  addContact: (name: string) => request<unknown>('POST', '/api/contacts/add', { name }),
+  removeContact: (name: string) => request<unknown>('POST', '/api/contacts/remove', { name }),
+  setPresence: (presence: PresenceSetting) => request<unknown>('POST', '/api/presence', { presence }),
   adminUsers: async () => (await request<{ users: UserEntry[] }>('GET', '/api/admin/users')).users,
   approveUser: (name: string) => request<unknown>('POST', '/api/admin/approve', { name }),
   removeUser: (name: string) => request<unknown>('POST', '/api/admin/remove', { name }),

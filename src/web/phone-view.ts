@@ -8,6 +8,7 @@ import { createAccountView } from './account-view.js';
 import { createAdminView } from './admin-view.js';
 import { createCallPanel } from './call-panel.js';
 import { createChatView } from './chat-view.js';
+import { createContactsView } from './contacts-view.js';
 import { createHistoryView } from './history-view.js';
 import { askToNotify } from './ring.js';
 import { el, field, show } from './dom.js';
@@ -47,6 +48,9 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
   const suggest = () =>
     api.users().then((names) => users.replaceChildren(...names.filter((n) => n !== opts.user).map((n) => el('option', { value: n }))), () => {});
   target.addEventListener('focus', () => void suggest());
+  const suggestInContacts = (e: FocusEvent) => {
+    if (e.target instanceof HTMLInputElement && e.target.list === users) void suggest();
+  };
   const callButton = el('button', { type: 'submit' }, text('call'));
   const messageButton = el('button', { type: 'button', class: 'secondary' }, text('message'));
   const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), users, el('div', { class: 'buttons' }, callButton, messageButton));
@@ -57,12 +61,21 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     dial.requestSubmit();
   });
   const chat = createChatView((peer, body) => phone.send(peer, body));
+  const contacts = createContactsView({
+    call: (peer) => {
+      target.value = peer;
+      dial.requestSubmit();
+    },
+    message: (peer) => chat.open(peer),
+  });
+  contacts.root.addEventListener('focusin', suggestInContacts);
   root.replaceChildren(
     el('header', {}, el('p', {}, text('signedInAs', { user: `${opts.user}@${opts.domain}` })), logOut),
     registration,
     dial,
     message,
     callArea,
+    contacts.root,
     chat.root,
     history.root,
     createAccountView(opts.onLeft),
