@@ -6,6 +6,7 @@
  */
 import { ApiError, api, type Me, type NodeInfo } from './api.js';
 import { el, field, show } from './dom.js';
+import { createLanguagePicker } from './language-picker.js';
 import { text } from './strings.js';
 
 export interface LoginOptions {
@@ -24,7 +25,7 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
   const hint = opts.node.signup === 'closed' ? 'signupClosed' : opts.node.signup === 'approval' ? 'signupApproval' : 'loginHint';
   const form = el('form', { class: 'login' }, el('p', {}, opts.notice ?? text(hint)), field(text('name'), name), field(text('password'), password), el('div', { class: 'buttons' }, logIn, signUp), message);
   show(signUp, opts.node.signup !== 'closed');
-  root.replaceChildren(el('h1', {}, text('title')), form);
+  root.replaceChildren(el('h1', {}, text('title')), form, createLanguagePicker());
   name.focus();
 
   form.addEventListener('submit', async (e) => {

@@ -10,6 +10,7 @@ import { createCallPanel } from './call-panel.js';
 import { createChatView } from './chat-view.js';
 import { createContactsView } from './contacts-view.js';
 import { createHistoryView } from './history-view.js';
+import { createLanguagePicker } from './language-picker.js';
 import { askToNotify } from './ring.js';
 import { el, field, show } from './dom.js';
 import type { Call, Phone, RegistrationState, TextMessage } from './phone/phone.js';
@@ -80,6 +81,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     history.root,
     createAccountView(opts.onLeft),
     ...(opts.admin ? [createAdminView(opts.user)] : []),
+    createLanguagePicker(),
   );
   history.refresh();
   let busy = false;

@@ -85,6 +85,7 @@ export const CA: Texts = {
   messageRefused: 'no lliurat ({status})',
   messageFailed: 'no enviat: no hi ha connexió amb el node',
   account: 'El teu compte',
+  language: 'Idioma',
   contacts: 'Contactes',
   noContacts: 'Encara no tens contactes: afegeix-hi la gent a qui truques.',
   addContactLabel: 'Afegeix un contacte',

@@ -1,6 +1,7 @@
 /**
  * Every text the page shows, in English here and in Catalan and Spanish beside it (DESIGN.md §6),
- * in the first of the browser's languages the page has (`navigator.languages`), else English.
+ * in the language picked on the page, else the first of the browser's languages the page has
+ * (`navigator.languages`), else English.
  * `{name}` in a string is replaced by the value of the same name.
  */
 import { CA } from './strings-ca.js';
@@ -90,6 +91,7 @@ const EN = {
   messageRefused: 'not delivered ({status})',
   messageFailed: 'not sent: no connection to the node',
   account: 'Your account',
+  language: 'Language',
   contacts: 'Contacts',
   noContacts: 'No contacts yet: add the people you call.',
   addContactLabel: 'Add a contact',
@@ -141,7 +143,22 @@ export type Texts = Record<StringKey, string>;
 
 const LANGUAGES: Record<string, Texts> = { ca: CA, es: ES, en: EN };
 
+/** Each language by its own name, for the picker (src/web/language-picker.ts). */
+export const LANGUAGE_NAMES: Readonly<Record<string, string>> = { ca: 'Català', es: 'Español', en: 'English' };
+/** Where the language picked by hand is kept: a preference of this browser, nothing secret. */
+export const LANGUAGE_KEY = 'trucada.language';
+
+function picked(): string | undefined {
+  try {
+    return localStorage.getItem(LANGUAGE_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function chosen(): { lang: string; texts: Texts } {
+  const own = picked();
+  if (own !== undefined && LANGUAGES[own] !== undefined) return { lang: own, texts: LANGUAGES[own] };
   for (const tag of typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]) {
     const lang = tag.toLowerCase().split('-')[0]!;
     const texts = LANGUAGES[lang];

@@ -4,6 +4,8 @@
  * fake microphone. alice's dial box suggests bob@node2.mesh (node2's descriptor publishes him), she
  * calls him by that name, bob's page rings with alice@node1.mesh and he answers, and audio arrives
  * at both ends; then a chat message crosses back. Each node keeps the call in its user's history.
+ * Last, alice adds bob@node2.mesh to her contacts and sees him online once he shows his presence to
+ * the whole mesh, and offline once his page is closed.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +61,7 @@ function joined(node: TestNode, domain: string): boolean {
   return node.logs.some((l) => l.includes(`(${domain}) at 127.0.0.1 joined`));
 }
 
-t.test('alice on node1 calls bob on node2 from the page, by the name it suggests, with audio', { skip, timeout: 120_000 }, async (t) => {
+t.test('alice on node1 calls bob on node2 from the page, by the name it suggests, with audio', { skip, timeout: 200_000 }, async (t) => {
   const c1 = await nodeConfig(t, 'node1.mesh');
   const c2 = await nodeConfig(t, 'node2.mesh');
   c1.peers = [{ host: '127.0.0.1', port: c2.httpsPort }];
@@ -103,4 +105,19 @@ t.test('alice on node1 calls bob on node2 from the page, by the name it suggests
   await alice.click('.people button[data-peer="bob@node2.mesh"]');
   await alice.locator('.lines li.theirs', { hasText: 'gràcies per la trucada' }).waitFor();
   t.equal(await bob.locator('.lines li.mine .meta', { hasText: 'sending' }).count(), 0, "bob's message crossed to alice's page on node1 and was taken");
+
+  // Presence across nodes: node2's descriptor publishes bob's once he shows it to the whole mesh.
+  await alice.fill('input[name=contact]', 'bob@node2.mesh');
+  await alice.getByRole('button', { name: 'Add', exact: true }).click();
+  const bobSeen = alice.locator('.contacts li[data-contact="bob@node2.mesh"]');
+  await bobSeen.getByText('not shared').waitFor();
+  await bob.getByText('Everyone on the mesh').click();
+  await bob.getByText('Saved.').waitFor();
+  // One fetch of node2's descriptor (every PEER_INTERVAL s) and one round of the page's check (15 s).
+  const crossing = (PEER_INTERVAL + 15 + 5) * 1000;
+  await alice.locator('.contacts li[data-contact="bob@node2.mesh"][data-seen=online]').waitFor({ timeout: crossing });
+  t.pass("alice on node1 sees bob on node2 online, from node2's signed descriptor");
+  await bob.context().close();
+  await alice.locator('.contacts li[data-contact="bob@node2.mesh"][data-seen=offline]').waitFor({ timeout: crossing + 35_000 });
+  t.pass('and offline once his page is closed');
 });

@@ -28,3 +28,19 @@ t.test('the login screen in the browser\'s language', { skip, timeout: 60_000 },
     await page.context().close();
   }
 });
+
+t.test('another language picked on the page, kept by this browser', { skip, timeout: 60_000 }, async (t) => {
+  const node = await startTestNode(t);
+  const browser = await launchChromium(t);
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
+  const page = await context.newPage();
+  await page.goto(`https://127.0.0.1:${node.config.httpsPort}/`);
+  await page.locator('button[value=signup]', { hasText: 'Sign up' }).waitFor({ timeout: 15_000 });
+  await page.getByLabel('Language').selectOption('ca');
+  await page.locator('button[value=signup]', { hasText: 'Registra’t' }).waitFor({ timeout: 15_000 });
+  t.equal(await page.getAttribute('html', 'lang'), 'ca', 'the page reloads in Catalan');
+  const again = await context.newPage();
+  await again.goto(`https://127.0.0.1:${node.config.httpsPort}/`);
+  await again.locator('button[value=signup]', { hasText: 'Registra’t' }).waitFor({ timeout: 15_000 });
+  t.equal(await again.inputValue('select[name=language]'), 'ca', 'and stays in it, though the browser asks for English');
+});
