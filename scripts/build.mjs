@@ -7,6 +7,8 @@ import { copyFileSync, mkdirSync, chmodSync, readdirSync, readFileSync, rmSync, 
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { iconPng } from './app-icons.mjs';
 
 const require = createRequire(import.meta.url);
 const out = 'dist';
@@ -53,6 +55,29 @@ const outputs = Object.entries(page.metafile.outputs);
 const script = basename(outputs.find(([file, o]) => o.entryPoint !== undefined && file.endsWith('.js'))[0]);
 const style = basename(outputs.find(([file]) => file.endsWith('.css'))[0]);
 writeFileSync(join(www, 'index.html'), readFileSync('src/web/index.html', 'utf8').replace('{{script}}', script).replace('{{style}}', style));
+
+// Installing to the home screen: the manifest, its icons, and the service worker that keeps the
+// page (src/web/sw/sw.ts), told which files are this build's and named by their hashes.
+for (const name of readdirSync('src/web/app')) copyFileSync(join('src/web/app', name), join(www, name));
+for (const size of [192, 512]) writeFileSync(join(www, `icon-${size}.png`), iconPng(size));
+const shell = ['/index.html', ...readdirSync(www).filter((n) => !n.endsWith('.map') && !n.endsWith('.txt')).filter((n) => n !== 'index.html').map((n) => `/${n}`)].sort();
+/** A name for this build's files, from what they hold. */
+function version(files) {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update(readFileSync(join(www, f.slice(1))));
+  return hash.digest('hex').slice(0, 12);
+}
+await build({
+  entryPoints: ['src/web/sw/sw.ts'],
+  outfile: join(www, 'sw.js'),
+  bundle: true,
+  format: 'iife',
+  target: ['chrome90', 'firefox90', 'safari15'],
+  tsconfig: 'src/web/sw/tsconfig.json',
+  minify: true,
+  define: { SHELL: JSON.stringify(shell), VERSION: JSON.stringify(version(shell)) },
+  logLevel: 'warning',
+});
 
 // Precompressed copies, served by Accept-Encoding; a copy that saves nothing is not kept.
 for (const name of readdirSync(www)) {

@@ -39,15 +39,30 @@ async function phone(node: NodeInfo, me: Me): Promise<void> {
   });
 }
 
+/** Seconds between tries while the node cannot be reached (the page itself came from the service worker). */
+const RETRY_S = 5;
+
 async function main(): Promise<void> {
-  document.documentElement.lang = LANGUAGE;
-  document.title = text('title');
   const node = await api.node();
   const me = await api.me();
   if (me === undefined) login(node);
   else await phone(node, me);
 }
 
-main().catch((err: unknown) => {
-  root.textContent = err instanceof ApiError && err.status > 0 ? err.message : text('networkError');
-});
+function start(): void {
+  main().catch((err: unknown) => {
+    if (err instanceof ApiError && err.status > 0) {
+      root.textContent = err.message;
+      return;
+    }
+    root.textContent = text('nodeUnreachable', { s: RETRY_S });
+    setTimeout(start, RETRY_S * 1000);
+  });
+}
+
+document.documentElement.lang = LANGUAGE;
+document.title = text('title');
+// Browsers allow a service worker only where the certificate is trusted (a node given its own
+// `cert`): with the self-signed one the page still works, it is just not kept for a restart.
+navigator.serviceWorker?.register('/sw.js').catch(() => {});
+start();

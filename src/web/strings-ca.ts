@@ -85,6 +85,7 @@ export const CA: Texts = {
   messageRefused: 'no lliurat ({status})',
   messageFailed: 'no enviat: no hi ha connexió amb el node',
   account: 'El teu compte',
+  nodeUnreachable: 'Ara no es pot arribar al node (potser s’està reiniciant). Es torna a provar cada {s} segons…',
   language: 'Idioma',
   contacts: 'Contactes',
   noContacts: 'Encara no tens contactes: afegeix-hi la gent a qui truques.',

@@ -85,6 +85,7 @@ export const ES: Texts = {
   messageRefused: 'no entregado ({status})',
   messageFailed: 'no enviado: no hay conexión con el nodo',
   account: 'Tu cuenta',
+  nodeUnreachable: 'Ahora no se puede llegar al nodo (quizá se está reiniciando). Se vuelve a probar cada {s} segundos…',
   language: 'Idioma',
   contacts: 'Contactos',
   noContacts: 'Aún no tienes contactos: añade a la gente a la que llamas.',

@@ -91,6 +91,7 @@ const EN = {
   messageRefused: 'not delivered ({status})',
   messageFailed: 'not sent: no connection to the node',
   account: 'Your account',
+  nodeUnreachable: 'The node cannot be reached right now (it may be restarting). Trying again every {s} seconds…',
   language: 'Language',
   contacts: 'Contacts',
   noContacts: 'No contacts yet: add the people you call.',

@@ -39,10 +39,15 @@ interface Teardown {
 }
 
 /** A browser closed (and its profile removed) when the test ends; with `netns`, on that test host. */
-export async function launchChromium(t: Teardown, opts: { mediaPermission?: boolean; netns?: string } = {}): Promise<Browser> {
+/**
+ * `trustCertificate`: the node's self-signed certificate is taken as trusted by the whole browser,
+ * as one the operator installed would be; a context's ignoreHTTPSErrors is not enough for what
+ * Chromium allows only on trusted certificates (service workers).
+ */
+export async function launchChromium(t: Teardown, opts: { mediaPermission?: boolean; netns?: string; trustCertificate?: boolean } = {}): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: opts.netns === undefined ? CHROMIUM : inNamespace(t, opts.netns),
-    args: launchArgs(opts.mediaPermission ?? true),
+    args: [...launchArgs(opts.mediaPermission ?? true), ...(opts.trustCertificate ? ['--ignore-certificate-errors'] : [])],
     timeout: 15_000,
   });
   t.teardown(() => browser.close());
