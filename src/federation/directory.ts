@@ -83,8 +83,13 @@ export class Directory {
     this.deps.logger.info(`node ${id} (${node.domain}) left: no longer announced (${channel})`);
   }
 
-  /** A descriptor fetched from `address` (where the node then sends SIP), found by `channel`. */
-  heard(body: Buffer, address: string, channel: string): Heard {
+  /**
+   * A descriptor fetched from `address` (where the node then sends SIP), found by `channel`.
+   * `addressNamedByOperator`: a static peer's address, which the operator configured; it need not
+   * be among the addresses the node lists, so a node behind NAT or a port forward (a routed Guifi.net
+   * zone) is reached where the operator said. Any other address must be one the node lists.
+   */
+  heard(body: Buffer, address: string, channel: string, addressNamedByOperator = false): Heard {
     const source = `${channel} ${address}`;
     const parsed = parseDescriptor(body);
     if (!parsed.ok) return this.refuse(source, `descriptor refused: ${parsed.why}`);
@@ -96,7 +101,7 @@ export class Directory {
     if (before && (d.seq < before.seq || (d.seq === before.seq && d.time < before.time))) {
       return this.refuse(source, `node ${d.id}: an older descriptor (seq ${d.seq}, last ${before.seq})`);
     }
-    if (!d.addresses.includes(address.toLowerCase())) return this.refuse(source, `node ${d.id}: fetched from ${address}, which it does not list as its own`);
+    if (!addressNamedByOperator && !d.addresses.includes(address.toLowerCase())) return this.refuse(source, `node ${d.id}: fetched from ${address}, which it does not list as its own`);
     if (d.domain === this.deps.self.domain) return this.refuse(source, `node ${d.id} claims our own domain ${d.domain}`);
     const now = this.deps.clock.now();
     const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now, users: d.users, online: new Set(d.online), offline: new Set(d.offline) });

@@ -60,7 +60,7 @@ export class StaticPeers {
       const { body, address } = await this.deps.fetch(host, port, Math.min(MAX_FETCH_MS, this.deps.intervalMs / 2));
       if (this.stopped) return;
       if (this.failing.delete(name)) this.deps.logger.info(`static peer ${name} answers again`);
-      this.deps.directory.heard(body, address, `${CHANNEL} ${name}`);
+      this.deps.directory.heard(body, address, `${CHANNEL} ${name}`, true);
     } catch (err) {
       if (!this.stopped && !this.failing.has(name)) {
         this.failing.add(name);

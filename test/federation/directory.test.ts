@@ -61,6 +61,15 @@ t.test("a node's fresh descriptor fetched through another host is refused: its c
   t.equal(s.peers.nodeForDomain('node2.mesh')?.sip.remoteAddress, '198.18.0.2');
 });
 
+t.test('a static peer behind NAT is reached at the address the operator named', async (t) => {
+  const s = setup(t);
+  // node2 lists its inside addresses; the operator reaches it through a port forward at 198.18.7.7.
+  const text = Buffer.from(signDescriptor(NODE2, s.fields()));
+  t.match(s.directory.heard(text, '198.18.7.7', 'mdns'), { ok: false, why: /does not list as its own/ }, 'from a beacon, refused as before');
+  t.same(s.directory.heard(text, '198.18.7.7', 'static 198.18.7.7:8443', true), { ok: true, id: NODE2.id }, 'from the static list, accepted');
+  t.equal(s.peers.nodeForDomain('node2.mesh')?.sip.remoteAddress, '198.18.7.7', 'and SIP goes there');
+});
+
 t.test('a node not heard from within the timeout leaves', async (t) => {
   const s = setup(t);
   s.directory.start();
