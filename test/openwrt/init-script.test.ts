@@ -107,6 +107,14 @@ t.test('bmx6 installed: trucada is registered with syncSms once, and its sms fil
 
   const off = runInitScript(t, { config: `${shipped}\toption bmx 'off'\n`, answering: ['bmx6', 'uci'] });
   t.same([...named(off, 'uci'), ...named(off, 'bmx6'), ...named(off, 'touch')], [], "bmx 'off': bmx is left alone");
+
+  const odd = runInitScript(t, { config: `${shipped}	list bmx_run_dir '/var/run/rm'
+	list bmx_run_dir '/tmp/run/bmx7'
+`, answering: ['rm', 'bmx7', 'uci'], fails: ['uci:get'] });
+  t.equal(odd.status, 0, odd.stderr);
+  t.same(named(odd, 'rm'), [], 'a run directory not named bmx6 or bmx7 runs nothing of that name');
+  t.match(named(odd, 'logger'), [['-t', 'trucada', '-p', 'daemon.notice', /bmx_run_dir \/var\/run\/rm: not a bmx6 or bmx7 run directory/]]);
+  t.same(named(odd, 'bmx7'), [['-c', 'syncSms=trucada']], 'bmx7 in a run directory of its own name is set up');
 });
 
 t.test('shared-state-async installed: the data type is registered only where it is missing', async (t) => {
