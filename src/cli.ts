@@ -6,6 +6,7 @@ import { serveCommand } from './cli/serve-command.js';
 import { statusCommand } from './cli/status-command.js';
 import { CommandError, EXIT, USAGE, UsageError } from './cli/usage.js';
 import { userCommand } from './cli/user-command.js';
+import { peersCommand } from './cli/peers-command.js';
 import { ConfigError } from './config/errors.js';
 import { CertificateError } from './http/certificate.js';
 import { findConfigPath, loadConfig } from './config/load.js';
@@ -35,6 +36,9 @@ async function run(argv: string[]): Promise<number> {
       return userCommand(config, rest, { out, password: args.password, admin: args.admin, revoke: args.revoke });
     case 'status':
       return statusCommand(config, args.json, out);
+    case 'peers':
+      if (rest.length > 0) throw new UsageError(`peers takes no argument '${rest[0]}'`);
+      return peersCommand(config, args.json, out, (line) => process.stderr.write(`trucada: ${line}\n`));
     default:
       throw new UsageError(`unknown command '${command}'`);
   }

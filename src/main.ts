@@ -41,6 +41,7 @@ import { createControlHandler } from './control/handler.js';
 import { AccountCache } from './store/account-cache.js';
 import { ContactStore } from './store/contacts.js';
 import { meshPresence, seenBy } from './presence/seen.js';
+import { peerSummaries } from './federation/peer-summary.js';
 import { CallHistory } from './store/call-history.js';
 import { startDailyPruning } from './store/daily-pruning.js';
 import { StoredMessages } from './store/stored-messages.js';
@@ -262,7 +263,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
         clock,
         logger,
         node: { id: identity.id, fingerprint: identity.fingerprint },
-        peers: () => federation.peers.nodes(),
+        peers: () => peerSummaries(federation.peers, federation.directory, clock.now()),
         mediaRelay,
       }),
       logger,

@@ -50,7 +50,7 @@ function printStatus(s: StatusReply, config: Config, out: (line: string) => void
   out(`users: ${s.users}`);
   if (s.mediaRelay) out(`media relay: rtpengine at ${s.mediaRelay.name}, ${s.mediaRelay.state}`);
   out(`peer nodes: ${s.peers.length}`);
-  for (const p of s.peers) out(`  ${p.domain}  ${p.id}  ${p.sip}`);
+  for (const p of s.peers) out(`  ${p.domain}  ${p.id}  ${p.sip}  (trucada peers for more)`);
   out(`registrations: ${s.bindings.length}`);
   for (const b of s.bindings) {
     const agent = b.userAgent ? ` (${b.userAgent})` : '';

@@ -21,12 +21,13 @@ Commands:
   user admin NAME [--revoke]  make an account an admin (--revoke: no longer one)
   user approve NAME         let in an account signed up on the page (signup approval)
   status                    version, domain, ports, users and current registrations
+  peers                     the peer nodes a running node knows: channels, last heard, key
 
 Options:
   --config FILE             UCI configuration file (else $TRUCADA_CONFIG, else /etc/config/trucada
                             when it exists, else built-in defaults with ./data and ./run)
   --password PASSWORD       for user add/passwd in scripts, instead of the prompt
-  --json                    status as JSON
+  --json                    status or peers as JSON
   -h, --help                this text
   -v, --version             the version
 

@@ -5,9 +5,7 @@ import type { Location } from '../location/location.js';
 import type { Logger } from '../log.js';
 import type { AccountCache } from '../store/account-cache.js';
 import { VERSION } from '../version.js';
-import type { PeerNode } from '../proxy/peers.js';
-import { hostPort } from '../transport/addresses.js';
-import type { NodeSummary } from './protocol.js';
+import type { NodeSummary, PeerSummary } from './protocol.js';
 import type { ControlHandler } from './server.js';
 
 export interface ControlHandlerDeps {
@@ -19,7 +17,7 @@ export interface ControlHandlerDeps {
   clock: Clock;
   logger: Logger;
   node: NodeSummary;
-  peers: () => readonly PeerNode[];
+  peers: () => PeerSummary[];
   mediaRelay?: { readonly name: string; readonly health: { readonly state: 'unknown' | 'up' | 'down' } };
 }
 
@@ -48,7 +46,7 @@ export function createControlHandler(deps: ControlHandlerDeps): ControlHandler {
         users: accounts.names().length,
         uptime: (now - deps.startedAt) / 1000,
         node: deps.node,
-        peers: deps.peers().map((p) => ({ id: p.id, domain: p.domain, sip: `${p.sip.transport}:${hostPort(p.sip.remoteAddress, p.sip.remotePort)}` })),
+        peers: deps.peers(),
         ...(deps.mediaRelay ? { mediaRelay: { name: deps.mediaRelay.name, state: deps.mediaRelay.health.state } } : {}),
         bindings: location.all().map((b) => ({
           user: b.aor,

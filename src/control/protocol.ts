@@ -22,6 +22,22 @@ export interface NodeSummary {
   fingerprint: string;
 }
 
+export interface PeerSummary {
+  id: string;
+  domain: string;
+  /** Where its SIP goes, `udp:host:port`. */
+  sip: string;
+  /** Its key's SHA-256, as `trucada status` shows each node's own. */
+  fingerprint: string;
+  /** The discovery channels that heard it since it was last accepted (mdns, bmx, static HOST:PORT, ...). */
+  channels: string[];
+  /** Seconds since its descriptor was last accepted. */
+  lastSeen: number;
+  users: number;
+  /** Of its users, those it shows online to the mesh. */
+  online: number;
+}
+
 export interface StatusReply {
   version: string;
   pid: number;
@@ -33,8 +49,8 @@ export interface StatusReply {
   uptime: number;
   /** This node's federation identity (DESIGN.md §5). */
   node: NodeSummary;
-  /** The verified peer nodes, and where their SIP goes. */
-  peers: { id: string; domain: string; sip: string }[];
+  /** The verified peer nodes (`trucada peers`). */
+  peers: PeerSummary[];
   /** The media relay (rtpengine) and whether it answers; absent when none is configured. */
   mediaRelay?: { name: string; state: 'unknown' | 'up' | 'down' };
 }

@@ -73,6 +73,12 @@ export class Directory {
     return false;
   }
 
+  /** When node `id`'s descriptor was last accepted (our clock), and the channels that heard it since. */
+  seenOf(id: string): { readonly heardAt: number; readonly channels: readonly string[] } | undefined {
+    const seen = this.seen.get(id);
+    return seen === undefined ? undefined : { heardAt: seen.heardAt, channels: [...seen.channels].sort() };
+  }
+
   /** `channel` no longer announces node `id`: it leaves when no channel that heard it is left. */
   withdrawn(id: string, channel: string): void {
     const seen = this.seen.get(id);

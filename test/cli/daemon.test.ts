@@ -1,7 +1,7 @@
 // `trucada serve` as procd runs it: account changes reach the running node at once, one daemon per
 // data_dir, UDP bindings survive a restart, and a kill -9 leaves nothing that stops the next start.
 import t from 'tap';
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE18, startDaemon, trucada, writeDaemonConfig, type DaemonSetup } from '../helpers/daemon.js';
 import { httpsRequest } from '../helpers/https-client.js';
@@ -58,6 +58,35 @@ t.test('a sign-up on the page waits until the command approves it, then register
   t.equal(registered.code, 0, `once approved it registers, with no restart:\n${registered.output}`);
   const login = await httpsRequest(s.httpsPort, 'POST', '/api/login', { json: { name: 'eva', password: 'eva-secret' } });
   t.equal(login.status, 200, 'and logs in on the page');
+});
+
+t.test('trucada peers: the nodes a running node knows, with the channel, last heard and key', async (t) => {
+  const s1 = await writeDaemonConfig(t, "\toption peer_interval '5'\n");
+  const s2 = await writeDaemonConfig(t, "\toption peer_interval '5'\n");
+  const domain2 = 'cli2.mesh';
+  writeFileSync(s2.configPath, readFileSync(s2.configPath, 'utf8').replace(`option domain '${s2.domain}'`, `option domain '${domain2}'`));
+  appendFileSync(s1.configPath, `\tlist peer '127.0.0.1:${s2.httpsPort}'\n`);
+  appendFileSync(s2.configPath, `\tlist peer '127.0.0.1:${s1.httpsPort}'\n`);
+  const stopped = trucada(['peers', '--config', s1.configPath]);
+  t.equal(stopped.status, 1);
+  t.match(stopped.stderr, /not running/);
+  await startDaemon(t, s1.configPath);
+  await startDaemon(t, s2.configPath);
+  t.equal(trucada(['user', 'add', 'bob', '--password', 'pw', '--config', s2.configPath]).status, 0);
+  const node2 = status(s2).node;
+  const deadline = Date.now() + 20_000;
+  let peers: { domain: string; id: string; fingerprint: string; channels: string[]; lastSeen: number; users: number }[] = [];
+  while (Date.now() < deadline) {
+    peers = JSON.parse(trucada(['peers', '--json', '--config', s1.configPath]).stdout) as typeof peers;
+    if (peers[0]?.users === 1) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  t.match(peers, [{ domain: domain2, id: node2.id, fingerprint: node2.fingerprint, channels: [`static 127.0.0.1:${s2.httpsPort}`], users: 1 }], "node1 knows node2 by the key node2's own status shows");
+  t.ok(peers[0]!.lastSeen <= 5, 'heard within a few seconds');
+  const text = trucada(['peers', '--config', s1.configPath]).stdout;
+  t.match(text, new RegExp(`^1 peer node:\n${domain2.replace(/\./g, '\\.')}  node ${node2.id}\n`));
+  t.match(text, /1 user \(0 shown online\)/);
+  t.ok(text.includes(`key ${node2.fingerprint}`));
 });
 
 t.test('status shows the node id and key, the same before, while and after the daemon runs', async (t) => {
