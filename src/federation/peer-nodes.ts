@@ -106,6 +106,10 @@ export class PeerNodes implements Peers {
     return id === undefined ? undefined : this.byId.get(id);
   }
 
+  nodesWithUser(user: string): PeerNode[] {
+    return [...this.byId.values()].filter((n) => n.users.includes(user)).sort((a, b) => (a.domain < b.domain ? -1 : 1));
+  }
+
   nodeById(id: string): PeerNode | undefined {
     return this.byId.get(id);
   }

@@ -20,6 +20,8 @@ export interface Peers {
   /** The verified node that serves `domain` (lower-cased), if any. */
   nodeForDomain(domain: string): PeerNode | undefined;
   nodeById(id: string): PeerNode | undefined;
+  /** The verified nodes that publish a user of this (lower-case) name, for a bare name dialled here. */
+  nodesWithUser(user: string): PeerNode[];
   /** Whether a node that served `domain` (lower-cased) left the directory and none took its place. */
   departed(domain: string): boolean;
   verify(req: SipRequest): SignatureCheck;

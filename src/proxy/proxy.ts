@@ -173,10 +173,44 @@ export class Proxy {
       return undefined;
     }
     if (proof.kind === 'refused') return proof.refusal;
-    if (destination.kind === 'local') return this.toLocalUser(req, flow, hash, tag, proof.sender, destination.user);
+    if (destination.kind === 'local') {
+      const elsewhere = this.meshUser(req, flow, proof.sender, destination.user);
+      if (elsewhere === 'answered') return undefined;
+      if (elsewhere !== undefined) return this.toPeerNode(req, flow, hash, tag, proof.sender, elsewhere.node, elsewhere.user);
+      return this.toLocalUser(req, flow, hash, tag, proof.sender, destination.user);
+    }
     // Each node serves its own users: a node's request for a third node would make this one a relay.
     if (proof.sender.kind === 'node') return 'NO_TRANSIT';
     return this.toPeerNode(req, flow, hash, tag, proof.sender, destination.node, destination.user);
+  }
+
+  /**
+   * A bare name a local user dialled that no account here has (issue 11): when exactly one peer node
+   * publishes it, the request goes there, its Request-URI retargeted (RFC 3261 §16.5); when several
+   * do, the caller gets 300 Multiple Choices with each (§21.3.1) and picks. Undefined for a name
+   * this node serves, or that no node does (then 404 as before); nodes' own requests never resolve
+   * here, or this node would relay between two others.
+   */
+  private meshUser(req: SipRequest, flow: Flow, sender: Sender, user: string | undefined): { node: PeerNode; user: string } | 'answered' | undefined {
+    if (sender.kind === 'node' || !user || this.deps.peers === undefined) return undefined;
+    let name: string;
+    try {
+      name = normalizeUserName(user);
+    } catch {
+      return undefined;
+    }
+    if (this.deps.credentials.ha1(name, 'MD5') !== undefined) return undefined;
+    const nodes = this.deps.peers.nodesWithUser(name);
+    if (nodes.length === 0) return undefined;
+    if (nodes.length === 1) {
+      req.uri = `sip:${name}@${nodes[0]!.domain}`;
+      return { node: nodes[0]!, user: name };
+    }
+    const choices = createResponse(req, 300);
+    for (const node of nodes) choices.headers.append('Contact', `<sip:${name}@${node.domain}>`);
+    this.deps.logger.info(`${req.method} from ${senderName(sender)} to ${name}: ${nodes.length} nodes have a ${name}, the caller chooses`);
+    this.respond(req, flow, choices);
+    return 'answered';
   }
 
   /** A local user's request for a user of a peer node: sent there, signed by this node (DESIGN.md §5). */

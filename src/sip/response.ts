@@ -17,6 +17,7 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
   183: 'Session Progress',
   200: 'OK',
   202: 'Accepted', // RFC 3265 / RFC 6665
+  300: 'Multiple Choices',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

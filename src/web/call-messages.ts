@@ -17,6 +17,8 @@ export function endMessage(end: CallEnd, peer: string, rang: boolean): string | 
       return mediaMessage(end.error);
     case 'refused':
       return refusalMessage(end.status, peer, rang);
+    case 'choose':
+      return text('severalNodes', { peer });
   }
 }
 

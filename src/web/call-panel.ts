@@ -19,8 +19,11 @@ export interface CallPanel {
   attach(call: Call): void;
 }
 
-/** `onEnded` gets the sentence to show, or undefined when the call simply ended. */
-export function createCallPanel(peer: string, onEnded: (message: string | undefined) => void): CallPanel {
+/**
+ * `onEnded` gets the sentence to show, or undefined when the call simply ended, and the full names
+ * to offer when the name dialled is someone on each of several nodes.
+ */
+export function createCallPanel(peer: string, onEnded: (message: string | undefined, choices: string[]) => void): CallPanel {
   let call: Call | undefined;
   let rang = false;
   let muted = false;
@@ -144,7 +147,7 @@ export function createCallPanel(peer: string, onEnded: (message: string | undefi
       audio.srcObject = null;
       remoteVideo.srcObject = null;
       localVideo.srcObject = null;
-      onEnded(end === undefined ? undefined : endMessage(end, peer, rang));
+      onEnded(end === undefined ? undefined : endMessage(end, peer, rang), end?.kind === 'choose' ? end.choices : []);
     }
   };
 

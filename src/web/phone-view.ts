@@ -56,17 +56,15 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
   const messageButton = el('button', { type: 'button', class: 'secondary' }, text('message'));
   const dial = el('form', { class: 'dial' }, field(text('dialLabel'), target), users, el('div', { class: 'buttons' }, callButton, messageButton));
   const message = el('p', { class: 'message', role: 'alert' });
-  const callArea = el('div', { class: 'call-area' });
-  const history = createHistoryView((peer) => {
+  const dialled = (peer: string) => {
     target.value = peer;
     dial.requestSubmit();
-  });
+  };
+  const callArea = el('div', { class: 'call-area' });
+  const history = createHistoryView(dialled);
   const chat = createChatView((peer, body) => phone.send(peer, body));
   const contacts = createContactsView({
-    call: (peer) => {
-      target.value = peer;
-      dial.requestSubmit();
-    },
+    call: dialled,
     message: (peer) => chat.open(peer),
   });
   contacts.root.addEventListener('focusin', suggestInContacts);
@@ -87,11 +85,21 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
   let busy = false;
 
   const say = (s: string | undefined) => (message.textContent = s ?? '');
-  const idle = (s: string | undefined) => {
+  const idle = (s: string | undefined, choices: string[] = []) => {
     busy = false;
     callArea.replaceChildren();
     show(dial, true);
     say(s);
+    // A name several nodes have (300 Multiple Choices): one button per person to call.
+    if (choices.length > 0) {
+      callArea.replaceChildren(
+        el('div', { class: 'buttons choices' }, ...choices.map((c) => {
+          const b = el('button', { type: 'button', class: 'secondary' }, text('callChoice', { peer: c }));
+          b.addEventListener('click', () => dialled(c));
+          return b;
+        })),
+      );
+    }
     history.refresh();
   };
   const shown = (peer: string) => {

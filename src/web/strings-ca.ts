@@ -85,6 +85,8 @@ export const CA: Texts = {
   messageRefused: 'no lliurat ({status})',
   messageFailed: 'no enviat: no hi ha connexió amb el node',
   account: 'El teu compte',
+  severalNodes: 'Hi ha algú que es diu {peer} a més d’un node: tria a qui vols trucar.',
+  callChoice: 'Truca a {peer}',
   nodeUnreachable: 'Ara no es pot arribar al node (potser s’està reiniciant). Es torna a provar cada {s} segons…',
   language: 'Idioma',
   contacts: 'Contactes',

@@ -85,6 +85,8 @@ export const ES: Texts = {
   messageRefused: 'no entregado ({status})',
   messageFailed: 'no enviado: no hay conexión con el nodo',
   account: 'Tu cuenta',
+  severalNodes: 'Hay alguien llamado {peer} en más de un nodo: elige a quién llamar.',
+  callChoice: 'Llamar a {peer}',
   nodeUnreachable: 'Ahora no se puede llegar al nodo (quizá se está reiniciando). Se vuelve a probar cada {s} segundos…',
   language: 'Idioma',
   contacts: 'Contactos',

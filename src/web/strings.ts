@@ -91,6 +91,8 @@ const EN = {
   messageRefused: 'not delivered ({status})',
   messageFailed: 'not sent: no connection to the node',
   account: 'Your account',
+  severalNodes: 'There is someone called {peer} on more than one node: choose whom to call.',
+  callChoice: 'Call {peer}',
   nodeUnreachable: 'The node cannot be reached right now (it may be restarting). Trying again every {s} seconds…',
   language: 'Language',
   contacts: 'Contacts',

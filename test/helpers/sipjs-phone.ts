@@ -81,6 +81,8 @@ interface Answer {
 /** What SIP.js calls back with the final response of a request it sent. */
 export interface AnswerDelegate {
   onAccept(response: Answer): void;
+  /** 3xx */
+  onRedirect(response: Answer): void;
   onReject(response: Answer): void;
 }
 
@@ -88,7 +90,7 @@ export interface AnswerDelegate {
 export function finalStatus(send: (requestDelegate: AnswerDelegate) => Promise<unknown>, what: string): Promise<number> {
   const answered = new Promise<number>((resolve, reject) => {
     const settle = (r: Answer) => resolve(r.message.statusCode ?? 0);
-    send({ onAccept: settle, onReject: settle }).catch(reject);
+    send({ onAccept: settle, onRedirect: settle, onReject: settle }).catch(reject);
   });
   return within(answered, what);
 }

@@ -156,3 +156,29 @@ t.test('a third node claiming a domain a peer holds is refused; a peer that goes
   t.equal(await message(alice, 'sip:bob@node2.mesh', 'still there?'), 480, 'the domain of a node that left: its users are out of reach for now');
   t.equal(await message(alice, 'sip:bob@node9.mesh', 'anyone?'), 403, 'a domain no node ever served is not relayed');
 });
+
+t.test('a bare name resolves across the mesh when one node has it; with several the caller gets the choices', async (t) => {
+  const c1 = await nodeConfig(t, 'node1.mesh');
+  const c2 = await nodeConfig(t, 'node2.mesh');
+  const c3 = await nodeConfig(t, 'node3.mesh');
+  c1.peers = [peerOf(c2), peerOf(c3)];
+  c2.peers = [peerOf(c1)];
+  c3.peers = [peerOf(c1)];
+  const node1 = await startTestNodeWith(t, c1, { alice: 'alice-secret' });
+  const node2 = await startTestNodeWith(t, c2, { dora: 'dora-secret', eve: 'eve-secret' });
+  const node3 = await startTestNodeWith(t, c3, { eve: 'eve-secret-3' });
+  showLogsOnFailure(t, [node1, node2, node3]);
+  await until(() => joined(node1, 'node2.mesh') && joined(node1, 'node3.mesh') && joined(node2, 'node1.mesh'), 'node1 to know both others', MEET_MS);
+
+  const sockets = installSipWebSocket(t);
+  const alice = await phone(t, sockets, node1, 'alice', 'alice-secret');
+  const dora = await phone(t, sockets, node2, 'dora', 'dora-secret');
+  await call(t, alice, dora, 'sip:dora@node1.mesh', 'caller');
+  t.ok(node1.logs.some((l) => /INVITE from alice to dora@node2\.mesh: via node/.test(l)), 'dora, dialled bare on node1, is the one on node2');
+
+  const { inviter, final } = alice.call('sip:eve@node1.mesh');
+  t.same(await within(final, 'the INVITE to be answered'), { status: 300, reason: 'Multiple Choices' }, 'two nodes have an eve');
+  t.equal(inviter.state, SessionState.Terminated);
+  t.equal(await message(alice, 'sip:eve@node1.mesh', 'which eve?'), 300, 'a MESSAGE alike');
+  t.notOk([node2, node3].some((n) => n.logs.some((l) => l.includes('from alice@node1.mesh to eve'))), 'neither eve was reached');
+});

@@ -73,6 +73,36 @@ t.test("a local user's INVITE for a peer node's user goes to that node, signed b
   t.equal(s.calls[0]!.callee, 'bob@node3.mesh', 'the history names the remote user in full');
 });
 
+t.test('a bare name no account here has goes to the one node that publishes it, or the caller chooses', async (t) => {
+  const s = setup();
+  s.node1.add({ ...NODE3, users: ['bob', 'dora', 'eve'] });
+  s.node1.add({ ...NODE5, users: ['eve'] });
+  s.sendAuthenticated({ ruri: `sip:Dora@${DOMAIN}`, to: `sip:Dora@${DOMAIN}`, callId: 'bare-1', body: 'v=0\r\n' });
+  const fwd = wire(requests(s.fromNode3.sent, 'INVITE')[0]!);
+  t.equal(fwd.uri, 'sip:dora@node3.mesh', 'retargeted to the node that has dora');
+  t.same(s.node3.verify(fwd), { kind: 'verified', nodeId: NODE1.id }, 'and signed by this node');
+  s.deliver(answer(fwd, 486), s.fromNode3);
+  t.equal(s.calls.at(-1)!.callee, 'dora@node3.mesh');
+
+  s.sendAuthenticated({ ruri: `sip:eve@${DOMAIN}`, to: `sip:eve@${DOMAIN}`, callId: 'bare-2', body: 'v=0\r\n' });
+  const choices = last(s.alice.sent) as SipResponse;
+  t.same([choices.status, choices.reason], [300, 'Multiple Choices']);
+  t.same(choices.headers.getAll('contact'), ['<sip:eve@node3.mesh>', '<sip:eve@node5.mesh>'], 'each node that has an eve');
+  t.equal(requests(s.fromNode3.sent, 'INVITE').length, 1, 'nothing more went to node3');
+  t.ok(s.logs.some((l) => l.includes('2 nodes have a eve, the caller chooses')));
+
+  s.sendAuthenticated({ ruri: `sip:bob@${DOMAIN}`, to: `sip:bob@${DOMAIN}`, callId: 'bare-3', body: 'v=0\r\n' });
+  t.equal(requests(s.desk.sent, 'INVITE').length, 1, 'a name with an account here stays here');
+  t.equal(requests(s.fromNode3.sent, 'INVITE').length, 1);
+
+  s.sendAuthenticated({ ruri: `sip:zoe@${DOMAIN}`, to: `sip:zoe@${DOMAIN}`, callId: 'bare-4', body: 'v=0\r\n' });
+  t.equal((last(s.alice.sent) as SipResponse).status, 404, 'a name nobody has is not found');
+
+  s.deliver(fromPeer(s, { ruri: `sip:eve@${DOMAIN}`, callId: 'bare-5' }), s.fromNode3);
+  t.equal((last(s.fromNode3.sent) as SipResponse).status, 404, "a peer's request is not resolved across the mesh: no relaying for other nodes");
+  t.equal(requests(s.fromNode3.sent, 'INVITE').length, 1);
+});
+
 t.test("a peer node's user is reached only by a proven local user: a stranger is challenged", async (t) => {
   const s = setup();
   s.deliver(request({ ruri: 'sip:bob@node3.mesh' }), s.alice);

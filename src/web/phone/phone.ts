@@ -20,6 +20,8 @@ export type CallEnd =
   | { kind: 'cancelled' }
   /** A final SIP response refused the call (RFC 3261 §21: 480, 486, 603, …). */
   | { kind: 'refused'; status: number }
+  /** 300 Multiple Choices (§21.3.1): the name is someone on each of several nodes, `user@domain` each. */
+  | { kind: 'choose'; choices: string[] }
   /** getUserMedia failed: `NotAllowedError`, `NotFoundError`, … */
   | { kind: 'media'; error: string }
   /** The connection to the node went away during the call. */

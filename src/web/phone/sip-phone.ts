@@ -65,6 +65,11 @@ function userOf(session: Session, domain: string): string {
   return nameOf(session.remoteIdentity.uri, domain);
 }
 
+/** `user@domain` of a 300's Contact (`<sip:bob@node3.mesh>`, one or several, comma-separated); nothing for another form. */
+function choiceOf(contact: string): string[] {
+  return [...contact.matchAll(/<sips?:([A-Za-z0-9._-]{1,32})@([A-Za-z0-9.-]{1,253})>/g)].map((m) => `${m[1]!.toLowerCase()}@${m[2]!.toLowerCase()}`);
+}
+
 /** RFC 3428 §7: 200 taken by a device, 202 accepted by the node (stored for an offline user). */
 function sendOutcome(status: number): SendOutcome {
   if (status === 200) return { kind: 'delivered' };
@@ -77,6 +82,7 @@ class SipCall implements Call {
   private events: CallEvents = { onState: () => {} };
   private established = false;
   private refusedWith: number | undefined;
+  private choices: string[] | undefined;
   private held = false;
   private muted = false;
   private hold: HoldState = { local: false, remote: false };
@@ -115,6 +121,7 @@ class SipCall implements Call {
             if (r.message.statusCode === 180 || r.message.statusCode === 183) this.move('ringing');
           },
           onReject: (r) => (this.refusedWith = r.message.statusCode),
+          onRedirect: (r) => (this.choices = r.message.getHeaders('contact').flatMap((c) => choiceOf(c))),
         },
       })
       .catch((err: unknown) => this.failed(err));
@@ -275,6 +282,7 @@ class SipCall implements Call {
 
   private endReason(): CallEnd {
     if (this.established) return { kind: 'hung-up' };
+    if (this.choices !== undefined) return { kind: 'choose', choices: this.choices };
     if (this.refusedWith !== undefined) return { kind: 'refused', status: this.refusedWith };
     return this.session instanceof Invitation ? { kind: 'cancelled' } : { kind: 'hung-up' };
   }
