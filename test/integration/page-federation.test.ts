@@ -1,8 +1,9 @@
 /**
  * The call page across two nodes (issues 10 and 11): node1.mesh and node2.mesh know each other as
  * static peers; alice signs up on node1's page and bob on node2's, each in headless Chromium with a
- * fake microphone. alice's dial box suggests bob@node2.mesh (node2's descriptor publishes him), she
- * calls him by that name, bob's page rings with alice@node1.mesh and he answers, and audio arrives
+ * fake microphone; node3 has a bob as well. alice's dial box suggests bob@node2.mesh and
+ * bob@node3.mesh (their descriptors publish them); she dials a bare "bob", the page offers both,
+ * and she picks node2's, bob's page rings with alice@node1.mesh and he answers, and audio arrives
  * at both ends; then a chat message crosses back. Each node keeps the call in its user's history.
  * Last, alice adds bob@node2.mesh to her contacts and sees him online once he shows his presence to
  * the whole mesh, and offline once his page is closed.
@@ -64,11 +65,15 @@ function joined(node: TestNode, domain: string): boolean {
 t.test('alice on node1 calls bob on node2 from the page, by the name it suggests, with audio', { skip, timeout: 200_000 }, async (t) => {
   const c1 = await nodeConfig(t, 'node1.mesh');
   const c2 = await nodeConfig(t, 'node2.mesh');
-  c1.peers = [{ host: '127.0.0.1', port: c2.httpsPort }];
+  const c3 = await nodeConfig(t, 'node3.mesh');
+  c1.peers = [{ host: '127.0.0.1', port: c2.httpsPort }, { host: '127.0.0.1', port: c3.httpsPort }];
   c2.peers = [{ host: '127.0.0.1', port: c1.httpsPort }];
+  c3.peers = [{ host: '127.0.0.1', port: c1.httpsPort }];
   const node1 = await startTestNodeWith(t, c1);
   const node2 = await startTestNodeWith(t, c2);
-  await until(() => joined(node1, 'node2.mesh') && joined(node2, 'node1.mesh'), 'the nodes to accept each other', 3 * PEER_INTERVAL * 1000);
+  // node3 has a bob too: a bare "bob" dialled on node1 is then a choice.
+  await startTestNodeWith(t, c3, { bob: 'bob-secret-3' });
+  await until(() => joined(node1, 'node2.mesh') && joined(node1, 'node3.mesh') && joined(node2, 'node1.mesh'), 'the nodes to accept each other', 3 * PEER_INTERVAL * 1000);
 
   const browser = await launchChromium(t);
   const alice = await openPage(await browser.newContext({ ignoreHTTPSErrors: true }), `https://127.0.0.1:${c1.httpsPort}/`);
@@ -76,9 +81,12 @@ t.test('alice on node1 calls bob on node2 from the page, by the name it suggests
   await signUp(alice, 'alice', 'alice-secret');
   await signUp(bob, 'bob', 'bob-secret-2');
 
-  t.same(await suggestionsWith(alice, 'bob@node2.mesh'), ['bob@node2.mesh'], "node1's page suggests node2's user by their full name");
-  await alice.fill('input[name=target]', 'bob@node2.mesh');
+  t.same((await suggestionsWith(alice, 'bob@node2.mesh')).sort(), ['bob@node2.mesh', 'bob@node3.mesh'], "node1's page suggests the other nodes' users by their full names");
+  await alice.fill('input[name=target]', 'bob');
   await alice.click('form.dial button[type=submit]');
+  await alice.getByText('There is someone called bob on more than one node').waitFor();
+  t.same(await alice.locator('.choices button').allTextContents(), ['Call bob@node2.mesh', 'Call bob@node3.mesh'], 'a bare bob: the page offers each');
+  await alice.getByRole('button', { name: 'Call bob@node2.mesh' }).click();
   await bob.getByText('alice@node1.mesh is calling').waitFor();
   await alice.getByText(/Ringing bob@node2\.mesh/).waitFor();
   await bob.click('button.answer');

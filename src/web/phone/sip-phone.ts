@@ -101,7 +101,9 @@ class SipCall implements Call {
         this.watchMedia();
         this.move('connected');
       } else if (s === SessionState.Terminated) {
-        this.finish(this.endReason());
+        // SIP.js ends the session before it hands the final response to the request's delegate
+        // (Inviter.onReject, onRedirect), so the reason is read once that has run.
+        queueMicrotask(() => this.finish(this.endReason()));
       }
     });
   }

@@ -1,0 +1,65 @@
+/**
+ * What the page says when a call does not happen (issue 10 item 4), in headless Chromium against a
+ * real node: a name with no account, a user with no device online, a call declined on the other
+ * page, and a callee already in a call (486 from the callee's page itself).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { startTestNode } from '../helpers/test-node.js';
+
+const INDEX = fileURLToPath(new URL('../../dist/www/index.html', import.meta.url));
+const skip = chromiumMissing || (existsSync(INDEX) ? false : 'the page is not built (npm run build)');
+
+async function signUp(browser: Browser, url: string, name: string): Promise<Page> {
+  const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' })).newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(url);
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', `${name}-secret`);
+  await page.click('button[value=signup]');
+  await page.getByText('Ready for calls').waitFor();
+  return page;
+}
+
+async function dial(page: Page, peer: string): Promise<void> {
+  await page.fill('input[name=target]', peer);
+  await page.click('form.dial button[type=submit]');
+}
+
+/** The sentence the page shows once the call attempt is over and the dial box is back. */
+async function saysAfter(page: Page): Promise<string> {
+  await page.locator('form.dial').waitFor({ state: 'visible' });
+  return (await page.locator('p.message').textContent()) ?? '';
+}
+
+t.test('every refused call gets a sentence that says why', { skip, timeout: 90_000 }, async (t) => {
+  const node = await startTestNode(t, { carol: 'carol-secret' });
+  const browser = await launchChromium(t);
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const alice = await signUp(browser, url, 'alice');
+  const bob = await signUp(browser, url, 'bob');
+  const dave = await signUp(browser, url, 'dave');
+
+  await dial(alice, 'nobody');
+  t.equal(await saysAfter(alice), 'There is no user nobody.', '404');
+
+  await dial(alice, 'carol');
+  t.equal(await saysAfter(alice), 'carol is not online now.', '480 with nothing rung: carol has no device online');
+
+  await dial(alice, 'bob');
+  await bob.getByRole('button', { name: 'Decline' }).click();
+  t.equal(await saysAfter(alice), 'bob declined the call.', '603 from the page that declined');
+  await bob.locator('form.dial').waitFor({ state: 'visible' });
+
+  await dial(alice, 'bob');
+  await bob.getByRole('button', { name: 'Answer' }).click();
+  await alice.getByText('In a call with bob').waitFor();
+  await dial(dave, 'bob');
+  t.equal(await saysAfter(dave), 'bob is busy.', "486 from bob's page, which is in a call");
+  t.ok(await bob.getByText('In a call with alice').isVisible(), "and bob's call goes on");
+  await alice.getByRole('button', { name: 'Hang up' }).click();
+  await alice.locator('form.dial').waitFor({ state: 'visible' });
+});
