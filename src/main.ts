@@ -41,6 +41,7 @@ import { createControlHandler } from './control/handler.js';
 import { AccountCache } from './store/account-cache.js';
 import { ContactStore } from './store/contacts.js';
 import { meshPresence, seenBy } from './presence/seen.js';
+import { meshDirectory } from './presence/mesh-directory.js';
 import { peerSummaries } from './federation/peer-summary.js';
 import { CallHistory } from './store/call-history.js';
 import { startDailyPruning } from './store/daily-pruning.js';
@@ -186,6 +187,12 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       list: (user, options) => (callLog.flush(), history.list(user, options)),
       delete: (user, id) => (callLog.flush(), history.delete(user, id)),
     };
+    // What presence is made of, for the contacts and the mesh's directory (src/presence/).
+    const presence = {
+      setting: (name: string) => accounts.presence(name),
+      online: (name: string) => location.lookup(name).length > 0,
+      remote: (address: string) => federation.peers.presenceOf(address),
+    };
     const webAuth = new SessionAuth(new Sessions({ now, records: new WebSessionStore(db) }), (name) => accounts.ha1(name, 'MD5') !== undefined);
     const handler = createApiHandler({
       config,
@@ -194,7 +201,14 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       auth: webAuth,
       added: (name) => accounts.reload(name),
       isAdmin: (name) => accounts.isAdmin(name),
-      names: () => [...accounts.names(), ...federation.peers.users()],
+      directory: (watcher) =>
+        meshDirectory(watcher, {
+          ...presence,
+          domain: config.domain,
+          localNames: () => accounts.names(),
+          meshNames: () => federation.peers.users(),
+          ownersOf: (contact) => contacts.ownersOf(contact),
+        }),
       passwordChanged: (name) => accounts.reload(name),
       leave: (name) => {
         callLog.flush();
@@ -214,13 +228,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
         store.setPresence(name, presence);
         accounts.reload(name);
       },
-      seen: (watcher, contact) =>
-        seenBy(watcher, contact, {
-          setting: (name) => accounts.presence(name),
-          online: (name) => location.lookup(name).length > 0,
-          hasContact: (owner, c) => contacts.has(owner, c),
-          remote: (address) => federation.peers.presenceOf(address),
-        }),
+      seen: (watcher, contact) => seenBy(watcher, contact, { ...presence, hasContact: (owner, c) => contacts.has(owner, c) }),
       failures: authFailures,
       logger,
       now,

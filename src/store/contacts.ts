@@ -49,6 +49,11 @@ export class ContactStore {
     return this.db.run('DELETE FROM contacts WHERE owner = ? AND contact = ?', [owner, contact]) > 0;
   }
 
+  /** Everyone who has `contact` among their contacts. */
+  ownersOf(contact: string): Set<string> {
+    return new Set(this.db.all('SELECT owner FROM contacts WHERE contact = ?', [contact]).map((r) => String(r.owner)));
+  }
+
   /** `owner` has `contact` among their contacts. */
   has(owner: string, contact: string): boolean {
     return this.db.get('SELECT 1 FROM contacts WHERE owner = ? AND contact = ?', [owner, contact]) !== undefined;

@@ -42,6 +42,13 @@ export interface ContactEntry {
   seen: 'online' | 'offline' | 'hidden';
 }
 
+/** Someone of the mesh, as GET /api/users lists them. */
+export interface DirectoryEntry {
+  name: string;
+  node: string;
+  seen: ContactEntry['seen'];
+}
+
 /** One of the node's users, as an admin sees them. */
 export interface UserEntry {
   name: string;
@@ -109,7 +116,7 @@ export const api = {
     await request<unknown>('POST', '/api/leave', { password });
     csrf = '';
   },
-  users: async () => (await request<{ users: string[] }>('GET', '/api/users')).users,
+  users: async () => (await request<{ users: DirectoryEntry[] }>('GET', '/api/users')).users,
   history: async () => (await request<{ calls: PastCall[] }>('GET', '/api/history')).calls,
   deleteCall: (id: number) => request<unknown>('DELETE', `/api/history/${id}`),
   contacts: () => request<{ presence: PresenceSetting; contacts: ContactEntry[] }>('GET', '/api/contacts'),

@@ -47,7 +47,11 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
   // Suggestions: the node's other users, asked again each time the box is entered (people sign up).
   const users = el('datalist', { id: 'node-users' });
   const suggest = () =>
-    api.users().then((names) => users.replaceChildren(...names.filter((n) => n !== opts.user).map((n) => el('option', { value: n }))), () => {});
+    api.users().then(
+      (entries) =>
+        users.replaceChildren(...entries.filter((e) => e.name !== opts.user).map((e) => el('option', { value: e.name, label: e.seen === 'online' ? `${e.name} · ${text('seen_online')}` : e.name }))),
+      () => {},
+    );
   target.addEventListener('focus', () => void suggest());
   const suggestInContacts = (e: FocusEvent) => {
     if (e.target instanceof HTMLInputElement && e.target.list === users) void suggest();

@@ -30,7 +30,11 @@ t.test('sign up, stay logged in, log out, log in again', async (t) => {
   const cookie = cookieOf(signup);
   t.same((await api('GET', '/api/me', { headers: { Cookie: cookie } })).json, me, 'the session holds across requests');
   node.addUser('zoe', 'zoe-secret');
-  t.same((await api('GET', '/api/users', { headers: { Cookie: cookie } })).json, { users: ['alice', 'zoe'] }, 'the users, for dial suggestions');
+  t.same(
+    (await api('GET', '/api/users', { headers: { Cookie: cookie } })).json,
+    { users: [{ name: 'alice', node: 'test.mesh', seen: 'offline' }, { name: 'zoe', node: 'test.mesh', seen: 'hidden' }] },
+    'the users, for dial suggestions, with the presence each lets alice see',
+  );
   t.equal((await api('GET', '/api/users')).status, 401, 'to people logged in only');
 
   const noToken = await api('POST', '/api/logout', { headers: { Cookie: cookie } });

@@ -48,6 +48,10 @@ t.test('contacts, and who of them shows online to whom', async (t) => {
   t.same((await api('POST', '/api/presence', { json: { presence: 'mesh' }, headers: carol })).json, { presence: 'mesh' });
   t.equal((await seen(carol)).presence, 'mesh');
   t.same(await status(), { bob: 'online', carol: 'online', dan: 'hidden', 'dan@node3.mesh': 'hidden' }, 'carol shows herself to everyone');
+  const directory = (await api('GET', '/api/users', { headers: { Cookie: alice.Cookie } })).json as { users: { name: string; seen: string }[] };
+  t.same(Object.fromEntries(directory.users.map((u) => [u.name, u.seen])), { alice: 'offline', bob: 'online', carol: 'online', dan: 'hidden' }, "the node's directory shows the same to alice, contacts or not");
+  const toDan = (await api('GET', '/api/users', { headers: { Cookie: (await session(node, 'dan', 'dan-secret')).Cookie } })).json as { users: { name: string; seen: string }[] };
+  t.same(Object.fromEntries(toDan.users.map((u) => [u.name, u.seen])), { alice: 'offline', bob: 'hidden', carol: 'online', dan: 'offline' }, 'and to dan: alice has him among her contacts, carol shows herself to all, bob has not added him');
   t.equal((await api('POST', '/api/presence', { json: { presence: 'nobody' }, headers: bob })).status, 200);
   t.same((await status()).bob, 'hidden', 'bob shows himself to nobody, not even his contacts');
   t.ok(node.logs.some((l) => l.includes('web: bob shows their presence to nobody')));

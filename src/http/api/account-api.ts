@@ -7,7 +7,8 @@
  *   POST /api/signup  {name, password} -> 201 {name, csrf, admin}   when `signup` is open,
  *                                      -> 202 {name, pending: true}  when it is `approval`
  *   POST /api/logout  (X-CSRF-Token)                         ends the session
- *   GET  /api/users   {users: [name, ..., user@domain, ...]} the node's users, then those its peer nodes publish, for dial suggestions (logged in only)
+ *   GET  /api/users   {users: [{name, node, seen}]}           the node's users, then those its peer nodes publish, with the
+ *                                                            presence each lets this user see (logged in only)
  *   POST /api/password {password, newPassword} (X-CSRF-Token) -> {name, csrf}   other sessions end
  *   POST /api/leave   {password} (X-CSRF-Token)              deletes the account, its history and messages
  *
@@ -19,6 +20,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FailureThrottle } from '../../auth/throttle.js';
+import type { DirectoryEntry } from '../../presence/mesh-directory.js';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log.js';
 import { RateLimiter } from '../../net/rate-limit.js';
@@ -56,8 +58,8 @@ export interface AccountApiOptions {
   readonly leave: (name: string) => void;
   /** An account was made: the daemon's cache reads it. */
   readonly added: (name: string) => void;
-  /** The node's user names, sorted, then the peer nodes' users as `user@domain`. */
-  readonly names: () => string[];
+  /** The node's users, sorted, then the peer nodes' as `user@domain`, with what `watcher` may see of each. */
+  readonly directory: (watcher: string) => DirectoryEntry[];
   readonly auth: SessionAuth;
   readonly failures: FailureThrottle;
   readonly logger: Logger;
@@ -110,8 +112,9 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
     '/api/users': {
       method: 'GET',
       handle: (req, res) => {
-        if (session(req) === undefined) return sendError(res, 401, 'not logged in');
-        sendJson(res, 200, { users: opts.names() });
+        const s = session(req);
+        if (s === undefined) return sendError(res, 401, 'not logged in');
+        sendJson(res, 200, { users: opts.directory(s.user) });
       },
     },
     '/api/login': {
