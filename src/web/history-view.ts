@@ -1,10 +1,12 @@
 /**
  * Recent calls under the dial box (DESIGN.md §6): made and received, answered or missed, when, with
  * Call to call back and Delete to remove one from this user's own history. Missed calls received
- * stand out. Reloaded after every call.
+ * stand out, and those not seen yet are counted by the badge of missed-badge.ts. Reloaded after
+ * every call.
  */
 import { api, type PastCall } from './api.js';
 import { el } from './dom.js';
+import { createMissedBadge } from './missed-badge.js';
 import { text } from './strings.js';
 
 export interface HistoryView {
@@ -14,10 +16,13 @@ export interface HistoryView {
 
 const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
 
-export function createHistoryView(callBack: (peer: string) => void): HistoryView {
+export function createHistoryView(user: string, callBack: (peer: string) => void): HistoryView {
   const list = el('ul', { class: 'history' });
   const note = el('p', { class: 'muted' });
-  const root = el('section', { class: 'recent', 'aria-label': text('recentCalls') }, el('h2', {}, text('recentCalls')), note, list);
+  const heading = el('h2', {}, text('recentCalls'));
+  const root = el('section', { class: 'recent', 'aria-label': text('recentCalls') }, heading, note, list);
+  const badge = createMissedBadge(user, list);
+  heading.append(' ', badge.root);
 
   const item = (call: PastCall) => {
     const missed = call.direction === 'received' && call.outcome === 'missed';
@@ -42,6 +47,7 @@ export function createHistoryView(callBack: (peer: string) => void): HistoryView
       (calls) => {
         note.textContent = calls.length === 0 ? text('noCalls') : '';
         list.replaceChildren(...calls.map(item));
+        badge.update(calls);
       },
       () => (note.textContent = text('historyFailed')),
     );

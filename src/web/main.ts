@@ -12,6 +12,8 @@ import './style.css';
 const root = document.getElementById('app')!;
 
 function login(node: NodeInfo, notice?: string): void {
+  // The phone's missed-call count leaves the title with the phone.
+  document.title = text('title');
   showLogin(root, { node, onLoggedIn: (me) => void phone(node, me), ...(notice ? { notice } : {}) });
 }
 

@@ -65,7 +65,7 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
     dial.requestSubmit();
   };
   const callArea = el('div', { class: 'call-area' });
-  const history = createHistoryView(dialled);
+  const history = createHistoryView(opts.user, dialled);
   const chat = createChatView((peer, body) => phone.send(peer, body));
   const contacts = createContactsView({
     call: dialled,

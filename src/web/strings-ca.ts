@@ -133,4 +133,5 @@ export const CA: Texts = {
   verdict_acceptable: 'Qualitat acceptable',
   verdict_poor: 'Mala qualitat',
   qualityChart: 'Retard només d’anada del darrer minut, amb les línies de 150 i 400 ms de la UIT-T G.114: ara {delay} ms (anada i tornada {rtt} ms, variació {jitter} ms, perdut {loss} %, {kbps} kbit/s). {verdict}.',
+  missedNotSeen: 'Trucades perdudes encara no vistes: {n}',
 };

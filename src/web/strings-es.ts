@@ -133,4 +133,5 @@ export const ES: Texts = {
   verdict_acceptable: 'Calidad aceptable',
   verdict_poor: 'Mala calidad',
   qualityChart: 'Retardo de solo ida del último minuto, con las líneas de 150 y 400 ms de la UIT-T G.114: ahora {delay} ms (ida y vuelta {rtt} ms, variación {jitter} ms, perdido {loss} %, {kbps} kbit/s). {verdict}.',
+  missedNotSeen: 'Llamadas perdidas aún no vistas: {n}',
 };

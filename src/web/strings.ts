@@ -139,6 +139,7 @@ const EN = {
   verdict_acceptable: 'Acceptable quality',
   verdict_poor: 'Poor quality',
   qualityChart: 'One-way delay over the last minute, against the ITU-T G.114 lines at 150 and 400 ms: now {delay} ms (round trip {rtt} ms, jitter {jitter} ms, lost {loss} %, {kbps} kbit/s). {verdict}.',
+  missedNotSeen: 'Missed calls not seen yet: {n}',
 } as const;
 
 export type StringKey = keyof typeof EN;
