@@ -18,6 +18,11 @@ type Stat = Record<string, unknown> & { type: string };
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const maybe = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+/** The readout's figures, each kept on one line: a narrow screen breaks between them, never inside "0.0 %". */
+function figures(line: string): Array<Node | string> {
+  return line.split(' · ').flatMap((part, i) => [...(i > 0 ? [' · '] : []), el('span', { class: 'figure' }, part)]);
+}
+
 export function readQuality(report: RTCStatsReport): QualitySample | undefined {
   let inbound: Stat | undefined;
   let rtcpRoundTrip: number | undefined;
@@ -68,14 +73,14 @@ export function watchQuality(pc: () => RTCPeerConnection | undefined, output: HT
     const loss = lossPercent(q, oldest);
     const kbps = before === undefined ? undefined : bitrateKbps(q, before);
     const values = { rtt: ms(q.roundTrip), jitter: ms(q.jitter), loss: loss.toFixed(1), kbps: rounded(kbps), delay: rounded(delay) };
-    const line = [text('qualityLine', values), text('qualityRate', values), text('qualityDelay', values)].join(' · ');
+    const line = figures([text('qualityLine', values), text('qualityRate', values), text('qualityDelay', values)].join(' · '));
 
     output.dataset.packetsReceived = String(q.packetsReceived);
     output.dataset.packetsLost = String(q.packetsLost);
     output.dataset.totalAudioEnergy = String(q.totalAudioEnergy);
     if (delay === undefined) {
       delete output.dataset.verdict;
-      output.textContent = line;
+      output.replaceChildren(...line);
       chart.draw(points, text('qualityWaiting'));
       return;
     }
@@ -85,7 +90,7 @@ export function watchQuality(pc: () => RTCPeerConnection | undefined, output: HT
     output.dataset.verdict = v;
     output.dataset.oneWayDelay = String(Math.round(delay));
     // The verdict in words as well as in colour (WCAG 2.1 success criterion 1.4.1, Use of Color).
-    output.replaceChildren(`${line} · `, el('strong', { class: `verdict ${v}` }, text(`verdict_${v}`)));
+    output.replaceChildren(...line, ' · ', el('strong', { class: `verdict ${v}` }, text(`verdict_${v}`)));
     chart.draw(points, text('qualityChart', { ...values, verdict: text(`verdict_${v}`) }));
   };
 

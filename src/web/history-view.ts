@@ -37,7 +37,7 @@ export function createHistoryView(user: string, callBack: (peer: string) => void
       'li',
       { class: missed ? 'missed' : '', 'data-call-id': String(call.id) },
       el('span', { class: 'who' }, text(call.direction === 'made' ? 'callMade' : 'callReceived', { peer: call.peer })),
-      el('span', { class: 'what' }, `${text(`outcome_${call.outcome}`)} · ${WHEN.format(new Date(call.startedAt))}`),
+      el('span', { class: 'what' }, `${text(`outcome_${call.outcome}`)} · `, el('span', { class: 'when' }, WHEN.format(new Date(call.startedAt)))),
       el('span', { class: 'buttons' }, back, remove),
     );
   };
