@@ -19,6 +19,9 @@ import { text } from './strings.js';
 /** A user of this node (`bob`) or a full address (`bob@node3.mesh`), as RFC 3261 §25 user and host allow. */
 const TARGET = /^[A-Za-z0-9._~!$&'()*+,;=%-]{1,64}(@[A-Za-z0-9.-]{1,253})?$/;
 
+/** How long after a call the history is read a second time (see idle()). */
+const HISTORY_AGAIN_MS = 1500;
+
 export interface PhoneViewOptions {
   readonly user: string;
   /** Shows the admin view (src/web/admin-view.ts). */
@@ -104,7 +107,10 @@ export function showPhone(root: HTMLElement, opts: PhoneViewOptions): Phone {
         })),
       );
     }
+    // The node writes the call once every device it rang has ended, which can be after this one
+    // heard the CANCEL or BYE: the list is read again a moment later to be sure to include it.
     history.refresh();
+    setTimeout(() => history.refresh(), HISTORY_AGAIN_MS);
   };
   const shown = (peer: string) => {
     busy = true;
