@@ -329,11 +329,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
   },
   peerInterval: {
     name: 'peer_interval', field: 'peerInterval', type: integer(5, 3600), default: '30',
-    meaning: "seconds between fetches of each peer's signed descriptor", example: '60',
+    meaning: "seconds between fetches of each static peer's signed descriptor, and between tries of one that could not be fetched", example: '60',
   },
   peerTimeout: {
     name: 'peer_timeout', field: 'peerTimeout', type: integer(10, 86400), default: '180',
-    meaning: 'seconds a peer whose descriptor cannot be fetched stays known; then it leaves the directory and its users are unreachable', example: '600',
+    meaning: 'seconds a peer stays known once no channel announces it and its descriptor cannot be fetched; then it leaves the directory and its users are unreachable', example: '600',
   },
   mdns: {
     name: 'mdns', field: 'mdns', type: oneOf<'off' | 'browse' | 'announce'>(['off', 'browse', 'announce']), default: 'announce',

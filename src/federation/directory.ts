@@ -7,6 +7,14 @@
  * leaves, and its users with it, and so does one that every channel that had heard it withdrew
  * (its bmx sms file gone, an mDNS goodbye). Refusals are logged once per source and reason, not once
  * a poll.
+ *
+ * A node is heard when its descriptor is accepted, and when a channel announces it again at the seq
+ * accepted: the channels already carry who is there (bmx floods its sms, mDNS records expire, a
+ * shared-state entry bleaches out), so at rest nothing is fetched and federation costs the mesh
+ * nothing per peer. A beacon is not signed, though, and one left behind (a bmx sms file that outlives
+ * a trucada that died) or replayed must not keep a node for ever: every `revalidateMs` the
+ * descriptor is fetched again, and a node whose descriptor has not been accepted for
+ * `revalidateMs + timeoutMs` leaves, announced or not.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -23,8 +31,8 @@ export interface DirectoryDeps {
   readonly self: { readonly id: string; readonly domain: string };
   readonly clock: Clock;
   readonly timeoutMs: number;
-  /** How long a descriptor fetched after a beacon stands before the next beacon fetches it again. */
-  readonly refreshMs: number;
+  /** How long an accepted descriptor stands while beacons of its seq keep coming, before it is fetched again. */
+  readonly revalidateMs: number;
   readonly logger: Logger;
 }
 
@@ -33,7 +41,9 @@ export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: 
 interface Seen {
   readonly seq: number;
   readonly time: number;
-  /** Our clock when last accepted. */
+  /** Our clock when its descriptor was last accepted. */
+  readonly fetchedAt: number;
+  /** Our clock when last heard: accepted, or announced again at this seq. */
   heardAt: number;
   /** The channels that heard it since it was last accepted. */
   readonly channels: Set<string>;
@@ -61,16 +71,17 @@ export class Directory {
 
   /**
    * A beacon for node `id` with `seq` heard on `channel`: true when its descriptor should be fetched
-   * (a node not in the directory, a newer seq, or a descriptor older than `refreshMs`). Only a
-   * fetched descriptor keeps a node in: a beacon is not signed, and one left behind by a node whose
-   * trucada died (a bmx sms file outlives it) or forged by anyone must not keep it for ever.
+   * (a node not in the directory, a newer seq, or a descriptor older than `revalidateMs`); an older
+   * seq is nothing. Else the node is heard, with no fetch.
    */
   announced(id: string, seq: number, channel: string): boolean {
     const seen = this.seen.get(id);
     if (seen === undefined || seq > seen.seq || this.deps.peers.nodeById(id) === undefined) return true;
-    if (this.deps.clock.now() - seen.heardAt >= this.deps.refreshMs) return true;
+    if (seq < seen.seq) return false;
+    const now = this.deps.clock.now();
     seen.channels.add(channel);
-    return false;
+    seen.heardAt = now;
+    return now - seen.fetchedAt >= this.deps.revalidateMs;
   }
 
   /** When node `id`'s descriptor was last accepted (our clock), and the channels that heard it since. */
@@ -113,7 +124,7 @@ export class Directory {
     const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now, users: d.users, online: new Set(d.online), offline: new Set(d.offline) });
     if (added.kind === 'domain-taken') return this.refuse(source, `node ${d.id} claims ${d.domain}, which node ${added.by} holds`);
     const channels = before !== undefined && this.deps.peers.nodeById(d.id) !== undefined ? before.channels : new Set<string>();
-    this.seen.set(d.id, { seq: d.seq, time: d.time, heardAt: now, channels: channels.add(channel) });
+    this.seen.set(d.id, { seq: d.seq, time: d.time, fetchedAt: now, heardAt: now, channels: channels.add(channel) });
     if (this.lastRefusal.delete(source) || added.kind === 'added') {
       this.deps.logger.info(`node ${d.id} (${d.domain}) at ${address} ${added.kind === 'added' ? 'joined' : 'is accepted again'} (${channel}, seq ${d.seq}, ${d.users.length} users)`);
     }
@@ -125,7 +136,7 @@ export class Directory {
     const now = this.deps.clock.now();
     for (const node of this.deps.peers.nodes()) {
       const seen = this.seen.get(node.id);
-      if (seen && now - seen.heardAt <= this.deps.timeoutMs) continue;
+      if (seen && now - seen.heardAt <= this.deps.timeoutMs && now - seen.fetchedAt <= this.deps.revalidateMs + this.deps.timeoutMs) continue;
       this.deps.peers.remove(node.id);
       this.deps.logger.info(`node ${node.id} (${node.domain}) left: not heard from for ${Math.round(this.deps.timeoutMs / 1000)} s`);
     }

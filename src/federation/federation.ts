@@ -22,6 +22,13 @@ import { Pins } from './pins.js';
 import { SHARED_STATE_INTERVAL_MS, SharedStateChannel } from './shared-state-channel.js';
 import { StaticPeers } from './static-peers.js';
 
+/**
+ * How often a node still announced has its descriptor fetched again (directory.ts): rarely, since
+ * each fetch is a TLS handshake and a few KB, times every peer, and the channels say who is there;
+ * often enough that a beacon left behind does not keep a dead node for more than a few hours.
+ */
+const REVALIDATE_MS = 2 * 3600_000;
+
 /** Where bmx6 and bmx7 keep their run time files on OpenWrt and in their Debian builds. */
 const DEFAULT_BMX_RUN_DIRS = ['/var/run/bmx6', '/var/run/bmx7'];
 
@@ -56,8 +63,7 @@ export function startFederation(deps: FederationDeps): Federation {
     self: { id: identity.id, domain: config.domain },
     clock,
     timeoutMs: config.peerTimeout * 1000,
-    // Three tries before the timeout: one lost fetch does not make a node leave.
-    refreshMs: (config.peerTimeout * 1000) / 3,
+    revalidateMs: REVALIDATE_MS,
     logger,
   });
   const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger });

@@ -19,7 +19,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
   const logs: string[] = [];
   const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
   const peers = new PeerNodes(SELF, clock.now);
-  const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, refreshMs: 20_000, logger });
+  const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, revalidateMs: 20_000, logger });
   const fields = (o: Partial<DescriptorFields> = {}): DescriptorFields => ({ domain: 'node2.mesh', sip: { udp: 5062, tcp: 5062 }, addresses: ['127.0.0.2', '198.18.0.2'], seq: 5, time: clock.now() + 3000, users: ['bob'], online: [], offline: [], ...o });
   const heard = (text: string, address = '127.0.0.2') => directory.heard(Buffer.from(text), address, 'static 127.0.0.2:8443');
   return { clock, logs, peers, directory, fields, heard };
