@@ -29,6 +29,7 @@ t.test('add, list, get, change password, remove', async (t) => {
     ha1Md5: ha1('MD5', 'alice', 'node1.mesh', 'secret one'),
     ha1Sha256: ha1('SHA-256', 'alice', 'node1.mesh', 'secret one'),
     admin: false,
+    presence: 'contacts',
   });
   t.ok(store.verifyPassword('alice', 'secret one'));
   t.notOk(store.verifyPassword('alice', 'secret two'));

@@ -11,7 +11,7 @@ t.test('a new file gets the whole schema', async (t) => {
   t.teardown(() => db.close());
   t.equal(schemaVersion(db), MIGRATIONS.length);
   const tables = db.all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name);
-  t.same(tables, ['accounts', 'calls', 'meta', 'stored_messages', 'web_sessions']);
+  t.same(tables, ['accounts', 'calls', 'contacts', 'meta', 'stored_messages', 'web_sessions']);
   t.equal(db.get('PRAGMA journal_mode')?.journal_mode, 'truncate');
 });
 

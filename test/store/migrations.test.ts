@@ -25,7 +25,7 @@ t.test('a database with only migration 1 is brought up to date with its accounts
   t.equal(schemaVersion(db), MIGRATIONS.length);
   t.equal(schemaVersion(db), 5);
   const accounts = new AccountStore(db, 'node1.mesh');
-  t.same(accounts.get('alice'), { name: 'alice', ha1Md5: 'a'.repeat(32), ha1Sha256: 'b'.repeat(64), admin: false }, 'the account is kept, in use');
+  t.same(accounts.get('alice'), { name: 'alice', ha1Md5: 'a'.repeat(32), ha1Sha256: 'b'.repeat(64), admin: false, presence: 'contacts' }, 'the account is kept, in use, showing its presence to its contacts');
   t.same(accounts.list(), [{ name: 'alice', createdAt: 1000, admin: false, pending: false }], 'not waiting for approval, not an admin');
 
   const now = () => 5000;
@@ -37,11 +37,11 @@ t.test('a database with only migration 1 is brought up to date with its accounts
   t.equal(messages.pending('alice').length, 1, 'the new stored_messages table works');
 });
 
-t.test('migration 2 makes its indexes for per-user queries', async (t) => {
+t.test('migrations 2 and 5 make their indexes for per-user queries', async (t) => {
   const db = openDatabase(join(tempDir(t), 'trucada.db'));
   t.teardown(() => db.close());
   const indexes = db.all("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");
-  t.same(indexes.map((r) => r.name), ['calls_by_callee', 'calls_by_caller', 'calls_by_end', 'stored_messages_by_age', 'stored_messages_by_recipient']);
+  t.same(indexes.map((r) => r.name), ['calls_by_callee', 'calls_by_caller', 'calls_by_end', 'contacts_by_contact', 'stored_messages_by_age', 'stored_messages_by_recipient']);
   const plan = db.all("EXPLAIN QUERY PLAN SELECT id FROM stored_messages WHERE recipient = 'alice' ORDER BY id").map((r) => String(r.detail));
   t.match(plan.join('\n'), /USING (COVERING )?INDEX stored_messages_by_recipient/);
 });
