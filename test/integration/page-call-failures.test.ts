@@ -63,3 +63,17 @@ t.test('every refused call gets a sentence that says why', { skip, timeout: 90_0
   await alice.getByRole('button', { name: 'Hang up' }).click();
   await alice.locator('form.dial').waitFor({ state: 'visible' });
 });
+
+t.test('a microphone refused says so, and the call is not placed', { skip, timeout: 60_000 }, async (t) => {
+  const node = await startTestNode(t);
+  // No fake media prompt: headless Chromium turns down the page's request for the microphone.
+  const refusing = await launchChromium(t, { mediaPermission: false });
+  const allowing = await launchChromium(t);
+  const url = `https://127.0.0.1:${node.config.httpsPort}/`;
+  const alice = await signUp(refusing, url, 'alice');
+  const bob = await signUp(allowing, url, 'bob');
+  await dial(alice, 'bob');
+  await alice.locator('.call-area').getByText(/Calling bob/).waitFor({ state: 'detached' });
+  t.equal(await saysAfter(alice), 'The browser was refused the microphone: allow it for this page and try again.');
+  t.equal(await bob.getByRole('button', { name: 'Answer' }).count(), 0, "bob's page never rang");
+});

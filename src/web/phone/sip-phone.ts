@@ -83,6 +83,8 @@ class SipCall implements Call {
   private established = false;
   private refusedWith: number | undefined;
   private choices: string[] | undefined;
+  /** The INVITE is being made: its offer waits for the microphone. */
+  private offering = false;
   private held = false;
   private muted = false;
   private hold: HoldState = { local: false, remote: false };
@@ -101,9 +103,10 @@ class SipCall implements Call {
         this.watchMedia();
         this.move('connected');
       } else if (s === SessionState.Terminated) {
-        // SIP.js ends the session before it hands the final response to the request's delegate
-        // (Inviter.onReject, onRedirect), so the reason is read once that has run.
-        queueMicrotask(() => this.finish(this.endReason()));
+        // While the offer is made (the microphone asked for), an end is a failure the invite's own
+        // rejection names. Otherwise SIP.js ends the session before it hands the final response to
+        // the request's delegate (Inviter.onReject, onRedirect), so the reason is read once that has run.
+        if (!this.offering) queueMicrotask(() => this.finish(this.endReason()));
       }
     });
   }
@@ -115,6 +118,7 @@ class SipCall implements Call {
   /** Sends the INVITE; a 18x means it rings there (RFC 3261 §21.1.2). */
   invite(): void {
     const inviter = this.session as Inviter;
+    this.offering = true;
     inviter
       .invite({
         ...AUDIO_ONLY,
@@ -126,7 +130,16 @@ class SipCall implements Call {
           onRedirect: (r) => (this.choices = r.message.getHeaders('contact').flatMap((c) => choiceOf(c))),
         },
       })
-      .catch((err: unknown) => this.failed(err));
+      .then(
+        () => {
+          this.offering = false;
+          if (this.session.state === SessionState.Terminated) this.finish(this.endReason());
+        },
+        (err: unknown) => {
+          this.offering = false;
+          this.failed(err);
+        },
+      );
   }
 
   answer(): void {
