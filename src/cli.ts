@@ -6,6 +6,8 @@ import { serveCommand } from './cli/serve-command.js';
 import { statusCommand } from './cli/status-command.js';
 import { CommandError, EXIT, USAGE, UsageError } from './cli/usage.js';
 import { userCommand } from './cli/user-command.js';
+import { loadOrLastGood } from './config/last-good.js';
+import { createLogger } from './log.js';
 import { peersCommand } from './cli/peers-command.js';
 import { ConfigError } from './config/errors.js';
 import { CertificateError } from './http/certificate.js';
@@ -26,7 +28,8 @@ async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = args.words;
   if (command === undefined) throw new UsageError('a command is needed');
   const path = findConfigPath({ config: args.config }, process.env, existsSync);
-  const config = loadConfig({ path, hostname: hostname() });
+  // The node starts even from a file a power cut tore (config/last-good.ts); the other commands say what is wrong.
+  const config = command === 'serve' ? loadOrLastGood({ path, hostname: hostname() }, createLogger('info')) : loadConfig({ path, hostname: hostname() });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   switch (command) {
     case 'serve':

@@ -89,6 +89,26 @@ t.test('trucada peers: the nodes a running node knows, with the channel, last he
   t.ok(text.includes(`key ${node2.fingerprint}`));
 });
 
+t.test('a configuration torn by a power cut: the node starts from the copy it last started from', async (t) => {
+  const s = await writeDaemonConfig(t, "\toption signup 'closed'\n");
+  const first = await startDaemon(t, s.configPath);
+  t.equal(await first.stop(), 0);
+  const kept = readFileSync(join(s.dir, 'data', 'config.last-good'), 'utf8');
+  t.equal(kept, readFileSync(s.configPath, 'utf8'), 'the node keeps the file it started from');
+
+  // uci commit cut short: the file ends inside a quote, after data_dir was written.
+  const whole = readFileSync(s.configPath, 'utf8');
+  writeFileSync(s.configPath, whole.slice(0, whole.indexOf("'closed'") + 4));
+  const status = trucada(['status', '--config', s.configPath]);
+  t.equal(status.status, 78, 'the commands still say the file is broken');
+  t.match(status.stderr, /unterminated single quote/);
+  const again = await startDaemon(t, s.configPath);
+  t.match(again.log(), /unterminated single quote: starting from the last good copy .*config\.last-good; fix .* \(uci\) and restart the node/);
+  const node = await httpsRequest(s.httpsPort, 'GET', '/api/node');
+  t.same(node.json, { domain: s.domain, signup: 'closed' }, 'serving on its ports, with the settings that last worked, sign-ups still closed');
+  t.equal(readFileSync(join(s.dir, 'data', 'config.last-good'), 'utf8'), kept, 'and the good copy is not replaced by the torn file');
+});
+
 t.test('status shows the node id and key, the same before, while and after the daemon runs', async (t) => {
   const s = await writeDaemonConfig(t);
   const before = status(s);
