@@ -22,14 +22,14 @@ import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
 import { groupCpuSeconds } from './lib/proc-stats.mjs';
 import { startHarness } from './lib/harness.mjs';
-import { PACKAGE_HEADING, writeSection } from './lib/results.mjs';
+import { PACKAGE_HEADING, STUN_HEADING, writeSection } from './lib/results.mjs';
 import { fmt, median, sum } from './lib/stats.mjs';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench/out');
 const logDir = join(outDir, 'stun');
-const HEADING = '# STUN bench';
+const HEADING = STUN_HEADING;
 const HOST = '127.0.0.1';
 const LABELS = {
   node: 'trucada (this node)',

@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release } from 'node:os';
 
-export function describeMachine({ kamailio, sipp }) {
+/** `kamailio` and `sipp`: the commands whose versions to ask, left out by a bench that runs neither. */
+export function describeMachine({ kamailio, sipp } = {}) {
   const cores = cpus();
   return {
     date: new Date().toISOString(),
@@ -13,8 +14,8 @@ export function describeMachine({ kamailio, sipp }) {
     // one after the run).
     loadAverage: loadavg()[0],
     node: process.version,
-    kamailio: firstMatch(kamailio, ['-v'], /version: kamailio (.+)/),
-    sipp: firstMatch(sipp, ['-v'], /(SIPp v[^\s]+)/),
+    kamailio: kamailio && firstMatch(kamailio, ['-v'], /version: kamailio (.+)/),
+    sipp: sipp && firstMatch(sipp, ['-v'], /(SIPp v[^\s]+)/),
   };
 }
 

@@ -52,6 +52,7 @@ export function summarise(rounds, targets, { peakRssKb }) {
 /** The heading of the register bench's section, the first of bench/RESULTS.md. */
 export const REGISTER_HEADING = '# Register bench';
 export const PACKAGE_HEADING = '# Package bench';
+export const STUN_HEADING = '# STUN bench';
 
 /**
  * Puts one bench's section (from its top-level heading to the next one) into bench/RESULTS.md and
