@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, package and STUN
-# benches. Installs sipp and Kamailio from Debian when they are missing and this runs as root, builds
-# the bundle when dist/ is missing, and keeps the whole run bounded in time; on exit, stops any
-# target or sipp the bench left running. Settings: see the head of bench/register-bench.mjs
-# (BENCH_TARGETS, BENCH_ROUNDS, ...) and of bench/call-bench.mjs (BENCH_CALL_TARGETS, ...).
+# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, package, STUN and
+# page benches. Installs sipp, Kamailio, coturn and Chromium from Debian when they are missing and
+# this runs as root (without root, a missing Chromium only skips the page bench), builds the bundle
+# when dist/ is missing, and keeps the whole run bounded in time; on exit, stops any target or sipp
+# the bench left running. Settings: see the head of bench/register-bench.mjs (BENCH_TARGETS,
+# BENCH_ROUNDS, ...), of bench/call-bench.mjs (BENCH_CALL_TARGETS, ...) and of bench/page-bench.mjs.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ missing=()
 command -v "${SIPP:-sipp}" >/dev/null 2>&1 || missing+=(sip-tester)
 command -v "${KAMAILIO:-kamailio}" >/dev/null 2>&1 || missing+=(kamailio)
 command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
+# Only the page bench needs Chromium, and it is skipped without it (below), so only root asks for it.
+[ -x /usr/bin/chromium ] || [ "$(id -u)" != 0 ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${missing[*]}"
@@ -81,4 +84,18 @@ timeout --kill-after=20 180 node bench/stun-bench.mjs &
 bench=$!
 wait "$bench"
 stun_status=$?
-[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$package_status" = 0 ] && [ "$stun_status" = 0 ]
+
+# The page bench (bench/page-bench.mjs): the page weight of a first visit and the time from a click on
+# Call to a connected call, in Debian's headless Chromium; replaces its section of RESULTS.md. Its
+# node's process group is in bench/out/page.pids; Chromium ends with playwright, the bench's child.
+pidfile=bench/out/page.pids
+page_status=0
+if [ -x /usr/bin/chromium ]; then
+  timeout --kill-after=20 180 node bench/page-bench.mjs &
+  bench=$!
+  wait "$bench"
+  page_status=$?
+else
+  echo "page bench skipped: /usr/bin/chromium missing (apt-get install chromium, or run npm run bench as root)"
+fi
+[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$package_status" = 0 ] && [ "$stun_status" = 0 ] && [ "$page_status" = 0 ]
