@@ -57,10 +57,12 @@ const style = basename(outputs.find(([file]) => file.endsWith('.css'))[0]);
 writeFileSync(join(www, 'index.html'), readFileSync('src/web/index.html', 'utf8').replace('{{script}}', script).replace('{{style}}', style));
 
 // Installing to the home screen: the manifest, its icons, and the service worker that keeps the
-// page (src/web/sw/sw.ts), told which files are this build's and named by their hashes.
+// page (src/web/sw/sw.ts), told which files are this build's and named by what they hold.
 for (const name of readdirSync('src/web/app')) copyFileSync(join('src/web/app', name), join(www, name));
 for (const size of [192, 512]) writeFileSync(join(www, `icon-${size}.png`), iconPng(size));
-const shell = ['/index.html', ...readdirSync(www).filter((n) => !n.endsWith('.map') && !n.endsWith('.txt')).filter((n) => n !== 'index.html').map((n) => `/${n}`)].sort();
+// Only what the page needs to open: a first visit downloads these twice (the page, then the worker
+// installing), so the icons and the manifest, which a browser asks for only to install, stay out.
+const shell = ['/index.html', `/${script}`, `/${style}`].sort();
 /** A name for this build's files, from what they hold. */
 function version(files) {
   const hash = createHash('sha256');
