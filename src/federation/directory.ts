@@ -41,8 +41,8 @@ export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: 
 interface Seen {
   readonly seq: number;
   readonly time: number;
-  /** Our clock when its descriptor was last accepted. */
-  readonly fetchedAt: number;
+  /** Our clock when its descriptor was last accepted (set back when a request to it failed). */
+  fetchedAt: number;
   /** Our clock when last heard: accepted, or announced again at this seq. */
   heardAt: number;
   /** The channels that heard it since it was last accepted. */
@@ -82,6 +82,20 @@ export class Directory {
     seen.channels.add(channel);
     seen.heardAt = now;
     return now - seen.fetchedAt >= this.deps.revalidateMs;
+  }
+
+  /**
+   * A request to node `id` failed: its descriptor is due again, fetched at its next beacon (static
+   * peers: at the next interval), and the node leaves after `timeoutMs` unless that succeeds. This is
+   * how a trucada that died behind a beacon that outlives it (a bmx sms file) is found out early.
+   */
+  suspect(id: string): void {
+    const seen = this.seen.get(id);
+    if (seen === undefined) return;
+    const due = this.deps.clock.now() - this.deps.revalidateMs;
+    if (seen.fetchedAt <= due) return;
+    seen.fetchedAt = due;
+    this.deps.logger.info(`node ${id}: a request to it failed; its descriptor is fetched again`);
   }
 
   /** When node `id`'s descriptor was last accepted (our clock), and the channels that heard it since. */

@@ -56,7 +56,7 @@ export interface Federation {
 export function startFederation(deps: FederationDeps): Federation {
   const { config, identity, clock, logger } = deps;
   const fetch = deps.fetch ?? fetchDescriptor;
-  const peers = new PeerNodes(identity, () => clock.now());
+  const peers = new PeerNodes(identity, () => clock.now(), (id) => directory.suspect(id));
   const directory = new Directory({
     peers,
     pins: new Pins(config.dataDir, logger),

@@ -38,6 +38,8 @@ export class PeerNodes implements Peers {
   constructor(
     private readonly self: NodeSigner,
     private readonly now: () => number,
+    /** A request to node `id` failed (the directory then fetches its descriptor again). */
+    private readonly onUnreachable: (id: string) => void = () => {},
   ) {
     this.verifier = new SignatureVerifier({
       keyOf: (id) => this.byId.get(id)?.publicKey,
@@ -108,6 +110,10 @@ export class PeerNodes implements Peers {
 
   nodesWithUser(user: string): PeerNode[] {
     return [...this.byId.values()].filter((n) => n.users.includes(user)).sort((a, b) => (a.domain < b.domain ? -1 : 1));
+  }
+
+  unreachable(id: string): void {
+    if (this.byId.has(id)) this.onUnreachable(id);
   }
 
   nodeById(id: string): PeerNode | undefined {

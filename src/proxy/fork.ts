@@ -38,6 +38,8 @@ export interface ForkTarget {
   recordRoute?: readonly string[];
   /** What was rung, for the call history: the contact and its user agent. */
   device: string;
+  /** The branch timed out or its transport failed (§16.8, §16.9): the next hop may be gone. */
+  onUnreachable?: () => void;
 }
 
 export interface ForkDeps {
@@ -160,9 +162,13 @@ export class Fork {
       // The callbacks reach the request through the branch, which lets go of it at the final response.
       branch.tx = this.deps.clientTransactions.start(branch.request!, branch.target.flow, {
         onResponse: (res) => this.onResponse(branch, res),
-        onTimeout: () => this.failBranch(branch, 408),
+        onTimeout: () => {
+          branch.target.onUnreachable?.();
+          this.failBranch(branch, 408);
+        },
         onTransportError: () => {
           branch.unreachable = true;
+          branch.target.onUnreachable?.();
           this.failBranch(branch, 503);
         },
       });

@@ -27,4 +27,6 @@ export interface Peers {
   verify(req: SipRequest): SignatureCheck;
   /** Sign a request this node sends on to another node. */
   sign(req: SipRequest): void;
+  /** A request sent to node `id` timed out or could not be sent: the node may be gone. */
+  unreachable(id: string): void;
 }

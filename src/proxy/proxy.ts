@@ -232,6 +232,7 @@ export class Proxy {
       uri: req.uri,
       flow: out,
       device: `node ${node.id}`,
+      onUnreachable: () => this.deps.peers?.unreachable(node.id),
       ...(recorded ? { recordRoute: recordRoutes(this.deps.route, flow, out, tag) } : {}),
     };
     this.fork(req, flow, [target], hash, { caller, callee });

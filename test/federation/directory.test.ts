@@ -18,7 +18,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
   const clock = new FakeClock();
   const logs: string[] = [];
   const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
-  const peers = new PeerNodes(SELF, clock.now);
+  const peers: PeerNodes = new PeerNodes(SELF, clock.now, (id) => directory.suspect(id));
   const directory = new Directory({ peers, pins: new Pins(tempDir(t), logger), self: { id: SELF.id, domain: 'node1.mesh' }, clock, timeoutMs: 60_000, revalidateMs: 20_000, logger });
   const fields = (o: Partial<DescriptorFields> = {}): DescriptorFields => ({ domain: 'node2.mesh', sip: { udp: 5062, tcp: 5062 }, addresses: ['127.0.0.2', '198.18.0.2'], seq: 5, time: clock.now() + 3000, users: ['bob'], online: [], offline: [], ...o });
   const heard = (text: string, address = '127.0.0.2') => directory.heard(Buffer.from(text), address, 'static 127.0.0.2:8443');
@@ -83,6 +83,22 @@ t.test('a node not heard from within the timeout leaves', async (t) => {
   s.clock.advance(20_000);
   t.equal(s.peers.nodeForDomain('node2.mesh'), undefined, 'gone within a quarter of the timeout after it');
   t.ok(s.logs.some((l) => l.startsWith(`info: node ${NODE2.id} (node2.mesh) left`)));
+});
+
+t.test('announced again at its seq, a node stays with no fetch, until a request to it fails', async (t) => {
+  const s = setup(t);
+  s.heard(signDescriptor(NODE2, s.fields()));
+  s.clock.advance(10_000);
+  t.equal(s.directory.announced(NODE2.id, 5, 'bmx'), false, 'heard: no fetch');
+  s.peers.unreachable(NODE2.id);
+  t.ok(s.logs.some((l) => l.includes(`node ${NODE2.id}: a request to it failed; its descriptor is fetched again`)));
+  t.equal(s.directory.announced(NODE2.id, 5, 'bmx'), true, 'the next beacon fetches it');
+  for (let i = 0; i < 7; i++) {
+    s.clock.advance(10_000);
+    s.directory.announced(NODE2.id, 5, 'bmx');
+    s.directory.expire();
+  }
+  t.equal(s.peers.nodeForDomain('node2.mesh'), undefined, 'its fetch never succeeding, it leaves after the timeout though still announced');
 });
 
 t.test("a peer's users show the presence its descriptor publishes, and offline once it left", async (t) => {

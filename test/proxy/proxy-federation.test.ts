@@ -103,6 +103,16 @@ t.test('a bare name no account here has goes to the one node that publishes it, 
   t.equal(requests(s.fromNode3.sent, 'INVITE').length, 1);
 });
 
+t.test('a request a peer node cannot be sent tells federation, which fetches that node again', async (t) => {
+  const s = setup();
+  const unreachable: string[] = [];
+  s.node1.unreachable = (id) => unreachable.push(id);
+  s.fromNode3.failSends = true;
+  s.sendAuthenticated({ ruri: 'sip:bob@node3.mesh', to: 'sip:bob@node3.mesh', callId: 'gone-1', body: 'v=0\r\n' });
+  t.same(unreachable, [NODE3.id], "node3's branch failed in the transport");
+  t.equal((last(s.alice.sent) as SipResponse).status, 480, 'and the caller hears that nobody could be reached');
+});
+
 t.test("a peer node's user is reached only by a proven local user: a stranger is challenged", async (t) => {
   const s = setup();
   s.deliver(request({ ruri: 'sip:bob@node3.mesh' }), s.alice);
