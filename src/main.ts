@@ -52,7 +52,7 @@ import { openCheckedDatabase } from './store/checked-database.js';
 import { realmFor } from './store/realm.js';
 import { startMediaRelay } from './media/media-relay.js';
 import { startStunResponder } from './stun/responder.js';
-import { bindAddresses } from './transport/addresses.js';
+import { bindAddresses } from './net/addresses.js';
 import { LocalAddresses } from './transport/local-address.js';
 import { startTransports, type Transports } from './transport/transports.js';
 import { VERSION } from './version.js';

@@ -7,7 +7,7 @@
  */
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { unmapAddress } from '../transport/addresses.js';
+import { unmapAddress } from '../net/addresses.js';
 import { MAX_DESCRIPTOR_BYTES } from './descriptor.js';
 
 export const DESCRIPTOR_PATH = '/.well-known/trucada';

@@ -1,6 +1,6 @@
 /** The peer nodes as an operator sees them (`trucada peers`, `trucada status`). */
 import type { PeerSummary } from '../control/protocol.js';
-import { hostPort } from '../transport/addresses.js';
+import { hostPort } from '../net/addresses.js';
 import type { Directory } from './directory.js';
 import { fingerprintOf } from './node-identity.js';
 import type { PeerNodes } from './peer-nodes.js';

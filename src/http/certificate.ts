@@ -10,7 +10,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import * as der from './der.js';
-import { ipAddressBytes } from './ip-address-bytes.js';
+import { ipAddressBytes } from '../net/ip-address-bytes.js';
 
 export type CertificateErrorCode = 'CERT_INCOMPLETE' | 'CERT_UNREADABLE' | 'CERT_INVALID' | 'CERT_KEY_MISMATCH';
 

@@ -9,7 +9,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
-import { type BindAddress, bindAddresses, hostPort, isMissingFamily, unmapAddress } from '../transport/addresses.js';
+import { type BindAddress, bindAddresses, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
 import { ConnectionLimits } from '../transport/connection-limits.js';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { plainPage } from './plain-page.js';

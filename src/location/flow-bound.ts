@@ -12,7 +12,7 @@
  * opens a new one (RFC 3261 §18.1.1).
  */
 import { parseUri } from '../sip/uri.js';
-import { canonicalHost } from '../transport/addresses.js';
+import { canonicalHost } from '../net/addresses.js';
 import type { FlowAddress } from '../transport/flow.js';
 import type { Binding } from './binding.js';
 

@@ -4,7 +4,7 @@
  * relay answers.
  */
 import type { Logger } from '../log.js';
-import { hostPort } from '../transport/addresses.js';
+import { hostPort } from '../net/addresses.js';
 import { NgClient, type NgAddress } from './ng-client.js';
 import { RelayHealth } from './relay-health.js';
 

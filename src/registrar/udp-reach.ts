@@ -19,7 +19,8 @@
  */
 import { isIP } from 'node:net';
 import { bareHost, parseUri } from '../sip/uri.js';
-import { canonicalHost } from '../transport/addresses.js';
+import { canonicalHost } from '../net/addresses.js';
+import { parseIPv4 } from '../net/ipv4.js';
 import type { FlowAddress } from '../transport/flow.js';
 
 export interface UdpRegistration {
@@ -60,6 +61,9 @@ function contactAddress(contact: string): FlowAddress | undefined {
 /** RFC 1918, RFC 6598 shared space, loopback, link-local; IPv6 unique-local and link-local. */
 function isPrivate(address: string): boolean {
   if (isIP(address) === 6) return /^(f[cd]|fe[89ab])[0-9a-f]*:/i.test(address) || address === '::1';
-  const [a, b] = address.split('.').map(Number) as [number, number];
+  const value = parseIPv4(address);
+  if (value === undefined) return false;
+  const a = value >>> 24;
+  const b = (value >>> 16) & 0xff;
   return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
 }

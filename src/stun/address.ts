@@ -7,7 +7,7 @@
  *   |                 Address (32 bits or 128 bits)                   |
  */
 import { isIP } from 'node:net';
-import { ipAddressBytes } from '../http/ip-address-bytes.js';
+import { ipAddressBytes } from '../net/ip-address-bytes.js';
 import { MAGIC_COOKIE } from './constants.js';
 import { StunError } from './stun-error.js';
 

@@ -10,6 +10,7 @@ import { ATTR, FINGERPRINT_XOR, HEADER_SIZE, KNOWN_REQUIRED_ATTRIBUTES, MAGIC_CO
 import { MAX_ATTRIBUTES, padded } from './codec.js';
 import { crc32 } from './crc32.js';
 import type { TransportAddress } from './address.js';
+import { parseIPv4 } from '../net/ipv4.js';
 
 /** RFC 8489 §5: method Binding, class request; and the success response to it. */
 const BINDING_REQUEST = 0x0001;
@@ -45,29 +46,6 @@ function plainAttributes(request: Buffer): boolean {
   return true;
 }
 
-/** A dotted-quad IPv4 address as Node reports it (also `::ffff:a.b.c.d`), as a number; else undefined. */
-function ipv4(address: string): number | undefined {
-  let i = address.startsWith('::ffff:') ? 7 : 0;
-  let value = 0;
-  for (let part = 0; part < 4; part++) {
-    const start = i;
-    let octet = 0;
-    while (i < address.length && i - start < 3) {
-      const digit = address.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) break;
-      octet = octet * 10 + digit;
-      i++;
-    }
-    // One to three digits, no leading zero, at most 255: anything else is for the general path.
-    if (i === start || octet > 255 || (i - start > 1 && address.charCodeAt(start) === 48)) return undefined;
-    value = value * 256 + octet;
-    if (part < 3) {
-      if (address.charCodeAt(i) !== 46) return undefined;
-      i++;
-    }
-  }
-  return i === address.length ? value : undefined;
-}
 
 /**
  * The Binding success response for `request` from `remote` (RFC 8489 §6.3.1.1): XOR-MAPPED-ADDRESS,
@@ -75,7 +53,7 @@ function ipv4(address: string): number | undefined {
  */
 export function answerPlainBinding(request: Buffer, remote: TransportAddress, software: Buffer | undefined): Buffer | undefined {
   if (request.readUInt16BE(0) !== BINDING_REQUEST || request.readUInt32BE(4) !== MAGIC_COOKIE) return undefined;
-  const address = ipv4(remote.address);
+  const address = parseIPv4(remote.address);
   if (address === undefined || !plainAttributes(request)) return undefined;
   const softwareSize = software === undefined ? 0 : 4 + padded(software.length);
   const size = HEADER_SIZE + MAPPED_V4_SIZE + softwareSize + FINGERPRINT_SIZE;

@@ -5,7 +5,7 @@
  */
 import dgram from 'node:dgram';
 import type { Logger } from '../log.js';
-import { type BindAddress, hostPort, isMissingFamily } from '../transport/addresses.js';
+import { type BindAddress, hostPort, isMissingFamily } from '../net/addresses.js';
 import { bindUdpSocket } from '../transport/udp-socket.js';
 import { answerStunBinding } from './binding.js';
 import { RateLimiter, isLoopback } from '../net/rate-limit.js';

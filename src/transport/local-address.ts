@@ -6,8 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { ipAddressBytes } from '../http/ip-address-bytes.js';
-import { unmapAddress } from './addresses.js';
+import { ipAddressBytes } from '../net/ip-address-bytes.js';
+import { unmapAddress } from '../net/addresses.js';
 import type { Flow } from './flow.js';
 
 /** How long the interface list is trusted: addresses change rarely, and reading them costs a syscall. */

@@ -4,7 +4,7 @@
  * for REGISTER; the proxy uses them to tell its own users and its own Route entries apart.
  */
 import { isIP } from 'node:net';
-import { unmapAddress } from './addresses.js';
+import { unmapAddress } from '../net/addresses.js';
 import type { LocalAddresses } from './local-address.js';
 import { bareHost, type SipUri } from '../sip/uri.js';
 

@@ -10,7 +10,7 @@ import { SipParseError } from '../sip/parse-error.js';
 import { parseMessage } from '../sip/parser.js';
 import { createResponse } from '../sip/response.js';
 import { formatVia, topVia } from '../sip/via.js';
-import { canonicalHost } from './addresses.js';
+import { canonicalHost } from '../net/addresses.js';
 import type { Flow, FlowEnd, MessageSink } from './flow.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 

@@ -5,7 +5,7 @@
 import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
 import type { Flow, TransportName } from './flow.js';
-import { unmapAddress } from './addresses.js';
+import { unmapAddress } from '../net/addresses.js';
 
 export interface StreamFlowEnds {
   readonly id: string;

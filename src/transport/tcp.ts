@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { StreamFramer } from '../sip/stream-framer.js';
-import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from './addresses.js';
+import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { Flow, FlowEnd } from './flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage, rejectMalformed } from './received.js';

@@ -9,7 +9,7 @@ import { startHttpServers, type RequestHandler } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { isLoopback, RateLimiter } from '../net/rate-limit.js';
 import type { ParseLimits } from '../sip/limits.js';
-import { bindAddresses } from './addresses.js';
+import { bindAddresses } from '../net/addresses.js';
 import { ConnectionLimits } from './connection-limits.js';
 import type { Flow, FlowAddress, MessageSink } from './flow.js';
 import { RateLimitedLog } from './rate-limited-log.js';

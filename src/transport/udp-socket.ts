@@ -5,7 +5,7 @@
  */
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import type { BindAddress } from './addresses.js';
+import type { BindAddress } from '../net/addresses.js';
 import { literalLookup } from './literal-lookup.js';
 
 export function bindUdpSocket(bind: BindAddress, port: number, options: { recvBufferSize?: number } = {}): Promise<dgram.Socket> {

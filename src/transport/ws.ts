@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { hostPort, unmapAddress } from './addresses.js';
+import { hostPort, unmapAddress } from '../net/addresses.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { Flow } from './flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage } from './received.js';

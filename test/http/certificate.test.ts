@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { createSelfSignedCertificate, loadOrCreateCertificate, nodeAddresses } from '../../src/http/certificate.js';
 import * as der from '../../src/http/der.js';
-import { ipAddressBytes } from '../../src/http/ip-address-bytes.js';
+import { ipAddressBytes } from '../../src/net/ip-address-bytes.js';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'trucada-cert-'));

@@ -16,7 +16,7 @@ import { HttpDigest } from '../../src/http/api/http-digest.js';
 import { createIceServersHandler } from '../../src/http/api/ice-servers.js';
 import { type RequestHandler, startHttpServers } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
-import { turnCredentials } from '../../src/stun/turn-credentials.js';
+import { turnCredentials } from '../../src/auth/turn-credentials.js';
 import { freePorts } from '../helpers/ports.js';
 import { TLS, testConfig } from '../helpers/transport-harness.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Headers } from '../../src/sip/headers.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { unmapAddress } from '../../src/transport/addresses.js';
+import { unmapAddress } from '../../src/net/addresses.js';
 import { stampReceived } from '../../src/transport/received.js';
 
 function request(...vias: string[]): SipRequest {

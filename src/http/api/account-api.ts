@@ -27,7 +27,7 @@ import { RateLimiter } from '../../net/rate-limit.js';
 import { StoreError } from '../../store/store-error.js';
 import { PASSWORD_MAX } from '../../store/accounts.js';
 import { normalizeUserName } from '../../store/user-name.js';
-import { unmapAddress } from '../../transport/addresses.js';
+import { unmapAddress } from '../../net/addresses.js';
 import { serveRoute, type Routes } from './api-routes.js';
 import { readJsonBody } from './json-body.js';
 import { sendError, sendJson } from './json-reply.js';

@@ -14,8 +14,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Config } from '../../config/config.js';
-import { turnCredentials } from '../../stun/turn-credentials.js';
-import { unmapAddress } from '../../transport/addresses.js';
+import { turnCredentials } from '../../auth/turn-credentials.js';
+import { unmapAddress } from '../../net/addresses.js';
 import type { HttpDigest } from './http-digest.js';
 import { sendError, sendJson } from './json-reply.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { turnCredentials } from '../../src/stun/turn-credentials.js';
+import { turnCredentials } from '../../src/auth/turn-credentials.js';
 
 t.test("coturn's REST scheme: expiry:user and base64(HMAC-SHA1(secret, username))", async (t) => {
   // The password as `openssl dgst -sha1 -hmac S3cret -binary | base64` computes it for this name.
