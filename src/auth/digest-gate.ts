@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { refusalResponse } from '../sip/response.js';
 import type { Credentials } from '../store/credentials.js';
-import type { Flow } from '../transport/flow.js';
+import type { Flow } from '../sip/flow.js';
 import { DigestAuthenticator } from './authenticate.js';
 import { challenge } from './challenge.js';
 import { DigestVerifier } from './digest-verifier.js';

@@ -18,7 +18,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { TransportName } from '../transport/flow.js';
+import type { TransportName } from '../sip/flow.js';
 import { parseDescriptor, type Descriptor } from './descriptor.js';
 import type { PeerNodes } from './peer-nodes.js';
 import type { Pins } from './pins.js';

@@ -11,7 +11,7 @@
 import dgram from 'node:dgram';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { literalLookup } from '../transport/literal-lookup.js';
-import { sameSubnet } from '../transport/local-address.js';
+import { sameSubnet } from '../net/local-address.js';
 
 export const MDNS_PORT = 5353;
 export const MDNS_GROUP = '224.0.0.251';

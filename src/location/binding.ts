@@ -5,7 +5,7 @@
  * not (registrar/udp-reach.ts). A TCP device whose connection is gone is reached at its Contact
  * again (proxy/next-hop.ts).
  */
-import type { FlowAddress } from '../transport/flow.js';
+import type { FlowAddress } from '../sip/flow.js';
 import { parseUri, uriEquals } from '../sip/uri.js';
 
 export interface Binding {

@@ -13,7 +13,7 @@
  */
 import { parseUri } from '../sip/uri.js';
 import { canonicalHost } from '../net/addresses.js';
-import type { FlowAddress } from '../transport/flow.js';
+import type { FlowAddress } from '../sip/flow.js';
 import type { Binding } from './binding.js';
 
 export function diesWithFlow(binding: Binding, flow: FlowAddress): boolean {

@@ -10,7 +10,7 @@ import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { FlowAddress } from '../transport/flow.js';
+import type { FlowAddress } from '../sip/flow.js';
 import { parseUri } from '../sip/uri.js';
 import type { Binding } from './binding.js';
 import type { Location } from './location.js';

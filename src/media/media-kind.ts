@@ -4,7 +4,7 @@
  * §6.5), a plain phone `RTP/AVP` (or `RTP/AVPF`, `RTP/SAVP` with SDES keys). Which kind a leg of a
  * call expects follows from how its device reached the node: a WebSocket device is a browser.
  */
-import type { TransportName } from '../transport/flow.js';
+import type { TransportName } from '../sip/flow.js';
 
 export type MediaKind = 'webrtc' | 'plain';
 

@@ -6,7 +6,7 @@
  * cannot learn the node's accounts.
  */
 import { bareHost, parseUri, type SipUri } from '../sip/uri.js';
-import type { OurHosts } from '../transport/our-host.js';
+import type { OurHosts } from '../core/our-host.js';
 import type { PeerNode, Peers } from './peers.js';
 import type { ProxyRefusal } from './refusal.js';
 

@@ -9,7 +9,7 @@
  * bindings do, and not a reboot.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FlowAddress, TransportName } from '../transport/flow.js';
+import type { FlowAddress, TransportName } from '../sip/flow.js';
 
 export interface FlowRef extends FlowAddress {
   /** The flow's id (`ws#3`); a connection that has closed is reached again only over TCP/UDP. */

@@ -6,8 +6,8 @@
  */
 import { Headers } from '../sip/headers.js';
 import type { SipRequest } from '../sip/message.js';
-import type { Flow } from '../transport/flow.js';
-import type { LocalAddresses } from '../transport/local-address.js';
+import type { Flow } from '../sip/flow.js';
+import type { LocalAddresses } from '../net/local-address.js';
 
 export interface ForwardSpec {
   requestUri: string;

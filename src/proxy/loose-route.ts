@@ -6,7 +6,7 @@
  */
 import type { SipRequest } from '../sip/message.js';
 import { parseNameAddr, tagOf } from '../sip/name-addr.js';
-import type { Flow } from '../transport/flow.js';
+import type { Flow } from '../sip/flow.js';
 import { flowFor, uriFlow, type FlowSource } from './next-hop.js';
 import { readOurRoute, type OurRoute, type RouteDeps } from './record-route.js';
 import type { ProxyRefusal } from './refusal.js';

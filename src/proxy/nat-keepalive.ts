@@ -21,8 +21,8 @@ import type { ClientTransaction, ClientTransactionTable } from '../sip/transacti
 import { bareHost, formatUri, parseUri, type SipUri } from '../sip/uri.js';
 import { ipAddressBytes } from '../net/ip-address-bytes.js';
 import { unmapAddress } from '../net/addresses.js';
-import type { Flow } from '../transport/flow.js';
-import type { LocalAddresses } from '../transport/local-address.js';
+import type { Flow } from '../sip/flow.js';
+import type { LocalAddresses } from '../net/local-address.js';
 import { nodeRequest } from './node-request.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
 

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { Binding } from '../location/binding.js';
 import { bareHost, parseUri, type SipUri } from '../sip/uri.js';
 import { canonicalHost } from '../net/addresses.js';
-import type { Flow, FlowAddress } from '../transport/flow.js';
+import type { Flow, FlowAddress } from '../sip/flow.js';
 import type { FlowRef } from './flow-token.js';
 
 /** The part of the transports the proxy sends through. */

@@ -7,8 +7,8 @@ import { newBranch, newCallId, newTag } from '../sip/branch.js';
 import { Headers } from '../sip/headers.js';
 import { NO_BODY, type SipRequest } from '../sip/message.js';
 import { formatNameAddr, parseNameAddr } from '../sip/name-addr.js';
-import type { Flow } from '../transport/flow.js';
-import type { LocalAddresses } from '../transport/local-address.js';
+import type { Flow } from '../sip/flow.js';
+import type { LocalAddresses } from '../net/local-address.js';
 import { viaFor } from './forward.js';
 
 export interface NodeRequestSpec {

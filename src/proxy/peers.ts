@@ -6,7 +6,7 @@
  */
 import type { SignatureCheck } from '../federation/request-signature.js';
 import type { SipRequest } from '../sip/message.js';
-import type { FlowAddress } from '../transport/flow.js';
+import type { FlowAddress } from '../sip/flow.js';
 
 export interface PeerNode {
   readonly id: string;

@@ -13,10 +13,10 @@
  */
 import { parseNameAddr } from '../sip/name-addr.js';
 import type { SipUri } from '../sip/uri.js';
-import type { Flow } from '../transport/flow.js';
-import type { LocalAddresses } from '../transport/local-address.js';
+import type { Flow } from '../sip/flow.js';
+import type { LocalAddresses } from '../net/local-address.js';
 import type { FlowRef, FlowTokens } from './flow-token.js';
-import type { OurHosts } from '../transport/our-host.js';
+import type { OurHosts } from '../core/our-host.js';
 
 export interface RouteDeps {
   tokens: FlowTokens;

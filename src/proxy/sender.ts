@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
 import { bareHost, type SipUri } from '../sip/uri.js';
 import type { Credentials } from '../store/credentials.js';
-import type { Flow } from '../transport/flow.js';
+import type { Flow } from '../sip/flow.js';
 import type { Peers } from './peers.js';
 import type { ProxyRefusal } from './refusal.js';
 

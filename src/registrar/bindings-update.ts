@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { sameBinding, type Binding } from '../location/binding.js';
 import type { Location } from '../location/location.js';
 import { quote } from '../sip/params.js';
-import type { Flow, FlowAddress } from '../transport/flow.js';
+import type { Flow, FlowAddress } from '../sip/flow.js';
 import type { ContactsRequest, ContactUpdate } from './contact-updates.js';
 import type { RefusalName } from './refusal.js';
 import { udpReach } from './udp-reach.js';

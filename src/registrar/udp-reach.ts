@@ -21,7 +21,7 @@ import { isIP } from 'node:net';
 import { bareHost, parseUri } from '../sip/uri.js';
 import { canonicalHost } from '../net/addresses.js';
 import { parseIPv4 } from '../net/ipv4.js';
-import type { FlowAddress } from '../transport/flow.js';
+import type { FlowAddress } from '../sip/flow.js';
 
 export interface UdpRegistration {
   /** The Contact URI as registered. */

@@ -11,7 +11,7 @@ import { parseMessage } from '../sip/parser.js';
 import { createResponse } from '../sip/response.js';
 import { formatVia, topVia } from '../sip/via.js';
 import { canonicalHost } from '../net/addresses.js';
-import type { Flow, FlowEnd, MessageSink } from './flow.js';
+import type { Flow, FlowEnd, MessageSink } from '../sip/flow.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 
 export interface ReceiveContext {

@@ -4,7 +4,7 @@
  */
 import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
-import type { Flow, TransportName } from './flow.js';
+import type { Flow, TransportName } from '../sip/flow.js';
 import { unmapAddress } from '../net/addresses.js';
 
 export interface StreamFlowEnds {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { StreamFramer } from '../sip/stream-framer.js';
 import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
 import type { ConnectionLimits } from './connection-limits.js';
-import type { Flow, FlowEnd } from './flow.js';
+import type { Flow, FlowEnd } from '../sip/flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage, rejectMalformed } from './received.js';
 import { StreamFlow, type StreamFlowEnds } from './stream-flow.js';
 

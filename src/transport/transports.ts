@@ -11,7 +11,7 @@ import { isLoopback, RateLimiter } from '../net/rate-limit.js';
 import type { ParseLimits } from '../sip/limits.js';
 import { bindAddresses } from '../net/addresses.js';
 import { ConnectionLimits } from './connection-limits.js';
-import type { Flow, FlowAddress, MessageSink } from './flow.js';
+import type { Flow, FlowAddress, MessageSink } from '../sip/flow.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { ReceiveContext } from './received.js';
 import { startTcp } from './tcp.js';

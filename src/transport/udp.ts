@@ -14,7 +14,7 @@ import { RateLimiter, isLoopback } from '../net/rate-limit.js';
 import { DEFAULT_RATE } from '../stun/responder.js';
 import { VERSION } from '../version.js';
 import { type BindAddress, hostPort, isMissingFamily } from '../net/addresses.js';
-import type { Flow } from './flow.js';
+import type { Flow } from '../sip/flow.js';
 import { bindUdpSocket } from './udp-socket.js';
 import { type ReceiveContext, receiveMessage } from './received.js';
 

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { hostPort, unmapAddress } from '../net/addresses.js';
 import type { ConnectionLimits } from './connection-limits.js';
-import type { Flow } from './flow.js';
+import type { Flow } from '../sip/flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage } from './received.js';
 import { StreamFlow } from './stream-flow.js';
 

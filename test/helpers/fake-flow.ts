@@ -2,7 +2,7 @@
 import type { SipMessage } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
 import { serializeMessage } from '../../src/sip/serializer.js';
-import type { Flow, TransportName } from '../../src/transport/flow.js';
+import type { Flow, TransportName } from '../../src/sip/flow.js';
 
 export interface FakeFlowOptions {
   transport?: TransportName;

@@ -7,7 +7,7 @@ import type { Config } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { DEFAULT_LIMITS } from '../../src/sip/limits.js';
 import type { SipMessage, SipRequest } from '../../src/sip/message.js';
-import type { Flow, FlowEnd, MessageSink } from '../../src/transport/flow.js';
+import type { Flow, FlowEnd, MessageSink } from '../../src/sip/flow.js';
 import { startTransports, type Transports, type TransportsOptions } from '../../src/transport/transports.js';
 import { freePorts } from './ports.js';
 

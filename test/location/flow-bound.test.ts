@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Binding } from '../../src/location/binding.js';
 import { diesWithFlow } from '../../src/location/flow-bound.js';
-import type { FlowAddress } from '../../src/transport/flow.js';
+import type { FlowAddress } from '../../src/sip/flow.js';
 
 function binding(contact: string, extra: Partial<Binding> = {}): Binding {
   return {

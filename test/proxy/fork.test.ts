@@ -6,7 +6,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { ClientTransactionTable } from '../../src/sip/transactions/client-transaction-table.js';
 import { ServerTransactionTable } from '../../src/sip/transactions/server-transaction-table.js';
 import { transactionTimers } from '../../src/sip/transactions/timers.js';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeFlow } from '../helpers/fake-flow.js';
 import { answer, INTERFACES, NODE_IP, request, requests, statuses, wire, type RequestOptions } from './proxy-fixture.js';

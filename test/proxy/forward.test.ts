@@ -1,7 +1,7 @@
 import t from 'tap';
 import { forwardedRequest, viaFor } from '../../src/proxy/forward.js';
 import { parseVia } from '../../src/sip/via.js';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeFlow } from '../helpers/fake-flow.js';
 import { INTERFACES, NODE_IP, REALM, request, wire } from './proxy-fixture.js';

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { fromTag, inDialogHop, popOurRoutes } from '../../src/proxy/loose-route.js';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
-import { OurHosts } from '../../src/transport/our-host.js';
+import { OurHosts } from '../../src/core/our-host.js';
 import { recordRoutes, type RouteDeps } from '../../src/proxy/record-route.js';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { DOMAIN, FakeFlows, INTERFACES, request } from './proxy-fixture.js';
 

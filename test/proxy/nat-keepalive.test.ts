@@ -13,7 +13,7 @@ import { ClientTransactionTable } from '../../src/sip/transactions/client-transa
 import { DEFAULT_TIMERS } from '../../src/sip/transactions/timers.js';
 import { formatUri } from '../../src/sip/uri.js';
 import { parseVia } from '../../src/sip/via.js';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeFlow, type FakeFlowOptions } from '../helpers/fake-flow.js';
 

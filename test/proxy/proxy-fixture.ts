@@ -10,7 +10,7 @@ import { createLogger } from '../../src/log.js';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
 import type { FlowSource } from '../../src/proxy/next-hop.js';
 import type { Peers } from '../../src/proxy/peers.js';
-import { OurHosts } from '../../src/transport/our-host.js';
+import { OurHosts } from '../../src/core/our-host.js';
 import { Proxy, type CallAttempt } from '../../src/proxy/proxy.js';
 import type { RouteDeps } from '../../src/proxy/record-route.js';
 import { digestResponse, ha1, type DigestAlgorithm } from '../../src/sip/digest-hash.js';
@@ -22,8 +22,8 @@ import { ClientTransactionTable } from '../../src/sip/transactions/client-transa
 import { ServerTransactionTable } from '../../src/sip/transactions/server-transaction-table.js';
 import { transactionTimers } from '../../src/sip/transactions/timers.js';
 import type { Credentials } from '../../src/store/credentials.js';
-import type { FlowAddress } from '../../src/transport/flow.js';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import type { FlowAddress } from '../../src/sip/flow.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeFlow, type FakeFlowOptions } from '../helpers/fake-flow.js';
 

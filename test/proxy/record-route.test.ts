@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import t from 'tap';
 import { FlowTokens } from '../../src/proxy/flow-token.js';
-import { OurHosts } from '../../src/transport/our-host.js';
+import { OurHosts } from '../../src/core/our-host.js';
 import { nodeUri, readOurRoute, recordRoutes, type RouteDeps } from '../../src/proxy/record-route.js';
 import { parseNameAddr } from '../../src/sip/name-addr.js';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeFlow } from '../helpers/fake-flow.js';
 import { DOMAIN, INTERFACES, NODE_IP } from './proxy-fixture.js';

@@ -9,7 +9,7 @@
  * to the core (§18.1.2): a proxy forwards it statelessly (§16.7), a UA core decides on its own.
  */
 import type { Clock } from '../../clock.js';
-import type { Flow } from '../../transport/flow.js';
+import type { Flow } from '../flow.js';
 import { parseCSeq } from '../cseq.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { topVia } from '../via.js';

@@ -31,7 +31,7 @@
  * and the 2xx of other forks then still match this transaction and reach the TU as responses,
  * instead of arriving as strays.
  */
-import type { Flow } from '../../transport/flow.js';
+import type { Flow } from '../flow.js';
 import { parseCSeq } from '../cseq.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import type { ClientTransactionOptions } from './client-transaction-options.js';

@@ -36,7 +36,7 @@
  * decides to (§17.2.1 lets the TU answer within 200 ms instead; a proxy sends it per §16.2).
  */
 import type { Clock } from '../../clock.js';
-import type { Flow } from '../../transport/flow.js';
+import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
 import { serializeMessage } from '../serializer.js';

@@ -24,7 +24,7 @@
  *
  * Timer E runs on unreliable flows only; Timer K is T4 on them and zero on reliable ones.
  */
-import type { Flow } from '../../transport/flow.js';
+import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import type { ClientTransactionOptions } from './client-transaction-options.js';
 import { backoff, DEFAULT_TIMERS, type TransactionTimers, unreliableOnly } from './timers.js';

@@ -49,7 +49,7 @@
  * transactions held were most of the heap and of the garbage collector's work.
  */
 import type { Clock } from '../../clock.js';
-import type { Flow } from '../../transport/flow.js';
+import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { serializeMessage } from '../serializer.js';
 

@@ -11,7 +11,7 @@
  * through the transaction; an INVITE may be answered several times (provisionals, then a final).
  */
 import type { Clock } from '../../clock.js';
-import type { Flow } from '../../transport/flow.js';
+import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { topVia } from '../via.js';
 import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import t from 'tap';
-import { LocalAddresses } from '../../src/transport/local-address.js';
+import { LocalAddresses } from '../../src/net/local-address.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 function v4(address: string, netmask: string, internal = false): NetworkInterfaceInfo {

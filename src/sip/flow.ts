@@ -2,7 +2,7 @@
  * A flow (RFC 5626 §3): the path a message came in on and on which replies and later requests for
  * the same client go back. Transports create flows; everything above only sends on them.
  */
-import type { SipMessage } from '../sip/message.js';
+import type { SipMessage } from './message.js';
 
 export type TransportName = 'udp' | 'tcp' | 'ws' | 'wss';
 

@@ -6,9 +6,9 @@
  */
 import { isIP } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { ipAddressBytes } from '../net/ip-address-bytes.js';
-import { unmapAddress } from '../net/addresses.js';
-import type { Flow } from './flow.js';
+import { ipAddressBytes } from './ip-address-bytes.js';
+import { unmapAddress } from './addresses.js';
+import type { Flow } from '../sip/flow.js';
 
 /** How long the interface list is trusted: addresses change rarely, and reading them costs a syscall. */
 const INTERFACES_TTL_MS = 30_000;

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { unmapAddress } from '../net/addresses.js';
-import type { LocalAddresses } from './local-address.js';
+import type { LocalAddresses } from '../net/local-address.js';
 import { bareHost, type SipUri } from '../sip/uri.js';
 
 export interface OurHostsOptions {

@@ -12,9 +12,9 @@ import type { SipRequest, SipResponse } from '../sip/message.js';
 import { createResponse } from '../sip/response.js';
 import type { ClientTransactionTable } from '../sip/transactions/client-transaction-table.js';
 import type { ServerTransactionTable } from '../sip/transactions/server-transaction-table.js';
-import type { Flow, FlowEnd, MessageSink } from '../transport/flow.js';
-import { optionsResponse } from './options.js';
-import type { Proxy } from './proxy.js';
+import type { Flow, FlowEnd, MessageSink } from '../sip/flow.js';
+import { optionsResponse } from '../proxy/options.js';
+import type { Proxy } from '../proxy/proxy.js';
 
 export interface DispatcherDeps {
   registrar: Registrar;
