@@ -6,23 +6,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { pageUser } from '../helpers/page-user.js';
 import { startTestNode } from '../helpers/test-node.js';
 
 const INDEX = fileURLToPath(new URL('../../dist/www/index.html', import.meta.url));
 const skip = chromiumMissing || (existsSync(INDEX) ? false : 'the page is not built (npm run build)');
 
-async function signUp(browser: Browser, url: string, name: string): Promise<Page> {
-  const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' })).newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(url);
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', `${name}-secret`);
-  await page.click('button[value=signup]');
-  await page.getByText('Ready for calls').waitFor();
-  return page;
-}
 
 async function dial(page: Page, peer: string): Promise<void> {
   await page.fill('input[name=target]', peer);
@@ -39,9 +30,9 @@ t.test('every refused call gets a sentence that says why', { skip, timeout: 90_0
   const node = await startTestNode(t, { carol: 'carol-secret' });
   const browser = await launchChromium(t);
   const url = `https://127.0.0.1:${node.config.httpsPort}/`;
-  const alice = await signUp(browser, url, 'alice');
-  const bob = await signUp(browser, url, 'bob');
-  const dave = await signUp(browser, url, 'dave');
+  const alice = await pageUser(browser, url, 'alice');
+  const bob = await pageUser(browser, url, 'bob');
+  const dave = await pageUser(browser, url, 'dave');
 
   await dial(alice, 'nobody');
   t.equal(await saysAfter(alice), 'There is no user nobody.', '404');
@@ -70,8 +61,8 @@ t.test('a microphone refused says so, and the call is not placed', { skip, timeo
   const refusing = await launchChromium(t, { mediaPermission: false });
   const allowing = await launchChromium(t);
   const url = `https://127.0.0.1:${node.config.httpsPort}/`;
-  const alice = await signUp(refusing, url, 'alice');
-  const bob = await signUp(allowing, url, 'bob');
+  const alice = await pageUser(refusing, url, 'alice');
+  const bob = await pageUser(allowing, url, 'bob');
   await dial(alice, 'bob');
   await alice.locator('.call-area').getByText(/Calling bob/).waitFor({ state: 'detached' });
   t.equal(await saysAfter(alice), 'The browser was refused the microphone: allow it for this page and try again.');

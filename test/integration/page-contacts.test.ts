@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { pageUser } from '../helpers/page-user.js';
 import { startTestNode } from '../helpers/test-node.js';
 
 const INDEX = fileURLToPath(new URL('../../dist/www/index.html', import.meta.url));
@@ -17,16 +18,6 @@ const skip = chromiumMissing || (existsSync(INDEX) ? false : 'the page is not bu
 /** The page asks every 15 s; a change must show within one round and some slack. */
 const POLL_WAIT_MS = 25_000;
 
-async function signUp(browser: Browser, url: string, name: string, width: number): Promise<Page> {
-  const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB', viewport: { width, height: 900 } })).newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(url);
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', `${name}-secret`);
-  await page.click('button[value=signup]');
-  await page.getByText('Ready for calls').waitFor();
-  return page;
-}
 
 async function addContact(page: Page, name: string): Promise<void> {
   await page.fill('input[name=contact]', name);
@@ -38,8 +29,8 @@ t.test('contacts show online only as far as each person allows', { skip, timeout
   const node = await startTestNode(t);
   const browser = await launchChromium(t);
   const url = `https://127.0.0.1:${node.config.httpsPort}/`;
-  const alice = await signUp(browser, url, 'alice', 360);
-  const bob = await signUp(browser, url, 'bob', 1280);
+  const alice = await pageUser(browser, url, 'alice', { width: 360 });
+  const bob = await pageUser(browser, url, 'bob', { width: 1280 });
 
   await alice.getByText('No contacts yet').waitFor();
   t.ok(await alice.isChecked('input[name=presence][value=contacts]'), 'a new account shows its presence to its contacts');

@@ -6,31 +6,21 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { pageUser } from '../helpers/page-user.js';
 import { startTestNode } from '../helpers/test-node.js';
 
 const INDEX = fileURLToPath(new URL('../../dist/www/index.html', import.meta.url));
 const skip = chromiumMissing || (existsSync(INDEX) ? false : 'the page is not built (npm run build)');
 
-async function logIn(browser: Browser, url: string, name: string): Promise<Page> {
-  const page = await (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' })).newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(url);
-  await page.fill('input[name=name]', name);
-  await page.fill('input[name=password]', `${name}-secret`);
-  await page.click('button[value=login]');
-  await page.getByText('Ready for calls').waitFor();
-  return page;
-}
 
 t.test('both of bob\'s pages ring; one answers, the other stops ringing', { skip, timeout: 60_000 }, async (t) => {
   const node = await startTestNode(t, { alice: 'alice-secret', bob: 'bob-secret' });
   const browser = await launchChromium(t);
   const url = `https://127.0.0.1:${node.config.httpsPort}/`;
-  const alice = await logIn(browser, url, 'alice');
-  const laptop = await logIn(browser, url, 'bob');
-  const phone = await logIn(browser, url, 'bob');
+  const alice = await pageUser(browser, url, 'alice', { logIn: true });
+  const laptop = await pageUser(browser, url, 'bob', { logIn: true });
+  const phone = await pageUser(browser, url, 'bob', { logIn: true });
   t.equal(node.node.location.lookup('bob').length, 2, 'bob is registered from both');
 
   await alice.fill('input[name=target]', 'bob');
