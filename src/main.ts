@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { startControlServer } from './control/server.js';
 import { FailureThrottle } from './auth/throttle.js';
-import { startFederation } from './federation/federation.js';
+import { createFederation } from './federation/federation.js';
 import { loadOrCreateIdentity } from './federation/node-identity.js';
 import { descriptorAddresses, OwnDescriptor } from './federation/own-descriptor.js';
 import { createApiHandler } from './http/api/api-handler.js';
@@ -108,7 +108,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       now: () => clock.now(),
       logger,
     });
-    const federation = startFederation({
+    const federation = createFederation({
       config,
       identity,
       clock,
@@ -237,6 +237,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler, webSession: (req) => webAuth.holder(req) });
     undo.push(() => transports?.stop());
+    // Announced only now that the descriptor is served and SIP is taken (and the ports are known).
+    federation.start();
     const keepalive = new NatKeepalive({
       location,
       flows,

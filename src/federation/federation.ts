@@ -4,7 +4,7 @@
  * drops them, the pinned keys, and the channels that find them. Every channel hands the directory
  * what it found through one of two doors: static peers fetch descriptors themselves; announcing
  * channels (mDNS, bmx sms, shared-state) hand beacons to `beacons`, which fetches. main.ts gives the
- * proxy `peers` and stops the whole at shutdown.
+ * proxy `peers`, starts the whole once the node listens, and stops it at shutdown.
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -49,11 +49,17 @@ export interface Federation {
   readonly directory: Directory;
   readonly beacons: Beacons;
   readonly staticPeers: StaticPeers;
-  /** Resolves once the channels have withdrawn this node's announcements. */
+  /**
+   * Starts the directory's expiry, the static peers and the channels. Only once the node serves its
+   * descriptor and takes SIP: a node that announces itself earlier is fetched by the others at once,
+   * refused a connection, and not tried again for `peer_interval`.
+   */
+  start(): void;
+  /** Resolves once the channels have withdrawn this node's announcements (safe before start). */
   stop(): Promise<void>;
 }
 
-export function startFederation(deps: FederationDeps): Federation {
+export function createFederation(deps: FederationDeps): Federation {
   const { config, identity, clock, logger } = deps;
   const fetch = deps.fetch ?? fetchDescriptor;
   const peers = new PeerNodes(identity, () => clock.now(), (id) => directory.suspect(id));
@@ -84,16 +90,18 @@ export function startFederation(deps: FederationDeps): Federation {
     const intervalMs = Math.min(SHARED_STATE_INTERVAL_MS, (config.peerTimeout * 1000) / 3);
     channels.push(new SharedStateChannel(channelDeps, { intervalMs }));
   }
-  directory.start();
-  staticPeers.start();
-  for (const channel of channels) {
-    channel.start().catch((err: Error) => logger.warn(`${channel.name}: not started: ${err.message}`));
-  }
   return {
     peers,
     directory,
     beacons,
     staticPeers,
+    start: () => {
+      directory.start();
+      staticPeers.start();
+      for (const channel of channels) {
+        channel.start().catch((err: Error) => logger.warn(`${channel.name}: not started: ${err.message}`));
+      }
+    },
     stop: async () => {
       staticPeers.stop();
       await Promise.all(channels.map((c) => c.stop()));
