@@ -7,7 +7,10 @@
 //
 //   node scripts/mesh-sim.mjs --nodes 10 --topology line|ring|grid [--json out.json]
 //        [--hop-delay-ms 500] [--join-timeout 60] [--settle 15] [--window 60] [--timeout 300]
-//        [--bundle dist/trucada.cjs] [--keep]
+//        [--bundle dist/trucada.cjs] [--sipp sipp] [--keep]
+//
+// --bundle runs another build (an older commit's, to compare); --keep leaves the work dir (configs,
+// logs, sipp traces) in place.
 //
 // Everything it makes (namespaces, nodes, the temporary directory) is removed on exit, on error, on
 // SIGINT/SIGTERM and at --timeout seconds; namespaces a killed run left are removed at the next.

@@ -4,7 +4,7 @@
 // u<near> calls u<far>@node<far>.mesh through its own node (scripts/mesh-sim/call-caller.xml), which
 // sends the INVITE to the far node across the hops.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -26,7 +26,7 @@ export async function callFarthest({ near, far, ns, root, repo, sipp }) {
   const caller = userOf(near);
   const common = ['-i', null, '-p', String(SIPP_PORT), '-nostdin'];
   const at = (i) => common.map((a) => a ?? nodeAddress(i));
-  await run('mkdir', ['-p', dir]);
+  mkdirSync(dir, { recursive: true });
   try {
     await run('ip', ['netns', 'exec', ns[far], sipp,
       '-sf', join(repo, 'test/sipp/register.xml'), '-key', 'domain', domainOf(far), '-s', callee.name, '-ap', callee.password,
