@@ -70,7 +70,6 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
   // Sign-ups per address: five at once, then one a minute.
   const signups = new RateLimiter({ now: opts.now, perSecond: 1 / 60, burst: 5, maxAddresses: 1000 });
   const { auth } = opts;
-  const session = (req: IncomingMessage) => auth.of(req);
   /**
    * The password of `name` checked within the failure budget (429 while held back); on a mismatch
    * the failure is counted, logged as `what`, and answered `refusal`. True when it matches.
@@ -88,9 +87,8 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
   };
   /** The session of a state-changing request and its password checked as a login's, or undefined after answering. */
   const confirmed = async (req: IncomingMessage, res: ServerResponse): Promise<{ s: Session; body: Record<string, unknown> } | undefined> => {
-    const s = session(req);
-    if (s === undefined) return (sendError(res, 401, 'not logged in'), undefined);
-    if (!auth.hasToken(req, s)) return (sendError(res, 403, 'missing or wrong X-CSRF-Token'), undefined);
+    const s = auth.required(req, res, true);
+    if (s === undefined) return undefined;
     const body = ((await readJsonBody(req)) ?? {}) as Record<string, unknown>;
     if (typeof body.password !== 'string') return (sendError(res, 400, 'send your password as "password"'), undefined);
     const ok = await passwordOk(req, res, s.user, body.password, 'web password check', [403, 'That is not your password.']);
@@ -104,17 +102,15 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
     '/api/me': {
       method: 'GET',
       handle: (req, res) => {
-        const s = session(req);
-        if (s === undefined) return sendError(res, 401, 'not logged in');
-        sendJson(res, 200, me(s));
+        const s = auth.required(req, res, false);
+        if (s !== undefined) sendJson(res, 200, me(s));
       },
     },
     '/api/users': {
       method: 'GET',
       handle: (req, res) => {
-        const s = session(req);
-        if (s === undefined) return sendError(res, 401, 'not logged in');
-        sendJson(res, 200, { users: opts.directory(s.user) });
+        const s = auth.required(req, res, false);
+        if (s !== undefined) sendJson(res, 200, { users: opts.directory(s.user) });
       },
     },
     '/api/login': {
@@ -190,9 +186,8 @@ export function createAccountApi(opts: AccountApiOptions): (req: IncomingMessage
     '/api/logout': {
       method: 'POST',
       handle: (req, res) => {
-        const s = session(req);
-        if (s === undefined) return sendError(res, 401, 'not logged in');
-        if (!auth.hasToken(req, s)) return sendError(res, 403, 'missing or wrong X-CSRF-Token');
+        const s = auth.required(req, res, true);
+        if (s === undefined) return;
         auth.sessions.end(s.id);
         sendJson(res, 200, {}, { 'Set-Cookie': clearedSessionCookie() });
       },

@@ -40,8 +40,8 @@ export function createAdminApi(opts: AdminApiOptions): (req: IncomingMessage, re
   const { auth } = opts;
   /** The admin's session, or undefined after answering. */
   const admin = (req: IncomingMessage, res: ServerResponse, changes: boolean): Session | undefined => {
-    const s = auth.of(req);
-    if (s === undefined) return (sendError(res, 401, 'not logged in'), undefined);
+    const s = auth.required(req, res, false);
+    if (s === undefined) return undefined;
     if (!opts.isAdmin(s.user)) return (sendError(res, 403, 'Only an admin of this node may do this.'), undefined);
     if (changes && !auth.hasToken(req, s)) return (sendError(res, 403, 'missing or wrong X-CSRF-Token'), undefined);
     return s;

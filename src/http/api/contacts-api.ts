@@ -21,7 +21,6 @@ import { serveRoute, type Routes } from './api-routes.js';
 import { readJsonBody } from './json-body.js';
 import { sendError, sendJson } from './json-reply.js';
 import type { SessionAuth } from './session-auth.js';
-import type { Session } from './sessions.js';
 
 export interface ContactsApiOptions {
   readonly auth: SessionAuth;
@@ -41,12 +40,6 @@ export interface ContactsApiOptions {
 
 export function createContactsApi(opts: ContactsApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { auth } = opts;
-  const user = (req: IncomingMessage, res: ServerResponse, changes: boolean): Session | undefined => {
-    const s = auth.of(req);
-    if (s === undefined) return (sendError(res, 401, 'not logged in'), undefined);
-    if (changes && !auth.hasToken(req, s)) return (sendError(res, 403, 'missing or wrong X-CSRF-Token'), undefined);
-    return s;
-  };
   /** The contact a change names, normalised, or undefined after answering. */
   const named = async (req: IncomingMessage, res: ServerResponse): Promise<string | undefined> => {
     const body = (await readJsonBody(req)) as { name?: unknown } | null;
@@ -63,7 +56,7 @@ export function createContactsApi(opts: ContactsApiOptions): (req: IncomingMessa
     '/api/contacts': {
       method: 'GET',
       handle: (req, res) => {
-        const s = user(req, res, false);
+        const s = auth.required(req, res, false);
         if (s === undefined) return;
         const contacts = opts.contacts.list(s.user).map((name) => ({ name, seen: opts.seen(s.user, name) }));
         sendJson(res, 200, { presence: opts.presenceOf(s.user), contacts });
@@ -72,7 +65,7 @@ export function createContactsApi(opts: ContactsApiOptions): (req: IncomingMessa
     '/api/contacts/add': {
       method: 'POST',
       handle: async (req, res) => {
-        const s = user(req, res, true);
+        const s = auth.required(req, res, true);
         if (s === undefined) return;
         const name = await named(req, res);
         if (name === undefined) return;
@@ -90,7 +83,7 @@ export function createContactsApi(opts: ContactsApiOptions): (req: IncomingMessa
     '/api/contacts/remove': {
       method: 'POST',
       handle: async (req, res) => {
-        const s = user(req, res, true);
+        const s = auth.required(req, res, true);
         if (s === undefined) return;
         const name = await named(req, res);
         if (name === undefined) return;
@@ -101,7 +94,7 @@ export function createContactsApi(opts: ContactsApiOptions): (req: IncomingMessa
     '/api/presence': {
       method: 'POST',
       handle: async (req, res) => {
-        const s = user(req, res, true);
+        const s = auth.required(req, res, true);
         if (s === undefined) return;
         const body = (await readJsonBody(req)) as { presence?: unknown } | null;
         const presence = PRESENCE_SETTINGS.find((p) => p === body?.presence);

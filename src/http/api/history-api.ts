@@ -40,8 +40,8 @@ export function createHistoryApi(opts: HistoryApiOptions): (req: IncomingMessage
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'https://node.invalid');
     if (url.pathname !== '/api/history' && !url.pathname.startsWith('/api/history/')) return false;
-    const s = opts.auth.of(req);
-    if (s === undefined) return (sendError(res, 401, 'not logged in'), true);
+    const s = opts.auth.required(req, res, false);
+    if (s === undefined) return true;
     if (url.pathname === '/api/history') {
       if (req.method !== 'GET') return (sendError(res, 405, '/api/history takes GET', { Allow: 'GET' }), true);
       const before = url.searchParams.get('before');

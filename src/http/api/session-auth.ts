@@ -3,7 +3,8 @@
  * exists (a session outlives nothing the admin removed), and whether a state-changing request
  * carries that session's CSRF token.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendError } from './json-reply.js';
 import { sessionIdOf } from './session-cookie.js';
 import type { Session, Sessions } from './sessions.js';
 
@@ -34,6 +35,17 @@ export class SessionAuth {
       this.sessions.end(s.id);
       return undefined;
     }
+    return s;
+  }
+
+  /**
+   * The request's session, or undefined after answering: 401 with none, and, for a request that
+   * `changes` something, 403 without the session's CSRF token.
+   */
+  required(req: IncomingMessage, res: ServerResponse, changes: boolean): Session | undefined {
+    const s = this.of(req);
+    if (s === undefined) return (sendError(res, 401, 'not logged in'), undefined);
+    if (changes && !this.hasToken(req, s)) return (sendError(res, 403, 'missing or wrong X-CSRF-Token'), undefined);
     return s;
   }
 
