@@ -91,6 +91,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     const addresses = new LocalAddresses(() => clock.now());
     const location = new Location({ clock, logger });
     undo.push(() => location.close());
+    /** Online: a live registration. */
+    const online = (name: string) => location.lookup(name).length > 0;
     // Read through `transports` once it exists, for ports chosen at listen time (0 in tests).
     let transports: Transports | undefined;
     const descriptor = new OwnDescriptor({
@@ -104,7 +106,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       addresses: () => descriptorAddresses(config.listen, addresses.all()),
       httpsPort: () => transports?.ports.https ?? config.httpsPort,
       users: () => accounts.names(),
-      presence: () => meshPresence(accounts, location),
+      presence: () => meshPresence(accounts, online),
       now: () => clock.now(),
       logger,
     });
@@ -190,7 +192,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     // What presence is made of, for the contacts and the mesh's directory (src/presence/).
     const presence = {
       setting: (name: string) => accounts.presence(name),
-      online: (name: string) => location.lookup(name).length > 0,
+      online,
       remote: (address: string) => federation.peers.presenceOf(address),
     };
     const webAuth = new SessionAuth(new Sessions({ now, records: new WebSessionStore(db) }), (name) => accounts.ha1(name, 'MD5') !== undefined);

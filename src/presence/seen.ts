@@ -35,12 +35,12 @@ export function seenBy(watcher: string, contact: string, sources: PresenceSource
  */
 export function meshPresence(
   users: { names(): string[]; presence(user: string): PresenceSetting | undefined },
-  location: { lookup(user: string): readonly unknown[] },
+  isOnline: (user: string) => boolean,
 ): { online: string[]; offline: string[] } {
   const online: string[] = [];
   const offline: string[] = [];
   for (const name of users.names()) {
-    if (users.presence(name) === 'mesh') (location.lookup(name).length > 0 ? online : offline).push(name);
+    if (users.presence(name) === 'mesh') (isOnline(name) ? online : offline).push(name);
   }
   return { online, offline };
 }
