@@ -3,7 +3,7 @@
 # missing (Debian packages, npm packages, Node 18 for the bundle check), builds, typechecks, runs tap,
 # and ends with one line `N passed, N failed[, N skipped]`.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
@@ -14,6 +14,7 @@ command -v turnutils_stunclient >/dev/null 2>&1 || missing+=(coturn)
 command -v linphone-daemon >/dev/null 2>&1 || missing+=(linphone-cli)
 command -v rtpengine >/dev/null 2>&1 || missing+=(rtpengine-daemon)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/avahi-daemon ] || missing+=(avahi-daemon)
 /usr/bin/python3 -c 'import zeroconf' >/dev/null 2>&1 || missing+=(python3-zeroconf)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -46,6 +47,12 @@ done
 
 npx tap "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# What failed, again just above the closing line, where a reader of only the run's end sees it.
+if grep -qE '^\s*not ok ' "$log"; then
+  echo "failures:"
+  grep -E '^\s*not ok ' "$log" | head -n 40
+fi
 
 # tap closes with a line like `# { total: 120, pass: 118, fail: 1, skip: 1 }`.
 summary=$(grep -E '^# \{ total: ' "$log" | tail -n 1)

@@ -24,7 +24,7 @@ export function commandEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  * `node BUNDLE args` run through env(1) without NODE_OPTIONS: tap's process-info hook puts its own
  * loader there in every child it spawns, which the bundle does not need and Node 18 cannot load.
  */
-function bundleCommand(node: string, args: string[]): [string, string[]] {
+export function bundleCommand(node: string, args: string[]): [string, string[]] {
   return ['env', ['-u', 'NODE_OPTIONS', node, BUNDLE, ...args]];
 }
 

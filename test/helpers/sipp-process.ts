@@ -16,9 +16,13 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** `scenario` is a file in test/sipp; `args` are sipp's other arguments, ending with the remote host. */
-export function startSipp(t: Teardown, scenario: string, args: readonly string[], timeoutSeconds = 30): SippProcess {
-  const child = spawn('sipp', ['-sf', join(SIPP_SCENARIOS, scenario), '-nostdin', '-timeout', `${timeoutSeconds}s`, ...args], {
+/**
+ * `scenario` is a file in test/sipp; `args` are sipp's other arguments, ending with the remote host.
+ * With `netns`, sipp runs on that test host (`ip netns exec` becomes sipp, so signals reach it).
+ */
+export function startSipp(t: Teardown, scenario: string, args: readonly string[], timeoutSeconds = 30, netns?: string): SippProcess {
+  const argv = ['-sf', join(SIPP_SCENARIOS, scenario), '-nostdin', '-timeout', `${timeoutSeconds}s`, ...args];
+  const child = spawn(netns === undefined ? 'sipp' : 'ip', netns === undefined ? argv : ['netns', 'exec', netns, 'sipp', ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -36,7 +40,7 @@ export function startSipp(t: Teardown, scenario: string, args: readonly string[]
   return { exited, stop };
 }
 
-/** One sipp run to its end, with the common arguments for a peer on 127.0.0.1. */
-export async function runSippScenario(t: Teardown, scenario: string, args: readonly string[], timeoutSeconds = 20) {
-  return startSipp(t, scenario, ['-timeout_error', ...args], timeoutSeconds).exited;
+/** One sipp run to its end, with `-timeout_error`: a run cut short by the timeout fails. */
+export async function runSippScenario(t: Teardown, scenario: string, args: readonly string[], timeoutSeconds = 20, netns?: string) {
+  return startSipp(t, scenario, ['-timeout_error', ...args], timeoutSeconds, netns).exited;
 }
