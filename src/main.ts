@@ -125,7 +125,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     undo.push(() => persistence.close());
 
     const timers = DEFAULT_TIMERS;
-    const transactions = new ServerTransactionTable({ clock, timers });
+    // The table also keeps answered transactions for their retransmissions: room for those too.
+    const transactions = new ServerTransactionTable({ clock, timers, maxInProgress: config.maxRequestsInProgress, maxTransactions: Math.max(5000, 2 * config.maxRequestsInProgress) });
     undo.push(() => transactions.close());
     const clientTransactions = new ClientTransactionTable({ clock, timers });
     undo.push(() => clientTransactions.close());
@@ -182,7 +183,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       },
       onBye: (callId) => callLog.ended(callId),
     });
-    const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger });
+    const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger, now: () => clock.now(), maxRequestsInProgress: config.maxRequestsInProgress });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
     // Reads see every call that has ended: the batch of ended calls is written first.
     const historyView: RunningNode['history'] = {

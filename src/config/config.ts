@@ -38,6 +38,8 @@ export interface Config {
   maxConnectionsPerAddress: number;
   /** Requests per second from one address before they are dropped unread; 0 for no limit. */
   requestRate: number;
+  /** Requests in progress at once (no final response yet) before new ones get 503. */
+  maxRequestsInProgress: number;
   /** Seconds a connection may stay silent before a WebSocket ping / it is closed. */
   idleTimeout: number;
   /** Seconds a begun SIP message may take to arrive whole over TCP (slow senders, slowloris). */

@@ -264,6 +264,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     meaning: 'SIP requests per second taken from one address (twice that in a burst; loopback exempt), the rest dropped unread; 0: no limit',
     example: '50',
   },
+  maxRequestsInProgress: {
+    name: 'max_requests_in_progress', field: 'maxRequestsInProgress', type: integer(10, 100000), default: '1000',
+    meaning: 'SIP requests the node works on at once (calls ringing, requests forwarded and not yet answered); further new ones get 503 with Retry-After, while CANCEL and requests within a call still pass',
+    example: '200',
+  },
   idleTimeout: {
     name: 'idle_timeout', field: 'idleTimeout', type: integer(10, 86400), default: '120',
     meaning: 'seconds a connection may stay silent before a WebSocket ping, then closing', example: '300',

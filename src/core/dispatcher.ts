@@ -2,9 +2,11 @@
  * The one entry point of SIP messages (DESIGN.md §2): transports deliver `(message, flow)` here;
  * retransmissions are absorbed by the server transactions (RFC 3261 §17.2.3); REGISTER goes to the
  * registrar, an OPTIONS for the node itself (no user, one of its hosts) is answered here, and every other request goes to the
- * proxy; responses go to the client transaction that sent their request (§17.1.3).
+ * proxy; responses go to the client transaction that sent their request (§17.1.3). A new request
+ * the server transactions cannot take on (too many in progress) gets 503 with Retry-After.
  */
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { diesWithFlow } from '../location/flow-bound.js';
 import type { Location } from '../location/location.js';
 import type { Registrar } from '../registrar/registrar.js';
@@ -23,10 +25,24 @@ export interface DispatcherDeps {
   clientTransactions: ClientTransactionTable;
   proxy: Proxy;
   logger: Logger;
+  now: () => number;
+  /** The `max_requests_in_progress` option, for the log line when it bites. */
+  maxRequestsInProgress: number;
 }
 
+/**
+ * Retry-After of a 503 for overload, in seconds: spread, so that the clients refused in one burst
+ * do not all come back in the same second (RFC 6357 §3.1 on synchronised retries).
+ */
+const RETRY_AFTER_MIN_S = 5;
+const RETRY_AFTER_SPREAD_S = 10;
+
 export class Dispatcher implements MessageSink {
-  constructor(private readonly deps: DispatcherDeps) {}
+  private readonly overloadLog: RateLimitedLog;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.overloadLog = new RateLimitedLog(deps.logger, deps.now);
+  }
 
   onMessage(message: SipRequest | SipResponse, flow: Flow): void {
     if (message.kind === 'response') {
@@ -37,7 +53,12 @@ export class Dispatcher implements MessageSink {
       }
       return;
     }
-    if (this.deps.transactions.receive(message, flow) === 'absorbed') return;
+    const received = this.deps.transactions.receive(message, flow);
+    if (received === 'absorbed') return;
+    if (received === 'overloaded') {
+      this.refuseForOverload(message, flow);
+      return;
+    }
     try {
       if (message.method === 'REGISTER' || (message.method === 'OPTIONS' && this.deps.proxy.isForTheNode(message))) {
         this.deps.transactions.respond(message, this.answer(message, flow), flow);
@@ -58,6 +79,17 @@ export class Dispatcher implements MessageSink {
     this.deps.logger.error(`${req.method} ${req.uri} from ${flow.id} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     if (req.method === 'ACK') return;
     this.deps.transactions.respond(req, createResponse(req, 500, 'Server Internal Error'), flow);
+  }
+
+  /**
+   * RFC 3261 §21.5.4: 503 with Retry-After, sent once and keeping nothing, as the request made no
+   * transaction; a retransmission gets another. (An ACK makes no transaction and is never refused.)
+   */
+  private refuseForOverload(req: SipRequest, flow: Flow): void {
+    this.overloadLog.warn(`overloaded: ${this.deps.maxRequestsInProgress} requests in progress (max_requests_in_progress); ${req.method} from ${flow.id} refused with 503`);
+    const response = createResponse(req, 503, 'Service Unavailable');
+    response.headers.append('Retry-After', String(RETRY_AFTER_MIN_S + Math.floor(Math.random() * RETRY_AFTER_SPREAD_S)));
+    flow.send(response);
   }
 
   onFlowClosed(flow: Flow, end: FlowEnd): void {

@@ -60,6 +60,8 @@ export interface InviteServerTransactionOptions {
   user?: InviteServerTransactionUser;
   /** For the owner (a transaction table): called once, on entering Terminated, after the TU's. */
   onTerminated?: () => void;
+  /** For the owner: called once, when Proceeding ends (a final response, or terminated before one). */
+  onSettled?: () => void;
 }
 
 export class InviteServerTransaction {
@@ -177,8 +179,10 @@ export class InviteServerTransaction {
 
   /** End the transaction now (the TU gave up, or shutdown): every timer is cleared. */
   terminate(): void {
-    if (this.stateValue === State.Terminated) return;
+    const was = this.stateValue;
+    if (was === State.Terminated) return;
     this.stateValue = State.Terminated;
+    if (was === State.Proceeding) this.options.onSettled?.();
     this.stopCompleted();
     this.options.clock.clearTimeout(this.endTimer);
     this.lastResponse = undefined;
@@ -190,6 +194,7 @@ export class InviteServerTransaction {
   /** RFC 6026: a 2xx from the TU in Proceeding moves to Accepted and starts Timer L. */
   private accept(response: SipResponse): boolean {
     this.stateValue = State.Accepted;
+    this.options.onSettled?.();
     this.lastResponse = undefined;
     this.held = undefined;
     this.endTimer = this.options.clock.setTimeout(() => this.terminate(), this.timers.l);
@@ -199,6 +204,7 @@ export class InviteServerTransaction {
   /** §17.2.1: a 300-699 from the TU in Proceeding. */
   private complete(response: SipResponse): boolean {
     this.stateValue = State.Completed;
+    this.options.onSettled?.();
     this.lastResponse = serializeMessage(response);
     this.held = undefined;
     // §17.2.1: "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to

@@ -66,6 +66,8 @@ export interface NonInviteServerTransactionOptions {
   t1?: number;
   /** Called once, on entering Terminated, so the owner can forget the transaction. */
   onTerminated: (tx: NonInviteServerTransaction) => void;
+  /** Called once, when the request is done with: a final response sent, or terminated before one. */
+  onSettled?: () => void;
 }
 
 export class NonInviteServerTransaction {
@@ -125,6 +127,7 @@ export class NonInviteServerTransaction {
       return this.send(data);
     }
     this.stateValue = NonInviteServerTransactionState.Completed;
+    this.options.onSettled?.();
     this.options.clock.clearTimeout(this.guard);
     this.guard = undefined;
     const sent = this.send(data);
@@ -138,8 +141,10 @@ export class NonInviteServerTransaction {
 
   /** Drop the transaction now (table full, or shutting down). */
   terminate(): void {
-    if (this.stateValue === NonInviteServerTransactionState.Terminated) return;
+    const s = this.stateValue;
+    if (s === NonInviteServerTransactionState.Terminated) return;
     this.stateValue = NonInviteServerTransactionState.Terminated;
+    if (s !== NonInviteServerTransactionState.Completed) this.options.onSettled?.();
     this.lastResponse = undefined;
     if (this.guard !== undefined) this.options.clock.clearTimeout(this.guard);
     if (this.timerJ !== undefined) this.options.clock.clearTimeout(this.timerJ);

@@ -9,10 +9,20 @@
  * retransmission (or the ACK of a non-2xx final response), already answered if a response exists,
  * and the TU must not see it. The TU then answers with `respond(req, response, flow)`, which sends
  * through the transaction; an INVITE may be answered several times (provisionals, then a final).
+ *
+ * Two bounds keep memory flat under a flood. Requests in progress (no final response yet: calls
+ * ringing, requests forwarded and not answered) are at most `maxInProgress`: past it `receive`
+ * says `overloaded` and no transaction is made, so the TU refuses the request (503) instead of
+ * taking on work it would hold without bound. A request that finishes work already taken on (a
+ * CANCEL, or a request within a dialog, such as BYE) is never refused. Transactions that have
+ * answered only wait for retransmissions (Timer J, Timer I, Timer L), and the oldest of those goes
+ * when the table holds `maxTransactions`; one in progress is never dropped, since a retransmission
+ * of its request would then start the same work a second time.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
+import { tagOf } from '../name-addr.js';
 import { topVia } from '../via.js';
 import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
@@ -24,8 +34,10 @@ export interface ServerTransactionTableOptions {
   t1?: number;
   /** Timers of INVITE transactions; default `transactionTimers({ t1 })`. */
   timers?: TransactionTimers;
-  /** Most live transactions; the oldest is dropped to make room. Default 5000. */
+  /** Most live transactions; the oldest that has answered is dropped to make room. Default 5000. */
   maxTransactions?: number;
+  /** Most requests in progress at once; further new ones are `overloaded`. Default 1000. */
+  maxInProgress?: number;
 }
 
 const MAGIC_COOKIE = 'z9hG4bK';
@@ -38,8 +50,9 @@ export class ServerTransactionTable {
    * Walks `transactions` in insertion order to find the oldest when the table is full. It is kept
    * from one eviction to the next because a fresh iterator starts at the Map's first slot and
    * steps over every entry deleted since the last rehash (thousands, with Timer J and evictions
-   * deleting from the front). Everything before its position has been deleted, and entries set
-   * later come after it, so the next live entry it yields is the oldest.
+   * deleting from the front). Everything before its position has been deleted or was in progress
+   * when passed (such a one ends by its own timers within 64*T1), and entries set later come after
+   * it, so the next one it yields that has answered is the oldest of those.
    */
   private evictionCursor: Iterator<ServerTransaction>;
   /**
@@ -48,13 +61,19 @@ export class ServerTransactionTable {
    */
   private lastReceived: { req: SipRequest; key: string | undefined } | undefined;
   private readonly maxTransactions: number;
+  private readonly maxInProgress: number;
+  private readonly inProgress = new Set<ServerTransaction>();
 
   constructor(private readonly options: ServerTransactionTableOptions) {
     this.maxTransactions = options.maxTransactions ?? 5000;
+    this.maxInProgress = options.maxInProgress ?? 1000;
+    if (this.maxInProgress >= this.maxTransactions) {
+      throw new RangeError(`maxInProgress (${this.maxInProgress}) must be below maxTransactions (${this.maxTransactions})`);
+    }
     this.evictionCursor = this.transactions.values();
   }
 
-  receive(req: SipRequest, flow: Flow): 'new' | 'absorbed' {
+  receive(req: SipRequest, flow: Flow): 'new' | 'absorbed' | 'overloaded' {
     const key = transactionKey(req);
     this.lastReceived = { req, key };
     if (key === undefined) return 'new';
@@ -65,16 +84,19 @@ export class ServerTransactionTable {
       else existing.receiveRetransmission();
       return 'absorbed';
     }
-    if (this.transactions.size >= this.maxTransactions) this.oldest()?.terminate();
+    if (this.inProgress.size >= this.maxInProgress && !finishesWork(req)) return 'overloaded';
+    if (this.transactions.size >= this.maxTransactions) this.oldestAnswered()?.terminate();
     const onTerminated = () => {
       if (this.transactions.get(key) === tx) this.transactions.delete(key);
     };
+    const onSettled = () => this.inProgress.delete(tx);
     const { clock, t1, timers } = this.options;
     const tx: ServerTransaction =
       req.method === 'INVITE'
-        ? new InviteServerTransaction(req, flow, { clock, onTerminated, ...(timers ? { timers } : {}) })
-        : new NonInviteServerTransaction(req, flow, { clock, t1, onTerminated });
+        ? new InviteServerTransaction(req, flow, { clock, onTerminated, onSettled, ...(timers ? { timers } : {}) })
+        : new NonInviteServerTransaction(req, flow, { clock, t1, onTerminated, onSettled });
     this.transactions.set(key, tx);
+    this.inProgress.add(tx);
     return 'new';
   }
 
@@ -133,20 +155,41 @@ export class ServerTransactionTable {
     return this.transactions.size;
   }
 
-  private oldest(): ServerTransaction | undefined {
-    let next = this.evictionCursor.next();
-    // A finished iterator stays finished, blind to entries set after it ended.
-    if (next.done) {
-      this.evictionCursor = this.transactions.values();
-      next = this.evictionCursor.next();
+  /** Requests the node has not given a final response yet. */
+  get inProgressCount(): number {
+    return this.inProgress.size;
+  }
+
+  private oldestAnswered(): ServerTransaction | undefined {
+    // At most one pass over the table: the cursor may restart once at its front.
+    for (let seen = 0, restarted = false; seen <= this.transactions.size; ) {
+      const next = this.evictionCursor.next();
+      // A finished iterator stays finished, blind to entries set after it ended.
+      if (next.done) {
+        if (restarted) return undefined;
+        restarted = true;
+        this.evictionCursor = this.transactions.values();
+        continue;
+      }
+      seen++;
+      if (!this.inProgress.has(next.value)) return next.value;
     }
-    return next.done ? undefined : next.value;
+    return undefined;
   }
 
   /** Terminate every transaction (shutdown): no timers are left behind. */
   close(): void {
     for (const tx of [...this.transactions.values()]) tx.terminate();
   }
+}
+
+/**
+ * A request that ends or tears down what the node took on already: refusing it under load would
+ * keep that work (a ringing call, an established one) alive longer. CANCEL (§9.2) and any request
+ * within a dialog, which carries the To tag (§12.2).
+ */
+function finishesWork(req: SipRequest): boolean {
+  return req.method === 'CANCEL' || tagOf(req.headers.get('to')) !== undefined;
 }
 
 /**

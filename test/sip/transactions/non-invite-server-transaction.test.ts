@@ -128,15 +128,19 @@ t.test('a transport error terminates the transaction', async (t) => {
   t.equal(table.size, 0);
 });
 
-t.test('an unanswered transaction is dropped after 64*T1; the table is bounded', async (t) => {
+t.test('an unanswered transaction is dropped after 64*T1; requests in progress are bounded', async (t) => {
   const clock = new FakeClock();
   const flow = new FakeFlow();
-  const table = new ServerTransactionTable({ clock, maxTransactions: 3 });
-  for (let i = 0; i < 5; i++) table.receive(request({ branch: `z9hG4bK${i}` }), flow);
+  const table = new ServerTransactionTable({ clock, maxInProgress: 3, maxTransactions: 5 });
+  const outcomes = [0, 1, 2, 3, 4].map((i) => table.receive(request({ branch: `z9hG4bK${i}` }), flow));
+  t.same(outcomes, ['new', 'new', 'new', 'overloaded', 'overloaded'], 'no transaction past three in progress');
   t.equal(table.size, 3);
-  t.equal(table.receive(request({ branch: 'z9hG4bK0' }), flow), 'new', 'the oldest was dropped');
+  t.equal(table.receive(request({ branch: 'z9hG4bK0' }), flow), 'absorbed', 'none in progress is dropped for room');
   clock.advance(32_000);
   t.equal(table.size, 0);
+  t.equal(table.inProgressCount, 0);
+  t.equal(table.receive(request({ branch: 'z9hG4bK3' }), flow), 'new', 'taken once the others ended');
+  table.close();
   t.equal(clock.pending, 0, 'no timers left');
 });
 

@@ -22,25 +22,61 @@ function request(branch: string, method = 'REGISTER'): SipRequest {
   return parseMessage(Buffer.from(text)) as SipRequest;
 }
 
-t.test('a full table drops its oldest live transaction, also after others ended and new ones came', async (t) => {
+t.test('a full table drops its oldest answered transaction, also after others ended and new ones came', async (t) => {
   const clock = new FakeClock();
   const flow = new FakeFlow();
-  const table = new ServerTransactionTable({ clock, maxTransactions: 3 });
-  for (const b of ['z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc']) table.receive(request(b), flow);
-  table.receive(request('z9hG4bKd'), flow);
-  t.equal(table.receive(request('z9hG4bKb'), flow), 'absorbed', 'b survived: a was the oldest');
-  const b = request('z9hG4bKb');
-  table.respond(b, createResponse(b, 200), flow);
-  t.equal(table.size, 3, 'answered over UDP, b stays for Timer J');
+  const table = new ServerTransactionTable({ clock, maxInProgress: 2, maxTransactions: 4 });
+  const answer = (branch: string) => {
+    const req = request(branch);
+    t.equal(table.receive(req, flow), 'new');
+    table.respond(req, createResponse(req, 200), flow);
+  };
+  table.receive(request('z9hG4bKpending'), flow);
+  for (const b of ['z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc']) answer(b);
+  answer('z9hG4bKd');
+  t.equal(table.size, 4, 'answered over UDP, each stays for Timer J');
+  t.equal(table.receive(request('z9hG4bKpending'), flow), 'absorbed', 'the one in progress is older but never dropped');
+  t.equal(table.receive(request('z9hG4bKb'), flow), 'absorbed', 'b survived: a was the oldest answered');
+  t.equal(table.receive(request('z9hG4bKa'), flow), 'new', 'a was dropped; its retransmission is new again');
+  const a = request('z9hG4bKa');
+  table.respond(a, createResponse(a, 200), flow);
   for (let i = 0; i < 50; i++) {
     const key = `z9hG4bKn${i}`;
-    table.receive(request(key), flow);
-    t.equal(table.size, 3);
+    answer(key);
+    t.equal(table.size, 4);
     t.equal(table.receive(request(key), flow), 'absorbed', `${key} is kept: the newest is never the one dropped`);
   }
   t.equal(table.receive(request('z9hG4bKn47'), flow), 'absorbed');
   t.equal(table.receive(request('z9hG4bKn46'), flow), 'new', 'older ones were dropped in order');
+  t.equal(table.receive(request('z9hG4bKpending'), flow), 'absorbed', 'and the one in progress is still there');
   table.close();
+  t.equal(clock.pending, 0);
+});
+
+t.test('requests in progress are bounded; CANCEL and requests within a dialog still pass', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const table = new ServerTransactionTable({ clock, maxInProgress: 2, maxTransactions: 10 });
+  const invite = request('z9hG4bKinv1', 'INVITE');
+  t.equal(table.receive(invite, flow), 'new');
+  t.equal(table.receive(request('z9hG4bKinv2', 'INVITE'), flow), 'new');
+  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'overloaded', 'a third call is refused while two ring');
+  t.equal(table.receive(request('z9hG4bKreg', 'REGISTER'), flow), 'overloaded');
+  t.equal(table.receive(request('z9hG4bKinv1', 'CANCEL'), flow), 'new', 'a CANCEL ends work: taken');
+  const bye = parseMessage(Buffer.from(wireText(request('z9hG4bKbye', 'BYE')).replace('To: <sip:alice@node1.mesh>', 'To: <sip:alice@node1.mesh>;tag=b1'))) as SipRequest;
+  t.equal(table.receive(bye, flow), 'new', 'a BYE within a dialog: taken');
+  t.equal(table.inProgressCount, 4);
+  table.respond(invite, createResponse(invite, 180), flow);
+  t.equal(table.inProgressCount, 4, 'a provisional answer leaves it in progress');
+  table.respond(invite, createResponse(invite, 486), flow);
+  table.respond(bye, createResponse(bye, 200), flow);
+  t.equal(table.inProgressCount, 2, 'a final answer ends it');
+  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'overloaded', 'the second INVITE and the CANCEL are still in progress');
+  const cancel = request('z9hG4bKinv1', 'CANCEL');
+  table.respond(cancel, createResponse(cancel, 200), flow);
+  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'new', 'taken once fewer than two are in progress');
+  table.close();
+  t.equal(table.inProgressCount, 0, 'ending a transaction before its answer ends its work too');
   t.equal(clock.pending, 0);
 });
 
