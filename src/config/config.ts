@@ -36,6 +36,8 @@ export interface Config {
   maxMessageSize: number;
   /** Concurrent TCP/WebSocket connections accepted from one remote address. */
   maxConnectionsPerAddress: number;
+  /** Connections accepted at once in all, on the SIP TCP port and the web ports. */
+  maxConnections: number;
   /** Requests per second from one address before they are dropped unread; 0 for no limit. */
   requestRate: number;
   /** Requests in progress at once (no final response yet) before new ones get 503. */

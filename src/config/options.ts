@@ -259,6 +259,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     name: 'max_connections_per_address', field: 'maxConnectionsPerAddress', type: integer(1, 10000), default: '32',
     meaning: 'TCP and WebSocket connections accepted at once from one address', example: '64',
   },
+  maxConnections: {
+    name: 'max_connections', field: 'maxConnections', type: integer(16, 100000), default: '2000',
+    meaning: 'TCP, WebSocket and web connections the node accepts at once from everyone (each holds a file descriptor); further ones are closed at once',
+    example: '500',
+  },
   requestRate: {
     name: 'request_rate', field: 'requestRate', type: integer(0, 100000), default: '200',
     meaning: 'SIP requests per second taken from one address (twice that in a burst; loopback exempt), the rest dropped unread; 0: no limit',

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { type BindAddress, bindAddresses, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
-import { ConnectionLimits } from '../transport/connection-limits.js';
+import { ConnectionLimits, type ConnectionTotal } from '../transport/connection-limits.js';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { plainPage } from './plain-page.js';
 
@@ -35,6 +35,8 @@ export interface HttpServersOptions {
   onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void;
   /** Serves the HTTPS port; by default a placeholder page at `/`. */
   readonly handler?: RequestHandler;
+  /** All accepted connections, shared with the SIP TCP port (`max_connections`). */
+  readonly connectionTotal: ConnectionTotal;
 }
 
 export interface HttpServers {
@@ -92,18 +94,27 @@ function limit(server: http.Server): void {
 export const PAGE_CONNECTIONS = 6;
 
 /**
- * Web connections from one address are counted from the TCP accept, before any TLS handshake: one
- * host must not hold a router's sockets or keep its CPU on handshakes.
+ * Web connections are counted from the TCP accept, before any TLS handshake, per address and in
+ * all: one host, or many, must not hold a router's sockets or keep its CPU on handshakes.
  */
-function limitPerAddress(server: http.Server, limits: ConnectionLimits, warnings: RateLimitedLog): void {
+function limitConnections(server: http.Server, limits: ConnectionLimits, total: ConnectionTotal, warnings: RateLimitedLog): void {
   server.on('connection', (socket: Duplex & { remoteAddress?: string }) => {
     const address = unmapAddress(socket.remoteAddress ?? '');
+    if (!total.acquire()) {
+      warnings.warn(`HTTP: refused a connection from ${address}: the node holds ${total.max} connections (max_connections)`);
+      socket.destroy();
+      return;
+    }
     if (!limits.acquire(address)) {
+      total.release();
       warnings.warn(`HTTP: refused a connection from ${address}: it already has the most connections allowed`);
       socket.destroy();
       return;
     }
-    socket.once('close', () => limits.release(address));
+    socket.once('close', () => {
+      limits.release(address);
+      total.release();
+    });
   });
 }
 
@@ -135,7 +146,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
   const warnings = new RateLimitedLog(logger, Date.now);
   const start = async (server: http.Server, bind: BindAddress, port: number, isSecure: boolean) => {
     limit(server);
-    limitPerAddress(server, perAddress, warnings);
+    limitConnections(server, perAddress, opts.connectionTotal, warnings);
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => opts.onUpgrade(req, socket, head, isSecure));
     if (isSecure) server.on('tlsClientError', (err: Error) => logger.debug(`TLS handshake failed: ${err.message}`));
     try {

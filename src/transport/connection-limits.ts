@@ -1,6 +1,7 @@
 /**
  * Concurrent connections per remote address, counted across TCP and WebSocket, so that one host
- * cannot hold every socket of a router.
+ * cannot hold every socket of a router; and all the connections the node accepts, so that many
+ * hosts together cannot either.
  */
 export class ConnectionLimits {
   private readonly counts = new Map<string, number>();
@@ -29,5 +30,33 @@ export class ConnectionLimits {
   /** Connections currently counted for `address`. */
   count(address: string): number {
     return this.counts.get(address) ?? 0;
+  }
+}
+
+/**
+ * Every connection accepted on the SIP TCP port and the web ports at once (a WebSocket is counted
+ * once, as the web connection it upgrades): each holds a file descriptor, kernel buffers and a
+ * few kilobytes of the node's heap, and a router has few of each.
+ */
+export class ConnectionTotal {
+  private held = 0;
+
+  constructor(readonly max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive integer, got ${max}`);
+  }
+
+  /** Count one more; false (and nothing counted) when the node holds `max` already. */
+  acquire(): boolean {
+    if (this.held >= this.max) return false;
+    this.held++;
+    return true;
+  }
+
+  release(): void {
+    if (this.held > 0) this.held--;
+  }
+
+  get count(): number {
+    return this.held;
   }
 }

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { StreamFramer } from '../sip/stream-framer.js';
 import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
-import type { ConnectionLimits } from './connection-limits.js';
+import type { ConnectionLimits, ConnectionTotal } from './connection-limits.js';
 import type { Flow, FlowEnd } from '../sip/flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage, rejectMalformed } from './received.js';
 import { StreamFlow, type StreamFlowEnds } from './stream-flow.js';
@@ -25,6 +25,8 @@ export interface TcpOptions {
   readonly port: number;
   readonly ctx: ReceiveContext;
   readonly connectionLimits: ConnectionLimits;
+  /** All accepted connections, shared with the web ports (`max_connections`). */
+  readonly connectionTotal: ConnectionTotal;
   /** Milliseconds without a byte either way before a connection is closed. */
   readonly idleTimeoutMs: number;
   /**
@@ -53,7 +55,7 @@ function listen(server: net.Server, bind: BindAddress, port: number): Promise<vo
 }
 
 export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
-  const { ctx, connectionLimits } = opts;
+  const { ctx, connectionLimits, connectionTotal } = opts;
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   const flows = new Map<string, StreamFlow>();
@@ -144,7 +146,10 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       sockets.delete(socket);
       flows.delete(id);
       if (byPeer.get(peer) === flow) byPeer.delete(peer);
-      if (opened === undefined) connectionLimits.release(remoteAddress);
+      if (opened === undefined) {
+        connectionLimits.release(remoteAddress);
+        connectionTotal.release();
+      }
       const end: FlowEnd = connected ? 'closed' : 'unreachable';
       deliverClosed(flow, end, ctx);
     });
@@ -158,7 +163,13 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       return;
     }
     const address = unmapAddress(remoteAddress);
+    if (!connectionTotal.acquire()) {
+      ctx.warnings.warn(`TCP: refused a connection from ${address}: the node holds ${connectionTotal.max} connections (max_connections)`);
+      socket.destroy();
+      return;
+    }
     if (!connectionLimits.acquire(address)) {
+      connectionTotal.release();
       ctx.warnings.warn(`TCP: refused a connection from ${address}: it already has the most connections allowed`);
       socket.destroy();
       return;

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { isLoopback, RateLimiter } from '../net/rate-limit.js';
 import type { ParseLimits } from '../sip/limits.js';
 import { bindAddresses } from '../net/addresses.js';
-import { ConnectionLimits } from './connection-limits.js';
+import { ConnectionLimits, ConnectionTotal } from './connection-limits.js';
 import type { Flow, FlowAddress, MessageSink } from '../sip/flow.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { ReceiveContext } from './received.js';
@@ -64,6 +64,7 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
     requests: opts.requestLimiter ?? requestLimit(config.requestRate, now),
   };
   const connectionLimits = new ConnectionLimits(config.maxConnectionsPerAddress);
+  const connectionTotal = new ConnectionTotal(config.maxConnections);
   const idleTimeoutMs = config.idleTimeout * 1000;
   const binds = bindAddresses(config.listen);
   const stops: Array<() => Promise<void>> = [];
@@ -75,10 +76,10 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
   try {
     const udp = await startUdp({ binds, port: config.sipPort, ctx });
     stops.push(udp.stop);
-    const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, idleTimeoutMs, messageTimeoutMs: config.tcpMessageTimeout * 1000 });
+    const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, connectionTotal, idleTimeoutMs, messageTimeoutMs: config.tcpMessageTimeout * 1000 });
     stops.push(tcp.stop);
     const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs, ...(opts.webSession ? { webSession: opts.webSession } : {}) });
-    const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade, handler: opts.handler });
+    const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade, handler: opts.handler, connectionTotal });
     stops.push(servers.stop);
     // The WebSockets close before the web servers do: a server's close waits for every socket it
     // accepted, upgraded ones too, which only the WebSocket transport closes (a browser left

@@ -5,6 +5,7 @@ import net from 'node:net';
 import t, { type Test } from 'tap';
 import { hostFromHeader, httpsUrl, plainPage } from '../../src/http/plain-page.js';
 import { startHttpServers } from '../../src/http/server.js';
+import { ConnectionTotal } from '../../src/transport/connection-limits.js';
 import { silentLogger } from '../../src/log.js';
 import { freePorts } from '../helpers/ports.js';
 import { TLS, testConfig } from '../helpers/transport-harness.js';
@@ -36,6 +37,7 @@ async function start(t: Test, upgrades: boolean[] = []) {
     config,
     tls: TLS,
     logger: silentLogger,
+    connectionTotal: new ConnectionTotal(100),
     onUpgrade: (_req, socket, _head, secure) => {
       upgrades.push(secure);
       socket.end('HTTP/1.1 418 Teapot\r\nContent-Length: 0\r\n\r\n');

@@ -15,6 +15,7 @@ import { NonceManager } from '../../src/auth/nonce.js';
 import { HttpDigest } from '../../src/http/api/http-digest.js';
 import { createIceServersHandler } from '../../src/http/api/ice-servers.js';
 import { type RequestHandler, startHttpServers } from '../../src/http/server.js';
+import { ConnectionTotal } from '../../src/transport/connection-limits.js';
 import { silentLogger } from '../../src/log.js';
 import { turnCredentials } from '../../src/auth/turn-credentials.js';
 import { freePorts } from '../helpers/ports.js';
@@ -77,7 +78,7 @@ async function startApi(t: Test, turnPort: number) {
   const handler: RequestHandler = (req, res) => {
     if (!iceServers(req, res)) res.writeHead(404).end();
   };
-  const servers = await startHttpServers({ config, tls: TLS, logger: silentLogger, onUpgrade: (_r, s) => s.destroy(), handler });
+  const servers = await startHttpServers({ config, tls: TLS, logger: silentLogger, onUpgrade: (_r, s) => s.destroy(), handler, connectionTotal: new ConnectionTotal(100) });
   t.teardown(servers.stop);
   return httpsPort;
 }
