@@ -12,9 +12,15 @@
  *     (bmx6) or the node's id (bmx7). bmx deletes a node's files when its description changes (and
  *     writes the new ones at once) or when the node leaves the mesh.
  *
- * bmx has no way to tell a reader about new files but the directory, so this polls both every
- * 5 s, the interval bmx itself polls at without inotify. A file that holds no beacon in two polls
- * running (gone, or empty) is a node gone: one poll could fall between bmx's delete and rewrite.
+ * bmx tells no reader about new files, but the kernel does: rcvdSms is watched (dir-watch.ts,
+ * inotify) and the files an event names are read once its burst is over, so a beacon is heard
+ * DEBOUNCE_MS after bmx writes it. A watch can miss events, or fail: rcvdSms is still read whole
+ * every `fullReadMs` while watched (these reads also tell the directory that the nodes whose files
+ * did not change are still there), and every `pollMs` (5 s, the interval bmx itself polls at
+ * without inotify) where it cannot be watched. The beacon is written, when it changed, every
+ * `pollMs` too. A file that holds no beacon (gone, or empty) for LEAVE_AFTER_MS is a node gone: a
+ * read could fall between bmx's delete and rewrite (process_description_sms in bmx6's
+ * lib/bmx6_sms/sms.c removes the origin's files, then writes the new ones).
  *
  * Writing: the first write goes through a temporary file renamed into sendSms (bmx must never read
  * half a beacon). On OpenWrt the node runs as its own user and may not create files there; the init
@@ -23,7 +29,8 @@
  * the tail of the old one, and the reader takes the first line only.
  *
  * Everything under rcvdSms comes from any node of the mesh: names are checked, sizes capped, at most
- * MAX_FILES read per poll, and nothing read can throw out of the poll.
+ * MAX_FILES read per read of the whole, and nothing read can throw out of a round. Rounds, reads of
+ * what an event named and rechecks of missing files run one at a time (they all change `received`).
  */
 import { constants } from 'node:fs';
 import { lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
@@ -31,18 +38,27 @@ import { basename, join } from 'node:path';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { encodeBeacon, parseBeacon } from './beacon.js';
 import type { ChannelDeps, DiscoveryChannel } from './channel.js';
+import { DirWatch, type Changed } from './dir-watch.js';
 import { PollLoop } from './poll-loop.js';
 
 /** The sms name: under bmx's 16 characters. */
 export const SMS_NAME = 'trucada';
-/** bmx's own polling interval for sms files (SMS_POLLING_INTERVAL). */
+/** bmx's own polling interval for sms files without inotify (SMS_POLLING_INTERVAL in bmx6's sms.h). */
 export const BMX_POLL_MS = 5000;
+/** How often a watched rcvdSms is still read whole (federation.ts keeps it under peer_timeout / 3). */
+export const BMX_FULL_READ_MS = 30_000;
+/**
+ * The files of one burst of events are read together this long after its first event: bmx writes a
+ * node's files in one go (microseconds apart), and a change of a 30-node mesh's beacons arrives
+ * spread over bmx's 500 ms frames; short next to bmx's own delay of 500 ms a hop.
+ */
+const DEBOUNCE_MS = 150;
 /** bmx7's per-file limit (bmx6's is 240): anything larger was not written by bmx. */
 const MAX_FILE_BYTES = 300;
-/** Files read per run dir per poll: one per node of the mesh that runs trucada. */
+/** Files read per run dir per read of the whole: one per node of the mesh that runs trucada. */
 export const MAX_FILES = 1024;
-/** Polls in a row without a beacon before a node counts as gone. */
-const MISSES_TO_LEAVE = 2;
+/** How long a file holds no beacon before its node counts as gone (bmx rewrites at once). */
+export const LEAVE_AFTER_MS = 1000;
 const SUFFIX = `:${SMS_NAME}`;
 /** What bmx accepts in a name (validate_name_string), and the separators of its global ids. */
 const ORIGIN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -50,12 +66,16 @@ const ORIGIN = /^[A-Za-z0-9._-]{1,64}$/;
 export interface BmxSmsOptions {
   /** The bmx run dirs to use, those that exist: `/var/run/bmx6`, `/var/run/bmx7`. */
   readonly runDirs: readonly string[];
+  /** How often the beacon is written when it changed, and rcvdSms read where it is not watched. */
   readonly pollMs?: number;
+  /** How often a watched rcvdSms is read whole. */
+  readonly fullReadMs?: number;
 }
 
 interface Received {
   id: string;
-  misses: number;
+  /** Our clock when a read first found no beacon in the file since it last held one. */
+  missingSince: number | undefined;
 }
 
 /** One bmx daemon's run dir: what it was last told and what it has delivered. */
@@ -69,6 +89,11 @@ interface RunDir {
   /** rcvdSms file name → the node its beacon named. */
   readonly received: Map<string, Received>;
   cannotWrite: boolean;
+  readonly watch: DirWatch;
+  /** Our clock at the last read of the whole of rcvdSms. */
+  readAt: number;
+  /** The recheck of the files found without a beacon, when one is due. */
+  recheck: unknown;
 }
 
 export class BmxSmsChannel implements DiscoveryChannel {
@@ -76,51 +101,93 @@ export class BmxSmsChannel implements DiscoveryChannel {
   private readonly dirs: RunDir[];
   private readonly warnings: RateLimitedLog;
   private readonly loop: PollLoop;
+  private readonly pollMs: number;
+  private readonly fullReadMs: number;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly deps: ChannelDeps,
     opts: BmxSmsOptions,
   ) {
     this.warnings = new RateLimitedLog(deps.logger, deps.clock.now);
-    const round = async () => {
-      await Promise.all(this.dirs.map((d) => this.pollDir(d).catch((err: Error) => this.warnings.warn(`${d.name} sms: ${err.message}`))));
-    };
-    this.loop = new PollLoop(deps.clock, opts.pollMs ?? BMX_POLL_MS, round);
-    this.dirs = opts.runDirs.map((dir) => ({
-      name: basename(dir),
-      send: join(dir, 'sms', 'sendSms', SMS_NAME),
-      tmp: join(dir, 'sms', `.${SMS_NAME}.${process.pid}.tmp`),
-      rcvd: join(dir, 'sms', 'rcvdSms'),
-      received: new Map(),
-      announced: false,
-      cannotWrite: false,
-    }));
+    this.pollMs = opts.pollMs ?? BMX_POLL_MS;
+    this.fullReadMs = opts.fullReadMs ?? BMX_FULL_READ_MS;
+    this.loop = new PollLoop(deps.clock, this.pollMs, () => this.exclusive(() => this.round(false)));
+    this.dirs = opts.runDirs.map((dir) => {
+      const rcvd = join(dir, 'sms', 'rcvdSms');
+      const d: RunDir = {
+        name: basename(dir),
+        send: join(dir, 'sms', 'sendSms', SMS_NAME),
+        tmp: join(dir, 'sms', `.${SMS_NAME}.${process.pid}.tmp`),
+        rcvd,
+        received: new Map(),
+        announced: false,
+        cannotWrite: false,
+        watch: new DirWatch({
+          dir: rcvd,
+          clock: deps.clock,
+          debounceMs: DEBOUNCE_MS,
+          wanted: isBeaconFile,
+          maxNames: MAX_FILES,
+          onChange: (changed) => void this.exclusive(() => this.readChanged(d, changed)),
+          onError: (err) => this.warnings.warn(`${d.name} sms: cannot watch ${rcvd} (${err.message}); reading it every ${this.pollMs / 1000} s`),
+        }),
+        readAt: Number.NEGATIVE_INFINITY,
+        recheck: undefined,
+      };
+      return d;
+    });
   }
 
   async start(): Promise<void> {
     this.loop.start();
   }
 
-  /** Writes the beacon where bmx runs and reads what it delivered; resolves when done (tests, shutdown). */
+  /** Writes the beacon where bmx runs and reads all it delivered; resolves when done (tests). */
   poll(): Promise<void> {
-    return this.loop.poll();
+    return this.exclusive(() => this.round(true));
   }
 
   /** Takes the beacon out of this node's description: bmx then removes it at every other node. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.loop.stop();
+    for (const d of this.dirs) this.quiet(d);
+    await this.queue;
     await Promise.all(this.dirs.filter((d) => d.announced).map((d) => this.withdraw(d)));
   }
 
-  private async pollDir(d: RunDir): Promise<void> {
+  /** Runs `job` once those before it have ended, none after stop; never rejects (failures are logged). */
+  private exclusive(job: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(() => (this.stopped ? undefined : job())).catch((err: Error) => this.warnings.warn(`bmx sms: ${err.message}`));
+    this.queue = run;
+    return run;
+  }
+
+  private async round(readAll: boolean): Promise<void> {
+    await Promise.all(this.dirs.map((d) => this.pollDir(d, readAll).catch((err: Error) => this.warnings.warn(`${d.name} sms: ${err.message}`))));
+  }
+
+  private async pollDir(d: RunDir, readAll: boolean): Promise<void> {
     if (!(await isDirectory(join(d.send, '..')))) {
       // No bmx here (or not yet): nodes it delivered before are gone with it.
+      this.quiet(d);
       for (const name of [...d.received.keys()]) this.forget(d, name);
       d.announced = false;
       return;
     }
     await this.publish(d);
-    await this.receive(d);
+    // A watch just started saw nothing of what came before it; where none runs, every round reads.
+    const watch = await d.watch.ensure();
+    if (readAll || watch !== 'watching' || this.deps.clock.now() - d.readAt >= this.fullReadMs) await this.readAll(d);
+  }
+
+  /** Ends the watch and the recheck of a run dir. */
+  private quiet(d: RunDir): void {
+    d.watch.close();
+    this.deps.clock.clearTimeout(d.recheck);
+    d.recheck = undefined;
   }
 
   private async publish(d: RunDir): Promise<void> {
@@ -143,10 +210,21 @@ export class BmxSmsChannel implements DiscoveryChannel {
     }
   }
 
-  private async receive(d: RunDir): Promise<void> {
+  /** What the watch reported: the files it named, or everything (and a new watch) when it cannot tell. */
+  private async readChanged(d: RunDir, changed: Changed): Promise<void> {
+    if (changed !== 'all') {
+      for (const name of changed) await this.readOne(d, name);
+      return;
+    }
+    await d.watch.ensure();
+    await this.readAll(d);
+  }
+
+  private async readAll(d: RunDir): Promise<void> {
+    d.readAt = this.deps.clock.now();
     let names: string[];
     try {
-      names = (await readdir(d.rcvd)).filter((n) => n.endsWith(SUFFIX));
+      names = (await readdir(d.rcvd)).filter(isBeaconFile);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       names = [];
@@ -155,27 +233,43 @@ export class BmxSmsChannel implements DiscoveryChannel {
       this.warnings.warn(`${d.name} sms: ${names.length} beacon files in ${d.rcvd}; reading the first ${MAX_FILES}`);
       names = names.slice(0, MAX_FILES);
     }
-    const present = new Set<string>();
-    for (const name of names) {
-      const origin = name.slice(0, -SUFFIX.length);
-      if (!ORIGIN.test(origin)) continue;
-      const bytes = await readSmall(join(d.rcvd, name));
-      if (bytes === undefined || bytes.length === 0) continue;
-      const channel = `${d.name} ${origin}`;
-      const firstLine = firstLineOf(bytes);
-      const parsed = parseBeacon(firstLine);
-      // The sink refuses (and logs once) what does not parse; only a beacon keeps a node.
-      this.deps.sink.heard(firstLine, channel);
-      if (!parsed.ok) continue;
-      present.add(name);
-      const before = d.received.get(name);
-      if (before !== undefined && before.id !== parsed.beacon.id) this.deps.sink.gone(before.id, channel);
-      d.received.set(name, { id: parsed.beacon.id, misses: 0 });
-    }
-    for (const [name, r] of d.received) {
-      if (present.has(name)) continue;
-      if (++r.misses >= MISSES_TO_LEAVE) this.forget(d, name);
-    }
+    for (const name of names) await this.readOne(d, name);
+    const present = new Set(names);
+    for (const name of [...d.received.keys()]) if (!present.has(name)) this.missing(d, name);
+  }
+
+  /** Reads one rcvdSms file (named as isBeaconFile wants): the node it names is heard, or missing. */
+  private async readOne(d: RunDir, name: string): Promise<void> {
+    const bytes = await readSmall(join(d.rcvd, name));
+    if (bytes === undefined || bytes.length === 0) return this.missing(d, name);
+    const channel = `${d.name} ${name.slice(0, -SUFFIX.length)}`;
+    const firstLine = firstLineOf(bytes);
+    const parsed = parseBeacon(firstLine);
+    // The sink refuses (and logs once) what does not parse; only a beacon keeps a node.
+    this.deps.sink.heard(firstLine, channel);
+    if (!parsed.ok) return this.missing(d, name);
+    const before = d.received.get(name);
+    if (before !== undefined && before.id !== parsed.beacon.id) this.deps.sink.gone(before.id, channel);
+    d.received.set(name, { id: parsed.beacon.id, missingSince: undefined });
+  }
+
+  /** A known file found without a beacon: its node is gone once that has lasted LEAVE_AFTER_MS. */
+  private missing(d: RunDir, name: string): void {
+    const r = d.received.get(name);
+    if (r === undefined) return;
+    const now = this.deps.clock.now();
+    r.missingSince ??= now;
+    const left = LEAVE_AFTER_MS - (now - r.missingSince);
+    if (left <= 0) return this.forget(d, name);
+    d.recheck ??= this.deps.clock.setTimeout(() => {
+      d.recheck = undefined;
+      void this.exclusive(() => this.recheckMissing(d));
+    }, left);
+  }
+
+  private async recheckMissing(d: RunDir): Promise<void> {
+    const names = [...d.received].filter(([, r]) => r.missingSince !== undefined).map(([name]) => name);
+    for (const name of names) await this.readOne(d, name);
   }
 
   private forget(d: RunDir, name: string): void {
@@ -194,6 +288,11 @@ export class BmxSmsChannel implements DiscoveryChannel {
       await overwrite(d.send, '').catch((e: Error) => this.deps.logger.warn(`${d.name} sms: cannot withdraw ${d.send}: ${e.message}`));
     }
   }
+}
+
+/** A name bmx gives our sms from another node: `<origin>:trucada`, the origin as bmx writes ids. */
+function isBeaconFile(name: string): boolean {
+  return name.endsWith(SUFFIX) && ORIGIN.test(name.slice(0, -SUFFIX.length));
 }
 
 function firstLineOf(bytes: Buffer): string {

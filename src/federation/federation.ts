@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import type { Beacon } from './beacon.js';
 import { Beacons } from './beacons.js';
-import { BmxSmsChannel } from './bmx-sms-channel.js';
+import { BMX_FULL_READ_MS, BmxSmsChannel } from './bmx-sms-channel.js';
 import type { DiscoveryChannel } from './channel.js';
 import { fetchDescriptor, type FetchDescriptor } from './descriptor-fetch.js';
 import { Directory } from './directory.js';
@@ -83,7 +83,9 @@ export function createFederation(deps: FederationDeps): Federation {
   }
   if (config.bmx !== 'off') {
     const runDirs = config.bmxRunDirs.length > 0 ? config.bmxRunDirs : DEFAULT_BMX_RUN_DIRS;
-    channels.push(new BmxSmsChannel(channelDeps, { runDirs }));
+    // Only reads of the whole of rcvdSms hear again the nodes whose files did not change: well within peer_timeout.
+    const fullReadMs = Math.min(BMX_FULL_READ_MS, (config.peerTimeout * 1000) / 3);
+    channels.push(new BmxSmsChannel(channelDeps, { runDirs, fullReadMs }));
   }
   if (config.sharedState !== 'off') {
     // Renewed well within peer_timeout, so a node heard only here does not leave between two rounds.

@@ -22,7 +22,7 @@ import { startTestNodeWith, testConfig, type TestNode } from '../helpers/test-no
 import { installSipWebSocket, type SipSockets } from '../helpers/ws-for-sip-clients.js';
 
 const PEER_TIMEOUT = 10;
-/** bmx files are read every 5 s and shared-state every PEER_TIMEOUT / 3: met within a few rounds. */
+/** bmx files are read as they change (every 5 s where they cannot be watched), shared-state every PEER_TIMEOUT / 3: met within a few rounds. */
 const MEET_MS = 30_000;
 
 function joinedOver(node: TestNode, domain: string, channel: string): boolean {

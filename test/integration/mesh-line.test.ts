@@ -28,7 +28,7 @@ const SEGMENT_A = '198.18.21';
 const SEGMENT_B = '198.18.22';
 const PEER_INTERVAL = 5;
 const PEER_TIMEOUT = 20;
-/** bmx files are read every 5 s: a few rounds. */
+/** bmx files are read as they change (every 5 s where they cannot be watched): a few rounds. */
 const MEET_MS = 25_000;
 const PASSWORDS = { alice: 'alice-secret', bob: 'bob-secret', carol: 'carol-secret' } as const;
 
