@@ -36,6 +36,17 @@ const PRERM = `#!/bin/sh
 . "\${IPKG_INSTROOT}/lib/functions.sh"
 default_prerm "$0" "$@"
 `;
+// The package's own part of prerm (openwrt/Makefile's Package/trucada/prerm, which the SDK ships as
+// prerm-pkg, as here): default_prerm sources /usr/lib/opkg/info/trucada.prerm-pkg before it stops
+// and disables the init script. On removal, not on an upgrade (PKG_UPGRADE=1; the new package's
+// start registers again) nor in an image being built (IPKG_INSTROOT), the node is stopped first, so
+// that it writes its beacon no more, and then taken out of bmx6/bmx7 (the init script's withdraw).
+const PRERM_PKG = `#!/bin/sh
+if [ "\${PKG_UPGRADE}" != 1 ] && [ -z "\${IPKG_INSTROOT}" ] && [ -x /etc/init.d/trucada ]; then
+	/etc/init.d/trucada stop
+	/etc/init.d/trucada withdraw
+fi
+`;
 
 const DESCRIPTION = [
   'A calling point on every router of a community mesh network: SIP registrar',
@@ -184,6 +195,7 @@ function build(outDir) {
       ['conffiles', { mode: 0o644, data: Buffer.from(`${CONFFILES.join('\n')}\n`) }],
       ['postinst', { mode: 0o755, data: Buffer.from(POSTINST) }],
       ['prerm', { mode: 0o755, data: Buffer.from(PRERM) }],
+      ['prerm-pkg', { mode: 0o755, data: Buffer.from(PRERM_PKG) }],
     ]),
     time,
   );

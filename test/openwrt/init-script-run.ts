@@ -1,12 +1,13 @@
 /**
  * Runs files/etc/init.d/trucada under `dash` against the stubs in stubs/: rc.common, functions.sh
  * and procd.sh record every procd and jshn call, commands the script would run on the router
- * (logger, mkdir, chown, chmod, touch) are recorded instead of run, so are the `answering` commands
- * (stubs/record-or-fail, which fail as `fails` says), and uci_load_validate reads a sample
- * configuration through stubs/validate_data.
+ * (logger, mkdir, chown, chmod, touch, rm) are recorded instead of run, so are the `answering`
+ * commands (stubs/record-or-fail, which fail as `fails` says), and uci_load_validate reads a sample
+ * configuration through stubs/validate_data. A package script (the .ipk's prerm-pkg) runs the same
+ * way, against an /etc/init.d/trucada that is that stubbed init script.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ import { OPTIONS, type LoadContext, type OptionSpec } from '../../src/config/opt
 export const INIT_SCRIPT = fileURLToPath(new URL('../../files/etc/init.d/trucada', import.meta.url));
 export const SHIPPED_CONFIG = fileURLToPath(new URL('../../files/etc/config/trucada', import.meta.url));
 export const STUBS = fileURLToPath(new URL('stubs', import.meta.url));
-const RECORDED_COMMANDS = ['logger', 'mkdir', 'chown', 'chmod', 'touch'];
+const RECORDED_COMMANDS = ['logger', 'mkdir', 'chown', 'chmod', 'touch', 'rm'];
 
 export interface InitRun {
   status: number | null;
@@ -32,17 +33,24 @@ export interface InitRunOptions {
   action?: string;
   /** Commands installed on this router (bmx6, uci, shared-state-async), recorded and answering. */
   answering?: string[];
-  /** NAME:FIRST_ARGUMENT of the calls to them that fail. */
+  /** NAME:FIRST_ARGUMENT[:SECOND_ARGUMENT] of the calls to them that fail. */
   fails?: string[];
 }
 
-export function runInitScript(t: { teardown(fn: () => void): void }, opts: InitRunOptions): InitRun {
+interface Stubbed {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  result(r: SpawnSyncReturns<string>): InitRun;
+}
+
+function stubbed(t: { teardown(fn: () => void): void }, opts: Omit<InitRunOptions, 'action'>): Stubbed {
   const dir = mkdtempSync(join(tmpdir(), 'trucada-init-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'etc'));
-  for (const command of RECORDED_COMMANDS) symlinkSync(join(STUBS, 'record'), join(dir, 'bin', command));
-  for (const command of opts.answering ?? []) symlinkSync(join(STUBS, 'record-or-fail'), join(dir, 'bin', command));
+  const answering = opts.answering ?? [];
+  for (const command of RECORDED_COMMANDS.filter((c) => !answering.includes(c))) symlinkSync(join(STUBS, 'record'), join(dir, 'bin', command));
+  for (const command of answering) symlinkSync(join(STUBS, 'record-or-fail'), join(dir, 'bin', command));
   const passwd = opts.withUser === false ? 'root:x:0:0:root:/root:/bin/ash\n' : 'root:x:0:0:root:/root:/bin/ash\ntrucada:x:32768:32768:trucada:/var/run/trucada:/bin/false\n';
   writeFileSync(join(dir, 'etc', 'passwd'), passwd);
   writeFileSync(join(dir, 'config'), opts.config);
@@ -56,15 +64,40 @@ export function runInitScript(t: { teardown(fn: () => void): void }, opts: InitR
     PROCD_RECORD: record,
     STUB_FAILS: (opts.fails ?? []).join(' '),
   };
+  const result = (r: SpawnSyncReturns<string>): InitRun => {
+    const calls = readFileSync(record, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.split('\t'));
+    return { status: r.status, stderr: `${r.stderr}${r.error ? String(r.error) : ''}`, calls };
+  };
+  return { dir, env, result };
+}
+
+export function runInitScript(t: { teardown(fn: () => void): void }, opts: InitRunOptions): InitRun {
+  const s = stubbed(t, opts);
   // Through env(1) without NODE_OPTIONS: tap puts its loader there in every child, and the stub
   // validate_data (an ES module without extension) would be loaded through it.
   const argv = ['-u', 'NODE_OPTIONS', 'dash', join(STUBS, 'rc.common'), INIT_SCRIPT, opts.action ?? 'start'];
-  const r = spawnSync('env', argv, { env, encoding: 'utf8', timeout: 20_000 });
-  const calls = readFileSync(record, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split('\t'));
-  return { status: r.status, stderr: r.stderr, calls };
+  return s.result(spawnSync('env', argv, { env: s.env, encoding: 'utf8', timeout: 20_000 }));
+}
+
+/** Why runPackageScript cannot run here, or false. */
+export const packageScriptsMissing = process.getuid?.() !== 0 ? 'needs root (a mount namespace)' : !existsSync('/etc/init.d') ? 'no /etc/init.d to bind over' : false;
+
+/**
+ * Runs a package script as OpenWrt's default_prerm runs prerm-pkg (`( . script )`, in a subshell of
+ * dash) with `env` added, where /etc/init.d/trucada is files/etc/init.d/trucada under the stubs: in
+ * a mount namespace of its own, a directory with that stand-in is bound over /etc/init.d, so the
+ * script's own absolute paths are run and this machine's /etc/init.d is not touched. Needs root.
+ */
+export function runPackageScript(t: { teardown(fn: () => void): void }, script: Buffer, opts: Omit<InitRunOptions, 'action'> & { env?: NodeJS.ProcessEnv }): InitRun {
+  const s = stubbed(t, opts);
+  mkdirSync(join(s.dir, 'init.d'));
+  writeFileSync(join(s.dir, 'init.d', 'trucada'), `#!/bin/sh\nexec env -u NODE_OPTIONS dash "$STUBS/rc.common" '${INIT_SCRIPT}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(s.dir, 'script'), script);
+  const argv = ['--mount', '--propagation', 'private', 'dash', '-c', 'mount --bind "$1" /etc/init.d && ( . "$2" )', 'dash', join(s.dir, 'init.d'), join(s.dir, 'script')];
+  return s.result(spawnSync('unshare', argv, { env: { ...s.env, ...opts.env }, encoding: 'utf8', timeout: 20_000 }));
 }
 
 type Json = string | number | Json[] | { [key: string]: Json };

@@ -135,3 +135,42 @@ t.test('stop: procd ends the instance, and the firewall drops its rules', async 
     ['procd_set_config_changed firewall', 'procd_kill trucada'],
   );
 });
+
+t.test('withdraw (run at package removal): what bmx_setup did is undone, where there is something to undo', async (t) => {
+  const SENT = (dir: string) => ['-f', `${dir}/sms/sendSms/trucada`];
+  const run = runInitScript(t, { config: shipped, action: 'withdraw', answering: ['bmx6', 'uci'], fails: ['uci:get:bmx7.trucada'] });
+  t.equal(run.status, 0, run.stderr);
+  t.same(named(run, 'bmx6'), [['-c', 'syncSms=-trucada']], 'the running bmx6 no longer sends the sms');
+  t.same(
+    named(run, 'uci'),
+    [['-q', 'get', 'bmx6.trucada'], ['-q', 'delete', 'bmx6.trucada'], ['-q', 'commit', 'bmx6'], ['-q', 'get', 'bmx7.trucada']],
+    "the syncSms section goes from /etc/config/bmx6, and bmx7's, which has none, is not written",
+  );
+  t.same(named(run, 'rm'), [SENT('/var/run/bmx6'), SENT('/var/run/bmx7')], 'the sms file goes');
+  const order = run.calls.map((c) => c[0]);
+  t.ok(order.indexOf('bmx6') < order.indexOf('rm'), 'bmx6 forgets the name before its file goes');
+  t.same([...named(run, 'procd_open_instance'), ...named(run, 'logger')], [], 'nothing started, nothing to say');
+
+  const off = runInitScript(t, { config: `${shipped}\toption bmx 'off'\n`, action: 'withdraw', answering: ['bmx6', 'uci'], fails: ['bmx6:-c'] });
+  t.equal(off.status, 0, `a bmx6 that does not answer fails nothing: ${off.stderr}`);
+  t.same(
+    named(off, 'uci').filter((c) => c[1] === 'delete'),
+    [['-q', 'delete', 'bmx6.trucada'], ['-q', 'delete', 'bmx7.trucada']],
+    "bmx 'off' now: what an earlier configuration registered goes all the same",
+  );
+
+  const bare = runInitScript(t, { config: shipped, action: 'withdraw', answering: ['uci'], fails: ['uci:get'] });
+  t.equal(bare.status, 0, bare.stderr);
+  t.same(named(bare, 'uci'), [['-q', 'get', 'bmx6.trucada'], ['-q', 'get', 'bmx7.trucada']], 'no bmx installed: uci asked, nothing written');
+
+  const odd = runInitScript(t, { config: `${shipped}\tlist bmx_run_dir '/var/run/other'\n\tlist bmx_run_dir '/tmp/run/bmx7'\n`, action: 'withdraw', answering: ['bmx7', 'uci'], fails: ['uci:get'] });
+  t.equal(odd.status, 0, odd.stderr);
+  t.same(named(odd, 'bmx7'), [['-c', 'syncSms=-trucada']]);
+  t.same(named(odd, 'rm'), [SENT('/tmp/run/bmx7')], 'only in a bmx run directory, as bmx_setup');
+});
+
+t.test('rc.common runs only the commands the script declares', async (t) => {
+  const run = runInitScript(t, { config: shipped, action: 'bmx_withdraw' });
+  t.not(run.status, 0, 'an inner function is no command');
+  t.match(run.stderr, /has no command bmx_withdraw/);
+});

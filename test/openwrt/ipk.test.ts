@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import t from 'tap';
+import { packageScriptsMissing, runPackageScript } from './init-script-run.js';
 import { ROOT, buildIpk, member } from './ipk-read.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; license: string };
@@ -40,7 +41,7 @@ t.test('control fields and conffiles', async (t) => {
   const ipk = buildIpk(t);
   t.same(
     ipk.control.map((e) => [e.name, e.mode.toString(8)]),
-    [['./', '755'], ['./conffiles', '644'], ['./control', '644'], ['./postinst', '755'], ['./prerm', '755']],
+    [['./', '755'], ['./conffiles', '644'], ['./control', '644'], ['./postinst', '755'], ['./prerm', '755'], ['./prerm-pkg', '755']],
   );
   const f = fields(member(ipk.control, './control').data.toString());
   t.equal(f.get('Package'), 'trucada');
@@ -117,4 +118,36 @@ t.test('postinst and prerm: OpenWrt\'s defaults, with the script path as its pac
     readFileSync(log, 'utf8'),
     `default_postinst ${join(root, 'info/trucada.postinst')} configure\ndefault_prerm ${join(root, 'info/trucada.prerm')} configure\n`,
   );
+});
+
+// default_prerm sources info/trucada.prerm-pkg before it stops and disables the init script; here
+// /etc/init.d/trucada is the package's init script under the stubs, with bmx6 and uci answering.
+t.test('prerm-pkg: on removal the node stops and is taken out of bmx; on an upgrade or in an image build, nothing', { skip: packageScriptsMissing }, async (t) => {
+  const script = member(buildIpk(t).control, './prerm-pkg').data;
+  const bmx = { answering: ['bmx6', 'uci'], config: readFileSync(join(ROOT, 'files/etc/config/trucada'), 'utf8') };
+  const removal = runPackageScript(t, script, bmx);
+  t.equal(removal.status, 0, removal.stderr);
+  const lines = removal.calls.map((c) => c.join(' ')).filter((l) => !l.startsWith('uci_load_validate'));
+  t.same(
+    lines,
+    [
+      'procd_set_config_changed firewall',
+      'procd_kill trucada',
+      'bmx6 -c syncSms=-trucada',
+      'uci -q get bmx6.trucada',
+      'uci -q delete bmx6.trucada',
+      'uci -q commit bmx6',
+      'rm -f /var/run/bmx6/sms/sendSms/trucada',
+      'uci -q get bmx7.trucada',
+      'uci -q delete bmx7.trucada',
+      'uci -q commit bmx7',
+      'rm -f /var/run/bmx7/sms/sendSms/trucada',
+    ],
+    'stopped first (it writes its beacon no more), then syncSms, the uci sections and the sms files go',
+  );
+  for (const [why, env] of [['an upgrade', { PKG_UPGRADE: '1' }], ['an image build', { IPKG_INSTROOT: '/tmp/image-root' }]] as const) {
+    const run = runPackageScript(t, script, { ...bmx, env });
+    t.equal(run.status, 0, run.stderr);
+    t.same(run.calls, [], `${why}: nothing runs`);
+  }
 });

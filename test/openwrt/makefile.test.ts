@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT, buildIpk } from './ipk-read.js';
+import { ROOT, buildIpk, member } from './ipk-read.js';
 
 const make = readFileSync(join(ROOT, 'openwrt/Makefile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string };
@@ -31,4 +31,10 @@ t.test('it installs what the .ipk holds, with the same modes', async (t) => {
   t.same(installed.sort(), expected.sort(), 'files/: one install line each');
   t.match(make, /\$\(CP\) \$\(PKG_BUILD_DIR\)\/dist\/\. \$\(1\)\/usr\/share\/trucada\//, 'dist/ under /usr/share/trucada');
   t.match(make, /find \$\(1\)\/usr\/share\/trucada -type f -exec chmod 0644/);
+});
+
+t.test('the same prerm-pkg as the .ipk: the SDK writes Package/trucada/prerm there, $$ as $', async (t) => {
+  const defined = /^define Package\/trucada\/prerm\n([\s\S]*?)^endef$/m.exec(make)?.[1];
+  t.ok(defined, 'Package/trucada/prerm is defined');
+  t.equal(defined?.replaceAll('$$', '$'), member(buildIpk(t).control, './prerm-pkg').data.toString());
 });

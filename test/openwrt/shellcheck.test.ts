@@ -43,11 +43,11 @@ for (const script of SCRIPTS) {
   });
 }
 
-t.test('the .ipk\'s postinst and prerm', async (t) => {
+t.test('the .ipk\'s postinst, prerm and prerm-pkg', async (t) => {
   const ipk = buildIpk(t);
   const dir = mkdtempSync(join(tmpdir(), 'trucada-sc-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const script of ['postinst', 'prerm']) {
+  for (const script of ['postinst', 'prerm', 'prerm-pkg']) {
     writeFileSync(join(dir, script), member(ipk.control, `./${script}`).data);
     const r = shellcheck(join(dir, script));
     t.equal(r.status, 0, `${script}: ${r.output}`);
