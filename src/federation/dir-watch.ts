@@ -28,7 +28,10 @@ export interface DirWatchOptions {
   /** Past this many names in one batch, the batch is `'all'`: the set stays bounded. */
   readonly maxNames: number;
   readonly onChange: (changed: Changed) => void;
-  /** A watch that failed; the owner's rounds keep reading without one until `ensure()` makes another. */
+  /**
+   * A watch that could not start or failed: the owner's rounds read without one until `ensure()`
+   * makes another. Told once until a watch runs again (a full inotify watch limit fails every try).
+   */
   readonly onError: (err: Error) => void;
 }
 
@@ -41,6 +44,7 @@ export class DirWatch {
   private watched: string | undefined;
   private pending: Set<string> | 'all' | undefined;
   private timer: unknown;
+  private failing = false;
   private readonly self: string;
 
   constructor(private readonly opts: DirWatchOptions) {
@@ -64,20 +68,17 @@ export class DirWatch {
       // Not persistent: like the clock's timers, a watch alone does not keep the process running.
       this.watcher = watch(this.opts.dir, { persistent: false }, (_event, name) => this.note(name));
     } catch (err) {
-      this.opts.onError(err as Error);
+      // Removed since the stat: as if it had not been there.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.failed(err as Error);
       return 'none';
     }
     this.watcher.on('error', (err) => {
-      this.close();
-      this.opts.onError(err);
+      this.endWatch();
+      this.failed(err);
     });
     this.watched = id;
+    this.failing = false;
     return 'started';
-  }
-
-  /** Whether a watch runs (it may still have ended unseen: see the header). */
-  get active(): boolean {
-    return this.watcher !== undefined;
   }
 
   /** Ends the watch and drops a batch not yet handed over. */
@@ -86,6 +87,11 @@ export class DirWatch {
     this.opts.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
+  }
+
+  private failed(err: Error): void {
+    if (!this.failing) this.opts.onError(err);
+    this.failing = true;
   }
 
   private endWatch(): void {
