@@ -20,7 +20,7 @@ function row(r) {
   const c = r.convergence;
   const t = r.traffic;
   // What bmx's flooding alone takes to bring the farthest node's beacon: the rest is trucada's part
-  // (its 5 s reading of rcvdSms, and fetching and checking the descriptor).
+  // (reading rcvdSms once it changes, and fetching and checking the descriptor).
   const flooding = r.farthest.hops * r.hopDelayMs;
   return (
     `| ${r.topology} | ${r.nodes} | ${r.links} | node${r.farthest.near}–node${r.farthest.far}, ${r.farthest.hops} | ${seconds(c.lastServingMs)} | ` +
@@ -66,12 +66,13 @@ function render({ machine, settings, results }) {
     `- bmx is played by a relay in the sim (Debian packages no bmx6): what a node writes to sendSms/trucada is copied to`,
     `  every other node's rcvdSms/<hostname>.<key id>:trucada after ${settings.hopDelayMs} ms per hop between them (bmx6 passes a`,
     '  new description on with its next frames: txInterval 500 ms, DEF_TX_INTERVAL in bmx6\'s bmx.h; the low end, on',
-    '  links that lose nothing), and removed when the node withdraws it. trucada reads rcvdSms every 5 s.',
+    '  links that lose nothing), and removed when the node withdraws it, with the calls bmx6 makes (open with O_TRUNC and',
+    '  one write; unlink). trucada watches rcvdSms (inotify) and reads the files that changed 150 ms after the first event.',
     '- Every node knows every other: from spawning the first node (all N are spawned at once) until each node\'s log has',
     '  said `joined` for all N−1 others, none having left since; then `trucada peers --json` is run in every namespace',
     '  and must list exactly the N−1 others ("agrees"). A run gives up waiting after 60 s.',
     '  That time is the nodes\' start (all N at once on this machine\'s cores, where each router has its own), bmx\'s',
-    '  flooding, up to 5 s until a node next reads rcvdSms, and the descriptor fetches (a TLS handshake per peer, N−1 per',
+    '  flooding, 150 ms until a node reads what changed in rcvdSms, and the descriptor fetches (a TLS handshake per peer, N−1 per',
     '  node, all on the same cores).',
     '- Call: sipp in the farthest node\'s namespace registers u<far> there (`test/sipp/register.xml`) and answers',
     '  (`test/sipp/call-callee.xml`); sipp in the other node of the pair calls u<far>@node<far>.mesh through its own node',

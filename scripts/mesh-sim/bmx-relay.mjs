@@ -9,7 +9,8 @@
 // description request or reply with DEF_TX_DELAY, 2 to 3 txIntervals. So a copy reaches j after
 // `hopDelayMs` × hops(i, j), 500 ms a hop by default: the low end, as on links that lose nothing (a
 // lossy radio link adds retries). A line is slower than a ring of the same size. On top of that,
-// bmx itself notices a change of sendSms at once (inotify) and trucada reads rcvdSms every 5 s.
+// bmx itself notices a change of sendSms at once (inotify), and so does trucada of rcvdSms. Files are
+// written as bmx6 writes them (open with O_TRUNC, one write) and removed as it removes them (unlink).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
