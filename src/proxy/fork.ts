@@ -88,6 +88,13 @@ interface Branch {
   request: SipRequest | undefined;
   tx?: ClientTransaction;
   provisional: boolean;
+  /** The branch's final status, from its first final response (or the one it is given). */
+  finalStatus?: number;
+  /**
+   * That response, until the caller has its own: the best of them may be it (§16.7 step 6). After
+   * that a call's forks live on for the 2xx retransmissions of 64*T1 and would otherwise hold every
+   * branch's answer, headers and SDP, for those 32 s: most of the heap under a call flood.
+   */
   final?: SipResponse;
   /** A CANCEL is owed as soon as a provisional arrives (§9.1). */
   cancelReason?: string | null;
@@ -219,7 +226,7 @@ export class Fork {
   }
 
   private onFinal(branch: Branch, res: SipResponse): void {
-    if (branch.final) return;
+    if (branch.finalStatus !== undefined) return;
     this.setFinal(branch, res);
     // §16.7 step 5: a 6xx ends the search; the other branches are cancelled.
     if (this.invite && res.status >= 600) for (const other of this.branches) this.cancelBranch(other, null);
@@ -229,7 +236,7 @@ export class Fork {
   /** Once every branch has its final response, the caller gets the best one (§16.7 step 6). */
   private settle(): void {
     const request = this.request;
-    if (this.starting || this.finalSent || !request || this.branches.some((b) => !b.final)) return;
+    if (this.starting || this.finalSent || !request || this.branches.some((b) => b.finalStatus === undefined)) return;
     let res: SipResponse;
     if (this.override) res = createResponse(request, this.override.status);
     else if (this.branches.every((b) => b.unreachable)) res = this.whenUnreachable?.(request) ?? createResponse(request, 480, 'Temporarily Unavailable');
@@ -245,7 +252,7 @@ export class Fork {
 
   private stop(status: number, cancelled: boolean, timedOut: boolean, reason?: string): void {
     // After a 6xx the branches are cancelled already and the 6xx is the answer (§16.7 step 6).
-    if (this.finalSent || this.override || this.branches.some((b) => b.final && b.final.status >= 600)) return;
+    if (this.finalSent || this.override || this.branches.some((b) => b.finalStatus !== undefined && b.finalStatus >= 600)) return;
     this.override = { status, cancelled, timedOut };
     this.deps.clock.clearTimeout(this.ringTimer);
     for (const branch of this.branches) this.cancelBranch(branch, reason ?? null);
@@ -253,7 +260,7 @@ export class Fork {
   }
 
   private cancelBranch(branch: Branch, reason: string | null): void {
-    if (branch.final || branch.cancelReason !== undefined) return;
+    if (branch.finalStatus !== undefined || branch.cancelReason !== undefined) return;
     branch.cancelReason = reason;
     if (branch.provisional) this.sendCancel(branch);
     // §9.1: a branch that answers neither the INVITE nor the CANCEL is let go after 64*T1, whatever
@@ -263,7 +270,7 @@ export class Fork {
 
   private giveUp(): void {
     for (const branch of this.branches) {
-      if (branch.final || !branch.request) continue;
+      if (branch.finalStatus !== undefined || !branch.request) continue;
       this.setFinal(branch, createResponse(branch.request, 487));
       branch.tx?.terminate();
     }
@@ -271,7 +278,7 @@ export class Fork {
   }
 
   private sendCancel(branch: Branch): void {
-    if (branch.cancelSent || branch.final || !branch.request) return;
+    if (branch.cancelSent || branch.finalStatus !== undefined || !branch.request) return;
     branch.cancelSent = true;
     const cancel = cancelFor(branch.request, branch.cancelReason ?? undefined);
     // The CANCEL's own outcome changes nothing: the INVITE's final response (487) ends the branch.
@@ -285,7 +292,10 @@ export class Fork {
   }
 
   private setFinal(branch: Branch, res: SipResponse): void {
-    branch.final ??= res;
+    if (branch.finalStatus === undefined) {
+      branch.finalStatus = res.status;
+      if (!this.finalSent) branch.final = res;
+    }
     branch.request = undefined;
   }
 
@@ -295,8 +305,9 @@ export class Fork {
 
   private done(status: number): void {
     this.request = undefined;
+    for (const branch of this.branches) branch.final = undefined;
     this.deps.clock.clearTimeout(this.ringTimer);
-    if (this.branches.every((b) => b.final)) this.deps.clock.clearTimeout(this.giveUpTimer);
+    if (this.branches.every((b) => b.finalStatus !== undefined)) this.deps.clock.clearTimeout(this.giveUpTimer);
     const onDone = this.onDone;
     this.onDone = undefined;
     onDone?.({

@@ -7,14 +7,21 @@
  * `newBranch()`) through a new INVITE or non-INVITE client transaction; `receiveResponse(res)`
  * with every response the transports deliver. A response that matches nothing is `false` and goes
  * to the core (§18.1.2): a proxy forwards it statelessly (§16.7), a UA core decides on its own.
+ *
+ * A transaction that has its final response lives on only for retransmissions (Timer D, K, M: up
+ * to 64*T1), and with it the TU it would pass them to, a proxy's whole fork. At most
+ * `maxTransactions` are kept: the oldest of those that have their final response goes to make
+ * room, never one still waiting for it. Those waiting are bounded by the server transactions that
+ * caused them (`maxInProgress` there) times the devices each rings.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
 import { parseCSeq } from '../cseq.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { topVia } from '../via.js';
-import { InviteClientTransaction } from './invite-client-transaction.js';
-import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
+import { EvictionCursor } from './eviction-cursor.js';
+import { InviteClientTransaction, InviteClientTransactionState } from './invite-client-transaction.js';
+import { NonInviteClientTransaction, NonInviteClientTransactionState } from './non-invite-client-transaction.js';
 import { DEFAULT_TIMERS, type TransactionTimers } from './timers.js';
 import type { ClientTransactionUser } from './transaction-user.js';
 
@@ -24,12 +31,18 @@ export interface ClientTransactionTableOptions {
   clock: Clock;
   /** Default: `transactionTimers()` (T1 500 ms, T2 4 s, T4 5 s). */
   timers?: TransactionTimers;
+  /** Most live transactions; the oldest that has its final response is dropped for room. Default 5000. */
+  maxTransactions?: number;
 }
 
 export class ClientTransactionTable {
   private readonly transactions = new Map<string, ClientTransaction>();
+  private readonly eviction = new EvictionCursor(this.transactions);
+  private readonly maxTransactions: number;
 
-  constructor(private readonly options: ClientTransactionTableOptions) {}
+  constructor(private readonly options: ClientTransactionTableOptions) {
+    this.maxTransactions = options.maxTransactions ?? 5000;
+  }
 
   /**
    * Open the transaction for `request` and send it. A transport failure is reported to `user`
@@ -41,6 +54,7 @@ export class ClientTransactionTable {
     // §17.1.3: the key is the branch and the method of the request that created the transaction.
     const key = transactionKey(branch, request.method);
     if (this.transactions.has(key)) throw new RangeError(`a ${request.method} transaction with branch ${branch} is already live`);
+    if (this.transactions.size >= this.maxTransactions) this.eviction.next(hasFinalResponse)?.terminate();
     const options = {
       clock: this.options.clock,
       timers: this.options.timers ?? DEFAULT_TIMERS,
@@ -91,6 +105,11 @@ export class ClientTransactionTable {
   close(): void {
     for (const tx of [...this.transactions.values()]) tx.terminate();
   }
+}
+
+function hasFinalResponse(tx: ClientTransaction): boolean {
+  const state = tx.state;
+  return state === InviteClientTransactionState.Completed || state === InviteClientTransactionState.Accepted || state === NonInviteClientTransactionState.Completed;
 }
 
 function transactionKey(branch: string, method: string): string {

@@ -25,6 +25,7 @@ import type { SipRequest, SipResponse } from '../message.js';
 import { tagOf } from '../name-addr.js';
 import { topVia } from '../via.js';
 import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';
+import { EvictionCursor } from './eviction-cursor.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { TransactionTimers } from './timers.js';
 
@@ -46,15 +47,7 @@ type ServerTransaction = NonInviteServerTransaction | InviteServerTransaction;
 
 export class ServerTransactionTable {
   private readonly transactions = new Map<string, ServerTransaction>();
-  /**
-   * Walks `transactions` in insertion order to find the oldest when the table is full. It is kept
-   * from one eviction to the next because a fresh iterator starts at the Map's first slot and
-   * steps over every entry deleted since the last rehash (thousands, with Timer J and evictions
-   * deleting from the front). Everything before its position has been deleted or was in progress
-   * when passed (such a one ends by its own timers within 64*T1), and entries set later come after
-   * it, so the next one it yields that has answered is the oldest of those.
-   */
-  private evictionCursor: Iterator<ServerTransaction>;
+  private readonly eviction: EvictionCursor<ServerTransaction>;
   /**
    * The last request `receive` saw and its key: the TU answers before the next request is read,
    * so `respond` finds its request here and need not parse the top Via again.
@@ -70,7 +63,7 @@ export class ServerTransactionTable {
     if (this.maxInProgress >= this.maxTransactions) {
       throw new RangeError(`maxInProgress (${this.maxInProgress}) must be below maxTransactions (${this.maxTransactions})`);
     }
-    this.evictionCursor = this.transactions.values();
+    this.eviction = new EvictionCursor(this.transactions);
   }
 
   receive(req: SipRequest, flow: Flow): 'new' | 'absorbed' | 'overloaded' {
@@ -85,7 +78,7 @@ export class ServerTransactionTable {
       return 'absorbed';
     }
     if (this.inProgress.size >= this.maxInProgress && !finishesWork(req)) return 'overloaded';
-    if (this.transactions.size >= this.maxTransactions) this.oldestAnswered()?.terminate();
+    if (this.transactions.size >= this.maxTransactions) this.eviction.next((tx) => !this.inProgress.has(tx))?.terminate();
     const onTerminated = () => {
       if (this.transactions.get(key) === tx) this.transactions.delete(key);
     };
@@ -158,23 +151,6 @@ export class ServerTransactionTable {
   /** Requests the node has not given a final response yet. */
   get inProgressCount(): number {
     return this.inProgress.size;
-  }
-
-  private oldestAnswered(): ServerTransaction | undefined {
-    // At most one pass over the table: the cursor may restart once at its front.
-    for (let seen = 0, restarted = false; seen <= this.transactions.size; ) {
-      const next = this.evictionCursor.next();
-      // A finished iterator stays finished, blind to entries set after it ended.
-      if (next.done) {
-        if (restarted) return undefined;
-        restarted = true;
-        this.evictionCursor = this.transactions.values();
-        continue;
-      }
-      seen++;
-      if (!this.inProgress.has(next.value)) return next.value;
-    }
-    return undefined;
   }
 
   /** Terminate every transaction (shutdown): no timers are left behind. */

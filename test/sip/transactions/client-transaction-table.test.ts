@@ -224,3 +224,28 @@ t.test('flowFailed: the transactions sent on a connection that never came up fai
   clock.advance(64 * 500);
   t.same(elsewhere.events, ['timeout', 'terminated'], 'no timer of the failed ones fires later');
 });
+
+t.test('a full table drops its oldest transaction that has its final response, never one waiting', async (t) => {
+  const clock = new FakeClock(0);
+  const table = new ClientTransactionTable({ clock, timers: transactionTimers(), maxTransactions: 3 });
+  const flow = new FakeFlow();
+  const waiting = table.start(request('INVITE', 'z9hG4bKwait'), flow, recorder().user);
+  const answered = ['z9hG4bKa', 'z9hG4bKb'].map((b) => {
+    const req = request('INVITE', b);
+    const tx = table.start(req, flow, recorder().user);
+    table.receiveResponse(respond(req, 200));
+    return tx;
+  });
+  t.same(answered.map((tx) => tx.state), [InviteClientTransactionState.Accepted, InviteClientTransactionState.Accepted]);
+  const newest = recorder();
+  table.start(request('MESSAGE', 'z9hG4bKnew'), flow, newest.user);
+  t.equal(table.size, 3);
+  t.equal(answered[0]!.state, InviteClientTransactionState.Terminated, 'the oldest answered one went for room');
+  t.equal(waiting.state, InviteClientTransactionState.Calling, 'the older one still waiting stays');
+  t.notOk(table.receiveResponse(respond(request('INVITE', 'z9hG4bKa'), 200)), "the dropped one's retransmitted 2xx matches nothing");
+  t.ok(table.receiveResponse(respond(request('INVITE', 'z9hG4bKwait'), 180)), 'the waiting one still takes its responses');
+  table.start(request('MESSAGE', 'z9hG4bKnewer'), flow, recorder().user);
+  t.equal(answered[1]!.state, InviteClientTransactionState.Terminated, 'then the next answered one');
+  table.close();
+  t.equal(clock.pending, 0);
+});
