@@ -125,10 +125,14 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     undo.push(() => persistence.close());
 
     const timers = DEFAULT_TIMERS;
-    // The table also keeps answered transactions for their retransmissions: room for those too.
-    const transactions = new ServerTransactionTable({ clock, timers, maxInProgress: config.maxRequestsInProgress, maxTransactions: Math.max(5000, 2 * config.maxRequestsInProgress) });
+    // Both tables also keep answered transactions for their retransmissions: three times as many
+    // as may be in progress (with the default 300, 64*T1 of 28 requests a second), the oldest
+    // dropped first under a flood. Each kept one holds its flow, timers and, in the client table,
+    // the proxy's fork; a flood of calls held 32 s of them, 500 MB, when nothing bounded them.
+    const maxTransactions = 4 * config.maxRequestsInProgress;
+    const transactions = new ServerTransactionTable({ clock, timers, maxInProgress: config.maxRequestsInProgress, maxTransactions });
     undo.push(() => transactions.close());
-    const clientTransactions = new ClientTransactionTable({ clock, timers });
+    const clientTransactions = new ClientTransactionTable({ clock, timers, maxTransactions });
     undo.push(() => clientTransactions.close());
 
     // The proxy sends through the transports, which deliver to the dispatcher that holds the

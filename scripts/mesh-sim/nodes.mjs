@@ -10,7 +10,7 @@ import { nodeAddress, PORTS } from './network.mjs';
 
 const run = promisify(execFile);
 /** The V8 flags of files/etc/init.d/trucada: the node as a router runs it (and a third of the memory). */
-const ROUTER_V8_FLAGS = ['--liftoff-only', '--max-semi-space-size=1', '--single-threaded'];
+const ROUTER_V8_FLAGS = ['--liftoff-only', '--max-semi-space-size=1', '--single-threaded', '--optimize-for-size'];
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5000;
 // The directory's log lines (src/federation/directory.ts) for a peer accepted and one that leaves.

@@ -270,9 +270,9 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     example: '50',
   },
   maxRequestsInProgress: {
-    name: 'max_requests_in_progress', field: 'maxRequestsInProgress', type: integer(10, 100000), default: '1000',
+    name: 'max_requests_in_progress', field: 'maxRequestsInProgress', type: integer(10, 100000), default: '300',
     meaning: 'SIP requests the node works on at once (calls ringing, requests forwarded and not yet answered); further new ones get 503 with Retry-After, while CANCEL and requests within a call still pass',
-    example: '200',
+    example: '100',
   },
   idleTimeout: {
     name: 'idle_timeout', field: 'idleTimeout', type: integer(10, 86400), default: '120',

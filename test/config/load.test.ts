@@ -67,7 +67,7 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     maxConnectionsPerAddress: 32,
     maxConnections: 2000,
     requestRate: 200,
-    maxRequestsInProgress: 1000,
+    maxRequestsInProgress: 300,
     idleTimeout: 120,
     tcpMessageTimeout: 20,
     turnUrls: [],

@@ -6,7 +6,7 @@ import { OPTIONS } from '../../src/config/options.js';
 import { SHIPPED_CONFIG, dataBlock, expectedValidation, runInitScript, type InitRun } from './init-script-run.js';
 
 const shipped = readFileSync(SHIPPED_CONFIG, 'utf8');
-const COMMAND = ['/usr/bin/node', '--liftoff-only', '--max-semi-space-size=1', '--single-threaded', '/usr/share/trucada/trucada.cjs', 'serve', '--config', '/etc/config/trucada'];
+const COMMAND = ['/usr/bin/node', '--liftoff-only', '--max-semi-space-size=1', '--single-threaded', '--optimize-for-size', '/usr/share/trucada/trucada.cjs', 'serve', '--config', '/etc/config/trucada'];
 
 const named = (run: InitRun, name: string) => run.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
 const params = (run: InitRun) => new Map(named(run, 'procd_set_param').map(([key, ...rest]) => [key!, rest]));
