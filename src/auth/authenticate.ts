@@ -7,6 +7,7 @@
 import type { DigestAlgorithm } from '../sip/digest-hash.js';
 import { DigestHeaderError, parseDigestCredentials, type DigestCredentials } from '../sip/digest-header.js';
 import type { SipRequest } from '../sip/message.js';
+import { topVia } from '../sip/via.js';
 import type { DigestVerifier } from './digest-verifier.js';
 
 /** Credentials so malformed that a new challenge would not help; the caller maps them to a 400. */
@@ -43,7 +44,7 @@ export class DigestAuthenticator {
     if (cred.qop !== undefined && !NC.test(cred.nc ?? '')) return { kind: 'refuse', refusal: 'BAD_AUTHORIZATION' };
     // RFC 2617 §3.2.2.5: the digest-uri must name the resource of the request line.
     if (cred.uri !== req.uri) return { kind: 'refuse', refusal: 'AUTH_URI_MISMATCH' };
-    switch (this.verifier.verify(cred, req.method, algorithm)) {
+    switch (this.verifier.verify(cred, req.method, algorithm, requestIdentity(req))) {
       case 'ok':
         return { kind: 'ok', user: cred.username };
       case 'unknown-nonce':
@@ -76,4 +77,13 @@ function algorithmOf(name: string | undefined): DigestAlgorithm | undefined {
   if (name === undefined) return 'MD5';
   const upper = name.toUpperCase();
   return upper === 'MD5' || upper === 'SHA-256' ? upper : undefined;
+}
+
+/**
+ * What a retransmission shares with the request it repeats and another request does not: the top
+ * Via branch (RFC 3261 §8.1.1.7, §17.2.3) and the CSeq; undefined without a branch.
+ */
+function requestIdentity(req: SipRequest): string | undefined {
+  const branch = topVia(req)?.params.get('branch');
+  return branch ? `${branch} ${req.headers.get('cseq') ?? ''}` : undefined;
 }

@@ -32,15 +32,18 @@ export class DigestVerifier {
     return this.deps.credentials.realm;
   }
 
-  /** `cred` as parsed, its algorithm and qop already checked against what the challenge offered. */
-  verify(cred: DigestCredentials, method: string, algorithm: DigestAlgorithm): DigestVerdict {
+  /**
+   * `cred` as parsed, its algorithm and qop already checked against what the challenge offered;
+   * `request`, for SIP, tells a retransmission of the request from a replay (NonceManager.use).
+   */
+  verify(cred: DigestCredentials, method: string, algorithm: DigestAlgorithm, request?: string): DigestVerdict {
     const status = this.deps.nonces.check(cred.nonce);
     if (status === 'invalid') return 'unknown-nonce';
     if (!this.responseMatches(cred, method, algorithm)) return 'wrong';
     if (status === 'stale') return 'stale';
     // Without qop there is no nonce count: such a nonce is good for one request.
     const nc = cred.qop === undefined ? 1 : parseInt(cred.nc!, 16);
-    return this.deps.nonces.use(cred.nonce, nc) ? 'ok' : 'stale';
+    return this.deps.nonces.use(cred.nonce, nc, request) ? 'ok' : 'stale';
   }
 
   private responseMatches(cred: DigestCredentials, method: string, algorithm: DigestAlgorithm): boolean {

@@ -35,8 +35,22 @@ const RANDOM_BYTES = 4;
 const HEAD_BYTES = TIME_BYTES + SEQUENCE_BYTES + RANDOM_BYTES;
 const MAC_BYTES = 16;
 const NONCE_BYTES = HEAD_BYTES + MAC_BYTES;
+/**
+ * How long after a count's use the same request may come again with it: a client retransmits for
+ * 64*T1 (RFC 3261 §17.1.1.2 Timer B, §17.1.2.2 Timer F) when no answer reached it.
+ */
+const RETRANSMISSION_WINDOW_MS = 32_000;
 /** Clocks of one process do not run backwards much; a nonce from the future is forged. */
 const FUTURE_TOLERANCE_MS = 5_000;
+
+/** What is kept of a used nonce: when it was issued, its highest count, and the request that used it. */
+interface Count {
+  readonly issuedAt: number;
+  nc: number;
+  /** The request that used `nc` (absent outside SIP), and when. */
+  by: string | undefined;
+  at: number;
+}
 
 interface Issued {
   /** ms since the epoch */
@@ -51,7 +65,7 @@ export class NonceManager {
   private readonly secret: Buffer;
   private readonly random = new RandomPool();
   /** nonce -> { issued-at, highest nc }; insertion order is first-use order. */
-  private readonly counts = new Map<string, { issuedAt: number; nc: number }>();
+  private readonly counts = new Map<string, Count>();
   /**
    * The keys of `counts` in the same order, from `orderHead` on. Eviction takes the oldest from
    * here: finding it by iterating `counts` would step over every slot deleted from the Map's
@@ -109,12 +123,21 @@ export class NonceManager {
    * Record a use of a valid nonce with nonce-count `nc`; false if `nc` is not higher than every
    * earlier use (a replay). Call only after the response was verified, so that a forger cannot burn
    * the counts of a real client's nonce.
+   *
+   * `request` names the request (authenticate.ts: its top Via branch and CSeq): the same request
+   * sent again with the same count within 64*T1 is a retransmission, not a replay, and is accepted. Its
+   * first copy's answer was lost, or its transaction was dropped for room under load; refusing it
+   * would tell a client that answered its challenge rightly that it is not registered.
    */
-  use(nonce: string, nc: number): boolean {
+  use(nonce: string, nc: number, request?: string): boolean {
+    const now = this.now();
     const seen = this.counts.get(nonce);
     if (seen) {
-      if (nc <= seen.nc) return false;
+      if (nc === seen.nc) return request !== undefined && request === seen.by && now - seen.at <= RETRANSMISSION_WINDOW_MS;
+      if (nc < seen.nc) return false;
       seen.nc = nc;
+      seen.by = request;
+      seen.at = now;
       return true;
     }
     const issued = this.authentic(nonce);
@@ -122,7 +145,7 @@ export class NonceManager {
     this.setUsed(issued.sequence, true);
     const issuedAt = issued.at;
     this.makeRoom();
-    this.counts.set(nonce, { issuedAt, nc });
+    this.counts.set(nonce, { issuedAt, nc, by: request, at: now });
     this.order.push(nonce);
     this.oldestIssuedAt = Math.min(this.oldestIssuedAt, issuedAt);
     return true;

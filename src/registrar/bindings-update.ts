@@ -38,6 +38,12 @@ export function applyUpdates(ctx: RegisterContext, request: Exclude<ContactsRequ
     return undefined;
   }
 
+  // The same request again, each binding it stored still carrying its Call-ID and CSeq: its
+  // transaction, which would have absorbed it (§17.2.3), was dropped for room under load. It gets
+  // the answer the first copy got, the current bindings, where §10.3 step 7 would fail it with 500.
+  const stored = (u: ContactUpdate) => current.find((b) => sameBinding(b, u) && b.callId === ctx.callId && b.cseq === ctx.cseq);
+  if (request.updates.every((u) => u.expires > 0 && stored(u) !== undefined)) return undefined;
+
   // §10.3 step 7: check every contact against the binding it would update before changing any.
   const after = [...current];
   let adds = false;

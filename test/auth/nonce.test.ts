@@ -26,6 +26,25 @@ t.test('a nonce from the future is refused', async (t) => {
   t.equal(new NonceManager({ now: clock.now, secret }).check(n), 'invalid');
 });
 
+t.test('the same request again with the same count is a retransmission within 64*T1, else a replay', async (t) => {
+  const clock = new FakeClock();
+  const nonces = new NonceManager({ now: clock.now });
+  const n = nonces.issue();
+  t.ok(nonces.use(n, 1, 'z9hG4bKfirst'));
+  clock.advance(4_000);
+  t.ok(nonces.use(n, 1, 'z9hG4bKfirst'), 'its retransmission (same branch) is accepted again');
+  t.notOk(nonces.use(n, 1, 'z9hG4bKother'), 'another request with that count is a replay');
+  t.notOk(nonces.use(n, 1), 'so is one that names no request');
+  clock.advance(28_001);
+  t.notOk(nonces.use(n, 1, 'z9hG4bKfirst'), 'past 64*T1 no retransmission comes: a replay');
+  t.ok(nonces.use(n, 2, 'z9hG4bKsecond'));
+  t.notOk(nonces.use(n, 1, 'z9hG4bKfirst'), 'a lower count is a replay whatever it names');
+  t.ok(nonces.use(n, 2, 'z9hG4bKsecond'), "the newest count's request may still come again");
+  const fresh = nonces.issue();
+  t.ok(nonces.use(fresh, 1));
+  t.notOk(nonces.use(fresh, 1), 'without a branch a count is good once');
+});
+
 t.test('nonce counts must grow', async (t) => {
   const clock = new FakeClock();
   const nonces = new NonceManager({ now: clock.now });

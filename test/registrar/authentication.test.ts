@@ -39,6 +39,17 @@ t.test('MD5 without qop and without an algorithm parameter is accepted once', as
   t.equal(challengesOf(again)[0]!.stale, 'true');
 });
 
+t.test('the same authenticated REGISTER again (a retransmission whose transaction is gone) is registered again; a new one with its count is a replay', async (t) => {
+  const { registrar, flow } = setup();
+  const ch = challengesOf(registrar.handle(register({ cseq: 1 }), flow))[0]!;
+  const authorization = authorize(ch, { password: 'secret' });
+  t.equal(registrar.handle(register({ cseq: 2, authorization }), flow).status, 200);
+  t.equal(registrar.handle(register({ cseq: 2, authorization }), flow).status, 200, 'same branch, CSeq and nonce count: the same request');
+  const replay = registrar.handle(register({ cseq: 3, authorization }), flow);
+  t.equal(replay.status, 401, 'another CSeq with that nonce count');
+  t.equal(challengesOf(replay)[0]!.stale, 'true');
+});
+
 t.test('wrong password and unknown user get the same answer, and are logged', async (t) => {
   const { registrar, flow, logs } = setup();
   const answer = (user: string, password: string) => {
