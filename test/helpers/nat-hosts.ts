@@ -70,6 +70,10 @@ export function natHosts(t: Teardown): NatHosts {
   ip('link', 'add', 'r1', 'netns', hosts.router, 'type', 'veth', 'peer', 'name', 's0', 'netns', hosts.server);
   const link = (netns: string, dev: string, cidr: string) => {
     ip('-n', netns, 'addr', 'add', cidr, 'dev', dev);
+    // No IPv6 link-local address: the kernel would add it a second or two after the link comes up
+    // (duplicate address detection), and Chromium, started by then, fails the page it is loading
+    // with ERR_NETWORK_CHANGED.
+    ip('-n', netns, 'link', 'set', dev, 'addrgenmode', 'none');
     ip('-n', netns, 'link', 'set', dev, 'up');
   };
   link(hosts.client, 'c0', '198.18.1.2/24');
