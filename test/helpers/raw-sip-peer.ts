@@ -8,13 +8,13 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
-import { digestResponse, ha1 } from '../../src/sip/digest-hash.js';
 import { DEFAULT_LIMITS } from '../../src/sip/limits.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
 import { createResponse } from '../../src/sip/response.js';
 import { serializeMessage } from '../../src/sip/serializer.js';
 import { StreamFramer } from '../../src/sip/stream-framer.js';
+import { digestAuthorization } from './digest-client.js';
 import { TEST_DOMAIN } from './test-node.js';
 import { Queue } from './transport-harness.js';
 
@@ -137,15 +137,8 @@ export async function rawSipPeer(t: Teardown, o: RawSipPeerOptions): Promise<Raw
       write(text(req, callId, 1));
       const first = await final(ms);
       if (first.status !== 401 && first.status !== 407) return first;
-      // The first challenge is the MD5 one (RFC 8760 order, DESIGN.md §3).
-      const ch = parseChallenge(first.headers.getAll(first.status === 401 ? 'www-authenticate' : 'proxy-authenticate')[0] ?? '');
       const ruri = req.ruri ?? (req.method === 'REGISTER' ? `sip:${TEST_DOMAIN}` : `sip:${req.to}@${TEST_DOMAIN}`);
-      const algorithm = 'MD5';
-      const cnonce = 'c0ffee';
-      const nc = '00000001';
-      const response = digestResponse({ algorithm, ha1: ha1(algorithm, o.user, ch.realm, o.password), method: req.method, uri: ruri, nonce: ch.nonce, qop: 'auth', nc, cnonce });
-      const name = first.status === 401 ? 'Authorization' : 'Proxy-Authorization';
-      const auth = `${name}: Digest username="${o.user}", realm="${ch.realm}", nonce="${ch.nonce}", uri="${ruri}", response="${response}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
+      const auth = digestAuthorization(first, { user: o.user, password: o.password, method: req.method, uri: ruri });
       if (req.method === 'INVITE') write(ackText(first, ruri));
       write(text(req, callId, 2, auth));
       return final(ms);
@@ -172,9 +165,4 @@ export async function rawSipPeer(t: Teardown, o: RawSipPeerOptions): Promise<Raw
       '',
     ].join('\r\n');
   }
-}
-
-function parseChallenge(value: string): { realm: string; nonce: string } {
-  const field = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(value)?.[1] ?? '';
-  return { realm: field('realm'), nonce: field('nonce') };
 }
