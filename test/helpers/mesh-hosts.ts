@@ -46,6 +46,12 @@ export interface MeshHosts {
   address(host: string): string;
   /** A host's interface on `subnet` (eth0, eth1, ...). */
   interfaceOn(host: string, subnet: string): string;
+  /**
+   * Pull the host's cables: its ports on the switches go down, so what it sends and what is sent
+   * to it are lost without a FIN or a reset, as when a phone leaves the Wi-Fi or a router loses
+   * power. The host itself keeps running and its sockets open.
+   */
+  unplug(host: string): void;
 }
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
@@ -66,7 +72,7 @@ export function meshHosts(t: Teardown, spec: MeshSpec): MeshHosts {
     ip('-n', ns, 'link', 'set', 'lo', 'up');
   }
 
-  const interfaces = new Map<string, { subnet: string; dev: string; address: string }[]>(hosts.map((h) => [h, []]));
+  const interfaces = new Map<string, { subnet: string; dev: string; address: string; port: string }[]>(hosts.map((h) => [h, []]));
   spec.segments.forEach((segment, s) => {
     const bridge = `br${s}`;
     // 224.0.0.251 is link-local and flooded anyway; without snooping nothing depends on IGMP timing.
@@ -82,7 +88,7 @@ export function meshHosts(t: Teardown, spec: MeshSpec): MeshHosts {
       const address = `${segment.subnet}.${octet}`;
       ip('-n', netns(host), 'addr', 'add', `${address}/24`, 'dev', dev);
       ip('-n', netns(host), 'link', 'set', dev, 'up');
-      own.push({ subnet: segment.subnet, dev, address });
+      own.push({ subnet: segment.subnet, dev, address, port });
     }
   });
 
@@ -110,6 +116,9 @@ export function meshHosts(t: Teardown, spec: MeshSpec): MeshHosts {
       const found = of(host).find((i) => i.subnet === subnet);
       if (found === undefined) throw new Error(`${host} is not on ${subnet}`);
       return found.dev;
+    },
+    unplug: (host) => {
+      for (const { port } of of(host)) ip('-n', switchNs, 'link', 'set', port, 'down');
     },
   };
 }

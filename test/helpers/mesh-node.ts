@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PeerSummary } from '../../src/control/protocol.js';
+import { sendControl } from '../../src/control/client.js';
+import { CONTROL_SOCKET_NAME, type PeerSummary, type StatusReply } from '../../src/control/protocol.js';
 import { bundleCommand, commandEnv, startDaemon, trucada, type Daemon } from './daemon.js';
 
 interface Teardown {
@@ -32,6 +33,8 @@ export interface MeshNodeOptions {
   readonly peers?: readonly string[];
   readonly peerInterval?: number;
   readonly peerTimeout?: number;
+  /** Further UCI options by name (`idle_timeout`, `max_contacts`, ...). */
+  readonly uci?: Readonly<Record<string, string | number>>;
 }
 
 export interface MeshNode {
@@ -42,6 +45,12 @@ export interface MeshNode {
   peers(): Promise<PeerSummary[]>;
   /** The domains of those, sorted. */
   peerDomains(): Promise<string[]>;
+  /**
+   * What `trucada status --json` shows (the node's pid, its live bindings), asked on the control
+   * socket the command uses: a test that polls it while the node is busy spares the two cores a
+   * process for each look.
+   */
+  status(): Promise<StatusReply>;
 }
 
 function uci(dir: string, o: MeshNodeOptions): string {
@@ -63,6 +72,7 @@ function uci(dir: string, o: MeshNodeOptions): string {
     ...(o.peers ?? []).map((p) => `list peer '${p}'`),
     ...(o.peerInterval === undefined ? [] : [`option peer_interval '${o.peerInterval}'`]),
     ...(o.peerTimeout === undefined ? [] : [`option peer_timeout '${o.peerTimeout}'`]),
+    ...Object.entries(o.uci ?? {}).map(([name, value]) => `option ${name} '${value}'`),
   ];
   return `# written by a test\nconfig trucada 'main'\n${lines.map((l) => `\t${l}\n`).join('')}`;
 }
@@ -91,6 +101,11 @@ export async function startMeshNode(t: Teardown, netns: string, options: MeshNod
     daemon,
     peers,
     peerDomains: async () => (await peers()).map((p) => p.domain).sort(),
+    status: async () => {
+      const reply = await sendControl(join(dir, 'run', CONTROL_SOCKET_NAME), { cmd: 'status' }, 10_000);
+      if (reply?.ok !== true || reply.status === undefined) throw new Error(`trucada status on ${options.domain}: ${reply === undefined ? 'no answer' : JSON.stringify(reply)}`);
+      return reply.status;
+    },
   };
 }
 
