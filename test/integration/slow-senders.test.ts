@@ -26,6 +26,31 @@ async function trickle(socket: net.Socket, first: string, everyMs: number, line 
   return Date.now() - started;
 }
 
+/** Writes `bytes` one every `everyMs`, all but the last, until the socket closes; resolves with ms until close. */
+async function trickleBytes(socket: net.Socket, bytes: Buffer, everyMs: number): Promise<number> {
+  const started = Date.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (!socket.destroyed && sent < bytes.length - 1) socket.write(bytes.subarray(sent, ++sent));
+  }, everyMs);
+  await closed(socket);
+  clearInterval(timer);
+  return Date.now() - started;
+}
+
+/** The first flight of a real TLS client (Node's own), caught by a plain TCP server. */
+async function clientHello(): Promise<Buffer> {
+  const catcher = net.createServer();
+  const caught = new Promise<Buffer>((resolve) => catcher.once('connection', (s) => s.once('data', (d: Buffer) => (resolve(d), s.destroy()))));
+  await new Promise<void>((resolve) => catcher.listen(0, '127.0.0.1', resolve));
+  const client = tls.connect({ host: '127.0.0.1', port: (catcher.address() as net.AddressInfo).port, rejectUnauthorized: false });
+  client.on('error', () => {});
+  const hello = await caught;
+  client.destroy();
+  catcher.close();
+  return hello;
+}
+
 /** Not `once(socket, 'close')`, which rejects on the EPIPE that may come first. */
 function closed(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => (socket.destroyed && socket.closed ? resolve() : socket.once('close', () => resolve())));
@@ -73,22 +98,27 @@ t.test('a SIP message trickled over TCP is cut at tcp_message_timeout; whole mes
   t.ok(answers >= 4, `and each of its messages was answered (${answers})`);
 });
 
-t.test('HTTP, HTTPS and WebSocket upgrades with endless headers, and TLS that never starts, are closed', async (t) => {
+t.test('HTTP, HTTPS and WebSocket upgrades with endless headers, and TLS that never starts or never ends, are closed', async (t) => {
   const node = await startTestNode(t);
   const { httpPort, httpsPort } = node.config;
+  const hello = await clientHello();
   const plain = await connected(net.connect({ host: '127.0.0.1', port: httpPort }));
   const upgrade = await connected(net.connect({ host: '127.0.0.1', port: httpPort }));
   const secure = await connected(tls.connect({ host: '127.0.0.1', port: httpsPort, rejectUnauthorized: false }), 'secureConnect');
   const silent = await connected(net.connect({ host: '127.0.0.1', port: httpsPort }));
-  for (const s of [plain, upgrade, secure, silent]) t.teardown(() => s.destroy());
+  const handshaking = await connected(net.connect({ host: '127.0.0.1', port: httpsPort }));
+  for (const s of [plain, upgrade, secure, silent, handshaking]) t.teardown(() => s.destroy());
   const started = Date.now();
-  const [p, u, s, quiet] = await Promise.all([
+  const [p, u, s, quiet, hs] = await Promise.all([
     trickle(plain, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n', 1000),
     trickle(upgrade, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n', 1000),
     trickle(secure, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n', 1000),
     closed(silent).then(() => Date.now() - started),
+    // Bytes keep coming, and the handshake never finishes: the bound is on the handshake, not on silence.
+    trickleBytes(handshaking, hello, 1000),
   ]);
-  for (const [what, ms] of [['HTTP headers', p], ['WebSocket upgrade headers', u], ['HTTPS headers', s], ['a TLS handshake never begun', quiet]] as const) {
+  const cases = [['HTTP headers', p], ['WebSocket upgrade headers', u], ['HTTPS headers', s], ['a TLS handshake never begun', quiet], ['a ClientHello trickled a byte a second', hs]] as const;
+  for (const [what, ms] of cases) {
     t.ok(ms < WEB_TIMEOUT_MS + SLACK_MS, `${what}: closed after ${ms} ms`);
   }
 });
