@@ -7,14 +7,17 @@
  * and entries set later come after it, so the next droppable one it yields is the oldest of those.
  */
 export class EvictionCursor<T> {
-  private cursor: Iterator<T>;
+  /**
+   * Made at the first eviction, not before: an iterator that never moves keeps the Map's old hash
+   * tables, and what they held, alive through every rehash of a table that never fills.
+   */
+  private cursor: Iterator<T> | undefined;
 
-  constructor(private readonly entries: Map<string, T>) {
-    this.cursor = entries.values();
-  }
+  constructor(private readonly entries: Map<string, T>) {}
 
   /** The oldest entry `droppable` accepts, at most one pass over the table; undefined if none. */
   next(droppable: (entry: T) => boolean): T | undefined {
+    this.cursor ??= this.entries.values();
     for (let seen = 0, restarted = false; seen <= this.entries.size; ) {
       const next = this.cursor.next();
       // A finished iterator stays finished, blind to entries set after it ended.
