@@ -4,6 +4,7 @@
  * The response itself is checked by digest-verifier.ts, which the HTTP API shares; an unknown user
  * and a wrong password get the same answer (a fresh challenge).
  */
+import { createHash } from 'node:crypto';
 import type { DigestAlgorithm } from '../sip/digest-hash.js';
 import { DigestHeaderError, parseDigestCredentials, type DigestCredentials } from '../sip/digest-header.js';
 import type { SipRequest } from '../sip/message.js';
@@ -81,9 +82,11 @@ function algorithmOf(name: string | undefined): DigestAlgorithm | undefined {
 
 /**
  * What a retransmission shares with the request it repeats and another request does not: the top
- * Via branch (RFC 3261 §8.1.1.7, §17.2.3) and the CSeq; undefined without a branch.
+ * Via branch (RFC 3261 §8.1.1.7, §17.2.3) and the CSeq; undefined without a branch. Kept as a
+ * digest, because the nonce table keeps it for minutes and the strings themselves are slices of
+ * the whole received message, which they would keep alive with them.
  */
 function requestIdentity(req: SipRequest): string | undefined {
   const branch = topVia(req)?.params.get('branch');
-  return branch ? `${branch} ${req.headers.get('cseq') ?? ''}` : undefined;
+  return branch ? createHash('sha1').update(`${branch} ${req.headers.get('cseq') ?? ''}`).digest('base64') : undefined;
 }
