@@ -17,6 +17,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree, freeTcpPort } from './lib/ports.mjs';
 import { CALL_HEADING } from './lib/call-results.mjs';
 import { startHarness } from './lib/harness.mjs';
+import { initScriptFlags } from './lib/init-flags.mjs';
 import { PACKAGE_HEADING, writeSection } from './lib/results.mjs';
 import { runSippRound } from './lib/sipp-round.mjs';
 import { benchUsers, writeUsersCsv } from './lib/users.mjs';
@@ -45,7 +46,7 @@ async function main() {
   const sizes = buildAndUnpack();
   log(`package: .ipk ${kb(sizes.ipkBytes)}, installed ${kb(sizes.installedBytes)}, bundle ${kb(sizes.bundleBytes)}, wasm ${kb(sizes.wasmBytes)}`);
 
-  const initFlags = process.env.PACKAGE_BENCH_FLAGS ? process.env.PACKAGE_BENCH_FLAGS.trim().split(/\s+/) : initScriptFlags();
+  const initFlags = process.env.PACKAGE_BENCH_FLAGS ? process.env.PACKAGE_BENCH_FLAGS.trim().split(/\s+/) : initScriptFlags(join(tmpRoot, 'root/etc/init.d/trucada'));
   const users = benchUsers(settings.users);
   const usersCsv = join(workDir, 'users.csv');
   writeUsersCsv(usersCsv, users);
@@ -104,14 +105,6 @@ function buildAndUnpack() {
     bundleBytes: statSync(join(share, 'trucada.cjs')).size,
     wasmBytes: statSync(join(share, 'node-sqlite3-wasm.wasm')).size,
   };
-}
-
-/** The V8 flags the installed init script starts node with. */
-function initScriptFlags() {
-  const script = readFileSync(join(tmpRoot, 'root/etc/init.d/trucada'), 'utf8');
-  const m = /procd_set_param command "\$NODE" ((?:--\S+\s+)+)\\\n\s*"\$BUNDLE"/.exec(script);
-  if (!m) throw new Error('no V8 flags found in the init script');
-  return m[1].trim().split(/\s+/);
 }
 
 /** The installed configuration, its directories moved under `dir`, on test ports. */
