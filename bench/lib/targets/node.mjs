@@ -1,6 +1,7 @@
 // Target (a): this node, `trucada serve` from the bundle, with the bench users added beforehand by
 // bench/lib/seed-accounts.ts (the store calls of `trucada user add`, in one process). Data and run
-// directories are fresh ones under the bench's temporary directory.
+// directories are fresh ones under the bench's temporary directory. `v8Flags` go before the bundle,
+// as the init script passes them (the overload bench measures with and without them).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { waitForSip } from '../sip-probe.mjs';
 const run = promisify(execFile);
 
 /** @param {import('../processes.mjs').ProcessGroups} groups */
-export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log }) {
+export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [] }) {
   const cli = join(root, 'dist/trucada.cjs');
   const dir = mkdtempSync(join(tmpDir, 'node-'));
   const config = join(dir, 'trucada.uci');
@@ -42,9 +43,10 @@ export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, 
     cleanup();
     throw new Error(`adding the bench users failed: ${err.stderr || err.message}`);
   }
-  const proc = groups.start(process.execPath, [cli, 'serve', '--config', config], { logFile: join(logDir, 'node.log') });
+  const logFile = join(logDir, 'node.log');
+  const proc = groups.start(process.execPath, [...v8Flags, cli, 'serve', '--config', config], { logFile });
   try {
-    await Promise.race([waitForSip(port), proc.exited.then((code) => Promise.reject(new Error(`trucada serve exited (${code}); see ${logDir}/node.log`)))]);
+    await Promise.race([waitForSip(port), proc.exited.then((code) => Promise.reject(new Error(`trucada serve exited (${code}); see ${logFile}`)))]);
   } catch (err) {
     await proc.stop();
     cleanup();
