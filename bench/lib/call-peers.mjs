@@ -97,11 +97,12 @@ function udpPortBound(port) {
 /**
  * The scenario arguments of the caller: `caller` calls `callee`, authenticating with its own name
  * and password; the digest uri is the INVITE's Request-URI (RFC 3261 §22.4). `holdMs`: the pause
- * between ACK and BYE.
+ * between ACK and BYE. `scenario`: another caller taking the same arguments (the overload bench's,
+ * bench/sipp/call-caller-shed.xml).
  */
-export function callerArgs({ root, caller, callee, domain, holdMs }) {
+export function callerArgs({ root, caller, callee, domain, holdMs, scenario = join(root, 'test/sipp/call-caller.xml') }) {
   return [
-    '-sf', join(root, 'test/sipp/call-caller.xml'),
+    '-sf', scenario,
     '-key', 'domain', domain,
     '-key', 'callee', callee.name,
     '-s', caller.name,

@@ -1,6 +1,6 @@
 // What /proc says about a process group: CPU time used (to tell whether a target was saturated
-// during a round), its memory (PSS, summed over its processes) and the peak resident set of one
-// process (VmHWM).
+// during a round), its memory (PSS, summed over its processes) and the resident set of one process,
+// now (VmRSS) and at its peak (VmHWM).
 import { readdirSync, readFileSync } from 'node:fs';
 
 // USER_HZ: 100 on every Linux the bench runs on (x86_64, arm64).
@@ -50,8 +50,18 @@ function* groupStatFields(pgid) {
 
 /** Peak resident set size of `pid` in kB (VmHWM), or null if it cannot be read. */
 export function peakRssKb(pid) {
+  return statusKb(pid, 'VmHWM');
+}
+
+/** Resident set size of `pid` in kB now (VmRSS), or null if it cannot be read. */
+export function rssKb(pid) {
+  return statusKb(pid, 'VmRSS');
+}
+
+/** A memory field of /proc/PID/status in kB (proc(5)), or null. */
+function statusKb(pid, field) {
   try {
-    const match = /^VmHWM:\s+([0-9]+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    const match = new RegExp(`^${field}:\\s+([0-9]+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
     return match ? Number(match[1]) : null;
   } catch {
     return null;
