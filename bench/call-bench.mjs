@@ -25,19 +25,15 @@ import { startHarness } from './lib/harness.mjs';
 import { groupCpuSeconds, groupPssKb, machineBusySeconds, peakRssKb } from './lib/proc-stats.mjs';
 import { freeUdpPort } from './lib/sip-probe.mjs';
 import { runSippLoad } from './lib/sipp-round.mjs';
-import { startKamailio } from './lib/targets/kamailio.mjs';
+import { KAMAILIO_PROXY, startKamailio } from './lib/targets/kamailio.mjs';
 import { startNode } from './lib/targets/node.mjs';
 import { benchUsers, writeUsersCsv } from './lib/users.mjs';
 
 const ALL_TARGETS = ['node', 'kamailio'];
 const DOMAIN = 'bench.mesh';
-// tm keeps each finished transaction (the INVITE's and the BYE's, each with a copy of its request)
-// for its 5 s wait timer: at 2900 calls/s its shared memory peaked at about 440 MB (64 MB runs out
-// at once); only the pages it touches count.
-const KAMAILIO_SHARED_MB = 1024;
 const STARTERS = {
   node: startNode,
-  kamailio: (groups, options) => startKamailio(groups, { ...options, config: 'proxy.cfg', sharedMb: KAMAILIO_SHARED_MB }),
+  kamailio: (groups, options) => startKamailio(groups, { ...options, ...KAMAILIO_PROXY }),
 };
 const MIN_CALLS = 1000;
 const PROBE_TIMEOUT_SECONDS = 10;
@@ -282,7 +278,7 @@ function readSettings(env, argv) {
     holdMs: int('BENCH_CALL_HOLD_MS', 0, 0),
     timeoutSeconds: int('BENCH_TIMEOUT', 60, 1),
     ports: { node: base, kamailio: base + 1 },
-    kamailioSharedMb: KAMAILIO_SHARED_MB,
+    kamailioSharedMb: KAMAILIO_PROXY.sharedMb,
     sipp: env.SIPP || 'sipp',
     kamailio: env.KAMAILIO || 'kamailio',
   };
