@@ -1,9 +1,10 @@
 // Target (a): this node, `trucada serve` from the bundle, with the bench users added beforehand by
-// bench/lib/seed-accounts.ts (the store calls of `trucada user add`, in one process). Data and run
+// bench/lib/seed-accounts.ts (the store calls of `trucada user add`, in one process), or copied from a
+// data directory seeded once by seedNodeData. Data and run
 // directories are fresh ones under the bench's temporary directory. `v8Flags` go before the bundle,
 // as the init script passes them (the overload bench measures with and without them).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freeTcpPort } from '../ports.mjs';
@@ -11,37 +12,21 @@ import { waitForSip } from '../sip-probe.mjs';
 
 const run = promisify(execFile);
 
-/** @param {import('../processes.mjs').ProcessGroups} groups */
-export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [] }) {
+/**
+ * @param {import('../processes.mjs').ProcessGroups} groups
+ * `seededData`: a data directory from seedNodeData, copied instead of adding the users again.
+ */
+export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [], seededData }) {
   const cli = join(root, 'dist/trucada.cjs');
   const dir = mkdtempSync(join(tmpDir, 'node-'));
-  const config = join(dir, 'trucada.uci');
-  writeFileSync(
-    config,
-    [
-      "config trucada 'main'",
-      `\toption domain '${domain}'`,
-      `\toption sip_port '${port}'`,
-      `\toption http_port '${await freeTcpPort()}'`,
-      `\toption https_port '${await freeTcpPort()}'`,
-      "\toption stun_port '0'",
-      `\toption data_dir '${join(dir, 'data')}'`,
-      `\toption run_dir '${join(dir, 'run')}'`,
-      "\toption log_level 'warn'",
-      '',
-    ].join('\n'),
-  );
+  const config = await writeConfig(dir, { port, domain });
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   try {
-    const started = Date.now();
-    // Inside the checkout, so that require('node-sqlite3-wasm') finds node_modules.
-    const seed = join(root, 'bench/out/seed-accounts.cjs');
-    await bundleSeed(root, seed);
-    await run(process.execPath, [seed, config, usersCsv], { timeout: 240000 });
-    log(`  node: ${users.length} users added in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (seededData) cpSync(seededData, join(dir, 'data'), { recursive: true });
+    else await seed(root, config, usersCsv, users, log);
   } catch (err) {
     cleanup();
-    throw new Error(`adding the bench users failed: ${err.stderr || err.message}`);
+    throw err;
   }
   const logFile = join(logDir, 'node.log');
   const proc = groups.start(process.execPath, [...v8Flags, cli, 'serve', '--config', config], { logFile });
@@ -59,6 +44,50 @@ export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, 
       cleanup();
     },
   };
+}
+
+/**
+ * The bench users in a data directory of their own, for a bench that starts many nodes: adding 500
+ * users takes 10-25 s (one scrypt each), copying the directory no time.
+ */
+export async function seedNodeData({ root, tmpDir, usersCsv, users, domain, log }) {
+  const dir = mkdtempSync(join(tmpDir, 'seed-'));
+  await seed(root, await writeConfig(dir, { port: 5060, domain }), usersCsv, users, log);
+  return join(dir, 'data');
+}
+
+/** The node's configuration in `dir`, with its data and run directories there too. */
+async function writeConfig(dir, { port, domain }) {
+  const config = join(dir, 'trucada.uci');
+  writeFileSync(
+    config,
+    [
+      "config trucada 'main'",
+      `\toption domain '${domain}'`,
+      `\toption sip_port '${port}'`,
+      `\toption http_port '${await freeTcpPort()}'`,
+      `\toption https_port '${await freeTcpPort()}'`,
+      "\toption stun_port '0'",
+      `\toption data_dir '${join(dir, 'data')}'`,
+      `\toption run_dir '${join(dir, 'run')}'`,
+      "\toption log_level 'warn'",
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+async function seed(root, config, usersCsv, users, log) {
+  try {
+    const started = Date.now();
+    // Inside the checkout, so that require('node-sqlite3-wasm') finds node_modules.
+    const script = join(root, 'bench/out/seed-accounts.cjs');
+    await bundleSeed(root, script);
+    await run(process.execPath, [script, config, usersCsv], { timeout: 240000 });
+    log(`  node: ${users.length} users added in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    throw new Error(`adding the bench users failed: ${err.stderr || err.message}`);
+  }
 }
 
 /** The seeding script as one CommonJS file; node-sqlite3-wasm stays outside, found in node_modules. */
