@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, package, STUN and
-# page benches. Installs sipp, Kamailio, coturn and Chromium from Debian when they are missing and
-# this runs as root (without root, a missing Chromium only skips the page bench), builds the bundle
-# when dist/ is missing, and keeps the whole run bounded in time; on exit, stops any target or sipp
-# the bench left running. Settings: see the head of bench/register-bench.mjs (BENCH_TARGETS,
-# BENCH_ROUNDS, ...), of bench/call-bench.mjs (BENCH_CALL_TARGETS, ...) and of bench/page-bench.mjs.
+# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, overload, package,
+# STUN, page and mesh benches, each bounded in time (their timeouts add up to 46 minutes, the
+# register, overload and mesh benches 10 minutes each). Installs sipp, Kamailio, coturn and
+# Chromium from Debian when they are missing and this runs as root (without root, a missing Chromium
+# only skips the page bench, and the mesh bench, which needs network namespaces, is skipped), builds
+# the bundle when dist/ is missing; on exit, stops any target or sipp the bench left running.
+# Settings: see the head of bench/register-bench.mjs (BENCH_TARGETS, BENCH_ROUNDS, ...), of
+# bench/call-bench.mjs (BENCH_CALL_TARGETS, ...), bench/overload-bench.mjs (BENCH_OVERLOAD_*),
+# bench/page-bench.mjs and bench/mesh-bench.mjs (BENCH_MESH_*).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -67,6 +70,17 @@ timeout --kill-after=20 300 node bench/call-bench.mjs &
 bench=$!
 wait "$bench"
 call_status=$?
+
+# The overload bench (bench/overload-bench.mjs): the node's memory under a REGISTER flood and a call
+# flood of ten times its capacity, with the init script's V8 flags and without, Kamailio under the
+# same floods; the answers sipp got (503s, retransmissions) and the time until the node serves
+# normally again. About 5 minutes with its 30 s floods. Its section goes right after the call
+# bench's in RESULTS.md; its process groups are in bench/out/overload.pids.
+pidfile=bench/out/overload.pids
+timeout --kill-after=20 600 node bench/overload-bench.mjs &
+bench=$!
+wait "$bench"
+overload_status=$?
 pidfile=bench/out/package.pids
 
 # The package bench (bench/package-bench.mjs): the .ipk's sizes, start time and memory of the
@@ -98,4 +112,19 @@ if [ -x /usr/bin/chromium ]; then
 else
   echo "page bench skipped: /usr/bin/chromium missing (apt-get install chromium, or run npm run bench as root)"
 fi
-[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$package_status" = 0 ] && [ "$stun_status" = 0 ] && [ "$page_status" = 0 ]
+
+# The mesh bench (bench/mesh-bench.mjs): scripts/mesh-sim.mjs for a line of 10 and a line, a ring and
+# a grid of 30 nodes, each node in a network namespace of its own (so root only); replaces its section
+# of RESULTS.md. Its sims' process groups are in bench/out/mesh.pids; each sim removes its namespaces.
+pidfile=bench/out/mesh.pids
+mesh_status=0
+if [ "$(id -u)" = 0 ]; then
+  timeout --kill-after=20 600 node bench/mesh-bench.mjs &
+  bench=$!
+  wait "$bench"
+  mesh_status=$?
+else
+  echo "mesh bench skipped: it needs root (network namespaces)"
+fi
+[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$overload_status" = 0 ] && [ "$package_status" = 0 ] &&
+  [ "$stun_status" = 0 ] && [ "$page_status" = 0 ] && [ "$mesh_status" = 0 ]
