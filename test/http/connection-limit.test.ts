@@ -4,46 +4,28 @@
  * six is closed
  * at once, and a place frees when one closes. Real sockets on loopback.
  */
-import { once } from 'node:events';
-import net from 'node:net';
 import t from 'tap';
+import { closedWithin, openTcp } from '../helpers/tcp-probe.js';
 import { PAGE_CONNECTIONS } from '../../src/http/server.js';
 import { startHarness } from '../helpers/transport-harness.js';
 
 /** With max_connections_per_address 1: one WebSocket's worth, and a page's files and API. */
 const LIMIT = 1 + PAGE_CONNECTIONS;
 
-function open(port: number): Promise<net.Socket> {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  socket.on('error', () => {});
-  return once(socket, 'connect').then(() => socket);
-}
-
-function closedWithin(socket: net.Socket, ms: number): Promise<boolean> {
-  if (socket.destroyed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 for (const which of ['httpPort', 'httpsPort'] as const) {
   t.test(`${which}: the connection past the limit is closed, and a freed place is taken again`, async (t) => {
     const h = await startHarness(t, { maxConnectionsPerAddress: 1 });
     const port = h.config[which];
-    const held = await Promise.all(Array.from({ length: LIMIT }, () => open(port)));
+    const held = await Promise.all(Array.from({ length: LIMIT }, () => openTcp(port)));
     t.teardown(() => held.forEach((s) => s.destroy()));
-    const extra = await open(port);
+    const extra = await openTcp(port);
     t.teardown(() => extra.destroy());
     t.ok(await closedWithin(extra, 2000), 'one more is closed at once');
     for (const s of held) t.notOk(await closedWithin(s, 50), 'the others stay');
     t.ok(h.log.some((l) => /HTTP: refused a connection from 127\.0\.0\.1/.test(l)), 'and it is logged');
     held[0]!.destroy();
     await new Promise((r) => setTimeout(r, 100));
-    const again = await open(port);
+    const again = await openTcp(port);
     t.teardown(() => again.destroy());
     t.notOk(await closedWithin(again, 300), 'after one closed, a new one is taken');
   });
