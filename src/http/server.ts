@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { type BindAddress, bindAddresses, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
-import { ConnectionLimits, type ConnectionTotal } from '../transport/connection-limits.js';
+import { acquireConnection, ConnectionLimits, releaseConnection, type ConnectionTotal } from '../transport/connection-limits.js';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { plainPage } from './plain-page.js';
 
@@ -100,21 +100,13 @@ export const PAGE_CONNECTIONS = 6;
 function limitConnections(server: http.Server, limits: ConnectionLimits, total: ConnectionTotal, warnings: RateLimitedLog): void {
   server.on('connection', (socket: Duplex & { remoteAddress?: string }) => {
     const address = unmapAddress(socket.remoteAddress ?? '');
-    if (!total.acquire()) {
-      warnings.warn(`HTTP: refused a connection from ${address}: the node holds ${total.max} connections (max_connections)`);
+    const refused = acquireConnection(total, limits, address);
+    if (refused !== undefined) {
+      warnings.warn(`HTTP: refused a connection from ${address}: ${refused}`);
       socket.destroy();
       return;
     }
-    if (!limits.acquire(address)) {
-      total.release();
-      warnings.warn(`HTTP: refused a connection from ${address}: it already has the most connections allowed`);
-      socket.destroy();
-      return;
-    }
-    socket.once('close', () => {
-      limits.release(address);
-      total.release();
-    });
+    socket.once('close', () => releaseConnection(total, limits, address));
   });
 }
 

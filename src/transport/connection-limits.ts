@@ -55,8 +55,20 @@ export class ConnectionTotal {
   release(): void {
     if (this.held > 0) this.held--;
   }
+}
 
-  get count(): number {
-    return this.held;
-  }
+/**
+ * An accepted connection from `address` counted against both bounds, or against neither: undefined
+ * when counted, else why it was refused, for the log. `releaseConnection` undoes a counted one.
+ */
+export function acquireConnection(total: ConnectionTotal, perAddress: ConnectionLimits, address: string): string | undefined {
+  if (!total.acquire()) return `the node holds ${total.max} connections (max_connections)`;
+  if (perAddress.acquire(address)) return undefined;
+  total.release();
+  return 'it already has the most connections allowed';
+}
+
+export function releaseConnection(total: ConnectionTotal, perAddress: ConnectionLimits, address: string): void {
+  perAddress.release(address);
+  total.release();
 }

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { StreamFramer } from '../sip/stream-framer.js';
 import { type BindAddress, hostPort, isMissingFamily, unmapAddress } from '../net/addresses.js';
-import type { ConnectionLimits, ConnectionTotal } from './connection-limits.js';
+import { acquireConnection, releaseConnection, type ConnectionLimits, type ConnectionTotal } from './connection-limits.js';
 import type { Flow, FlowEnd } from '../sip/flow.js';
 import { type ReceiveContext, deliverClosed, receiveMessage, rejectMalformed } from './received.js';
 import { StreamFlow, type StreamFlowEnds } from './stream-flow.js';
@@ -146,10 +146,7 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       sockets.delete(socket);
       flows.delete(id);
       if (byPeer.get(peer) === flow) byPeer.delete(peer);
-      if (opened === undefined) {
-        connectionLimits.release(remoteAddress);
-        connectionTotal.release();
-      }
+      if (opened === undefined) releaseConnection(connectionTotal, connectionLimits, remoteAddress);
       const end: FlowEnd = connected ? 'closed' : 'unreachable';
       deliverClosed(flow, end, ctx);
     });
@@ -163,14 +160,9 @@ export async function startTcp(opts: TcpOptions): Promise<TcpTransport> {
       return;
     }
     const address = unmapAddress(remoteAddress);
-    if (!connectionTotal.acquire()) {
-      ctx.warnings.warn(`TCP: refused a connection from ${address}: the node holds ${connectionTotal.max} connections (max_connections)`);
-      socket.destroy();
-      return;
-    }
-    if (!connectionLimits.acquire(address)) {
-      connectionTotal.release();
-      ctx.warnings.warn(`TCP: refused a connection from ${address}: it already has the most connections allowed`);
+    const refused = acquireConnection(connectionTotal, connectionLimits, address);
+    if (refused !== undefined) {
+      ctx.warnings.warn(`TCP: refused a connection from ${address}: ${refused}`);
       socket.destroy();
       return;
     }
