@@ -51,6 +51,7 @@ import { acquireDataDirLock } from './store/data-dir-lock.js';
 import { openCheckedDatabase } from './store/checked-database.js';
 import { realmFor } from './store/realm.js';
 import { startMediaRelay } from './media/media-relay.js';
+import { MediaAnchor } from './proxy/media-anchor.js';
 import { startStunResponder } from './stun/responder.js';
 import { bindAddresses } from './net/addresses.js';
 import { LocalAddresses } from './net/local-address.js';
@@ -164,6 +165,8 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     undo.push(() => offline.close());
     const pruning = startDailyPruning(clock, logger, () => history.prune() + messages.prune());
     undo.push(() => pruning.stop());
+    const mediaRelay = config.rtpengine === undefined ? undefined : startMediaRelay(config.rtpengine, logger);
+    if (mediaRelay) undo.push(() => mediaRelay.stop());
     const proxy = new Proxy({
       credentials: accounts,
       location,
@@ -186,6 +189,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
         if (outcomeOf(call) === 'missed') offline.missedCall(call.callee);
       },
       onBye: (callId) => callLog.ended(callId),
+      ...(mediaRelay ? { media: new MediaAnchor({ calls: mediaRelay.calls, mode: config.rtpengineRelay, logger }) } : {}),
     });
     const dispatcher = new Dispatcher({ registrar, location, transactions, clientTransactions, proxy, logger, now: () => clock.now(), maxRequestsInProgress: config.maxRequestsInProgress });
     const limits: ParseLimits = { maxMessageSize: config.maxMessageSize, maxHeaders: 100, maxLineLength: 8192 };
@@ -258,9 +262,6 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     });
     keepalive.start();
     undo.push(() => keepalive.stop());
-
-    const mediaRelay = config.rtpengine === undefined ? undefined : startMediaRelay(config.rtpengine, logger);
-    if (mediaRelay) undo.push(() => mediaRelay.stop());
 
     // RFC 8489 Binding responder; off with stun_port 0 (when a coturn on the router owns 3478).
     const stun =

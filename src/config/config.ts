@@ -54,6 +54,8 @@ export interface Config {
   turnTtl: number;
   /** rtpengine's ng control socket (`udp:127.0.0.1:2223`); none: no media relay. */
   rtpengine?: { host: string; port: number };
+  /** Which calls the relay carries: `mixed` (browser to plain phone) or `all`. */
+  rtpengineRelay: 'mixed' | 'all';
   /** Seconds an unanswered call rings before it ends (CANCEL to the branches, 480, a missed call). */
   ringTimeout: number;
   /** `open`: the page takes sign-ups; `closed`: only `trucada user add` makes accounts. */

@@ -300,6 +300,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     meaning: "rtpengine's ng control socket, the media relay for calls between browsers and plain RTP phones; none: no relay",
     example: 'udp:127.0.0.1:2223',
   },
+  rtpengineRelay: {
+    name: 'rtpengine_relay', field: 'rtpengineRelay', type: oneOf<'mixed' | 'all'>(['mixed', 'all']), default: 'mixed',
+    meaning: 'which calls to local devices go through rtpengine: those between a browser and a plain RTP phone (`mixed`), or every call with SDP (`all`, which also hides the ends\' addresses from each other)',
+    example: 'all',
+  },
   signup: {
     name: 'signup', field: 'signup', type: oneOf<'open' | 'approval' | 'closed'>(['open', 'approval', 'closed']), default: 'open',
     meaning: 'whether people on the mesh may make their own account on the page (`open`), may ask for one that an admin approves on the page or with `trucada user approve` (`approval`), or only the admin makes them with `trucada user add` (`closed`)',

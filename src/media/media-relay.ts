@@ -1,17 +1,20 @@
 /**
  * The media relay as the node holds it when `rtpengine` is set: the ng client and its health check,
  * started and stopped together, so the operator sees from `trucada status` and the log whether the
- * relay answers.
+ * relay answers, and the calls that go through it.
  */
 import type { Logger } from '../log.js';
 import { hostPort } from '../net/addresses.js';
 import { NgClient, type NgAddress } from './ng-client.js';
 import { RelayHealth } from './relay-health.js';
+import { RelayedCalls } from './relayed-calls.js';
 
 export interface MediaRelay {
   readonly name: string;
   readonly client: NgClient;
   readonly health: RelayHealth;
+  /** The calls going through it. */
+  readonly calls: RelayedCalls;
   stop(): void;
 }
 
@@ -24,6 +27,7 @@ export function startMediaRelay(address: NgAddress, logger: Logger): MediaRelay 
     name,
     client,
     health,
+    calls: new RelayedCalls({ client, health, logger }),
     stop() {
       health.stop();
       client.close();

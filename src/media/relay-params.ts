@@ -52,7 +52,10 @@ export function answerParams(leg: LegIds, sdp: string, caller: MediaKind): NgPar
   return { ...ids(leg), sdp, replace: ['origin', 'session-connection'], ...towards(caller, 'answer') };
 }
 
-/** `delete`: the call's relay session, all its legs. */
+/**
+ * `delete`: the call's relay session, all its legs, at once: rtpengine would otherwise hold its
+ * ports for its `delete-delay` (30 s by default), and a router's port range is small.
+ */
 export function deleteParams(leg: Pick<LegIds, 'callId' | 'fromTag'>): NgParams {
-  return { 'call-id': leg.callId, 'from-tag': leg.fromTag };
+  return { 'call-id': leg.callId, 'from-tag': leg.fromTag, 'delete-delay': 0 };
 }

@@ -40,6 +40,10 @@ export interface ForkTarget {
   device: string;
   /** The branch timed out or its transport failed (§16.8, §16.9): the next hop may be gone. */
   onUnreachable?: () => void;
+  /** The body this branch carries instead of the request's: the SDP the media relay made for its device. */
+  body?: Buffer;
+  /** Sees each of the branch's responses before the fork does, and hands it on, rewritten or not (media-anchor.ts). */
+  receive?: (res: SipResponse, deliver: (res: SipResponse) => void) => void;
 }
 
 export interface ForkDeps {
@@ -68,7 +72,8 @@ export interface ForkOutcome {
 export interface ForkOptions {
   request: SipRequest;
   flow: Flow;
-  targets: readonly ForkTarget[];
+  /** Known at once, or once the media relay has made each branch's SDP (the promise never rejects). */
+  targets: readonly ForkTarget[] | Promise<readonly ForkTarget[]>;
   loopHash: string;
   /** Consumed Proxy-Authorization realm (forward.ts). */
   realm?: string;
@@ -104,7 +109,7 @@ interface Branch {
 }
 
 export class Fork {
-  private readonly branches: Branch[];
+  private branches: Branch[] = [];
   private readonly invite: boolean;
   private readonly startedAt: number;
   private answeredAt: number | undefined;
@@ -124,6 +129,9 @@ export class Fork {
   private readonly upstream: { respond(response: SipResponse): boolean };
 
   private readonly flowId: string;
+  private readonly targets: ForkOptions['targets'];
+  private readonly loopHash: string;
+  private readonly realm: string | undefined;
   private readonly ringTimeoutMs: number;
   private readonly whenUnreachable: ForkOptions['whenUnreachable'];
   /** Called once; let go then, with whatever it holds. */
@@ -138,22 +146,9 @@ export class Fork {
     this.startedAt = deps.clock.now();
     this.request = options.request;
     this.upstream = deps.serverTransactions.responder(options.request, options.flow);
-    this.branches = options.targets.map((target) => ({
-      target,
-      request: forwardedRequest(
-        options.request,
-        {
-          requestUri: target.uri,
-          outbound: target.flow,
-          branch: proxyBranch(options.loopHash),
-          ...(target.recordRoute ? { recordRoute: target.recordRoute } : {}),
-          ...(options.realm !== undefined ? { realm: options.realm } : {}),
-        },
-        deps.addresses,
-      ),
-      provisional: false,
-      cancelSent: false,
-    }));
+    this.targets = options.targets;
+    this.loopHash = options.loopHash;
+    this.realm = options.realm;
   }
 
   /** Whether the caller has its final response. */
@@ -162,13 +157,22 @@ export class Fork {
   }
 
   start(): void {
-    const request = this.request!;
     // §16.2: a stateful proxy answers an INVITE with 100 at once, so the caller stops retransmitting.
-    if (this.invite) this.upstream.respond(createResponse(request, 100));
+    if (this.invite) this.upstream.respond(createResponse(this.request!, 100));
+    if (Array.isArray(this.targets)) this.startBranches(this.targets);
+    else void (this.targets as Promise<readonly ForkTarget[]>).then((targets) => this.startBranches(targets));
+  }
+
+  /** A CANCEL or a ring timeout that came while the targets were being made leaves none to start. */
+  private startBranches(targets: readonly ForkTarget[]): void {
+    const request = this.request;
+    if (request && !this.override) this.branches = targets.map((target) => this.branchFor(request, target));
     for (const branch of this.branches) {
+      const { receive } = branch.target;
+      const onResponse = (res: SipResponse) => this.onResponse(branch, res);
       // The callbacks reach the request through the branch, which lets go of it at the final response.
       branch.tx = this.deps.clientTransactions.start(branch.request!, branch.target.flow, {
-        onResponse: (res) => this.onResponse(branch, res),
+        onResponse: receive ? (res) => receive(res, onResponse) : onResponse,
         onTimeout: () => {
           branch.target.onUnreachable?.();
           this.failBranch(branch, 408);
@@ -181,10 +185,22 @@ export class Fork {
       });
     }
     this.starting = false;
-    if (this.invite) {
+    if (this.invite && !this.override) {
       this.ringTimer = this.deps.clock.setTimeout(() => this.stop(480, false, true), this.ringTimeoutMs);
     }
     this.settle();
+  }
+
+  private branchFor(request: SipRequest, target: ForkTarget): Branch {
+    const spec = {
+      requestUri: target.uri,
+      outbound: target.flow,
+      branch: proxyBranch(this.loopHash),
+      ...(target.recordRoute ? { recordRoute: target.recordRoute } : {}),
+      ...(this.realm !== undefined ? { realm: this.realm } : {}),
+      ...(target.body ? { body: target.body } : {}),
+    };
+    return { target, request: forwardedRequest(request, spec, this.deps.addresses), provisional: false, cancelSent: false };
   }
 
   /** §16.10: the caller's CANCEL; its Reason (RFC 3326) goes on to the branches. */

@@ -2,7 +2,7 @@
  * The copy of a request that the node sends on (RFC 3261 §16.6 steps 1-8): the new Request-URI,
  * one hop fewer in Max-Forwards, the node's Record-Route entries and Via on top. The node's own
  * digest credentials are taken out (they were for this hop, as Kamailio's consume_credentials
- * does); everything else travels as it came.
+ * does); everything else travels as it came, but for the SDP when the media relay rewrote it.
  */
 import { Headers } from '../sip/headers.js';
 import type { SipRequest } from '../sip/message.js';
@@ -17,6 +17,8 @@ export interface ForwardSpec {
   recordRoute?: readonly string[];
   /** The realm whose Proxy-Authorization the node consumed. */
   realm?: string;
+  /** A body in place of the request's: the SDP the media relay made for this branch. */
+  body?: Buffer;
 }
 
 /** §16.6 step 3: a copy without Max-Forwards gets one, which "SHOULD be 70". */
@@ -33,7 +35,7 @@ export function forwardedRequest(req: SipRequest, spec: ForwardSpec, addresses: 
   headers.set('Max-Forwards', String(hops));
   for (const rr of [...(spec.recordRoute ?? [])].reverse()) headers.prepend('Record-Route', rr);
   headers.prepend('Via', viaFor(spec.outbound, spec.branch, addresses));
-  return { kind: 'request', method: req.method, uri: spec.requestUri, headers, body: req.body };
+  return { kind: 'request', method: req.method, uri: spec.requestUri, headers, body: spec.body ?? req.body };
 }
 
 /** §16.6 step 8 / §18.1.1: the node's sent-by on this flow, with `rport` (RFC 3581 §3). */

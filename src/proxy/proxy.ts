@@ -33,6 +33,7 @@ import { recordRoutes, type OurRoute, type RouteDeps } from './record-route.js';
 import { proxyRefuse, type ProxyRefusal } from './refusal.js';
 import { SenderCheck, senderName, type Sender } from './sender.js';
 import type { FailureThrottle } from '../auth/throttle.js';
+import type { MediaAnchor } from './media-anchor.js';
 
 export interface ProxyDeps {
   credentials: Credentials;
@@ -59,6 +60,8 @@ export interface ProxyDeps {
   onCall?: (call: CallAttempt) => void;
   /** A BYE is routed inside the dialog with this Call-ID: the call's end. */
   onBye?: (callId: string) => void;
+  /** Puts rtpengine into calls whose ends speak different media (issue 14); without it SDP passes untouched. */
+  media?: MediaAnchor;
 }
 
 /** A call to or from a local user, as the history needs it: a remote party is `user@domain`. */
@@ -151,14 +154,19 @@ export class Proxy {
   ): ProxyRefusal | undefined {
     const hop = inDialogHop(this.deps.flows, req, popped, fromTag);
     if (typeof hop === 'string') return req.method === 'ACK' ? undefined : hop;
-    if (req.method === 'BYE') this.deps.onBye?.(req.headers.get('call-id') ?? '');
+    if (req.method === 'BYE') {
+      const callId = req.headers.get('call-id') ?? '';
+      this.deps.onBye?.(callId);
+      this.deps.media?.ended(callId);
+    }
     if (req.method === 'ACK') {
       // An ACK for a 2xx is a transaction of its own with no response (§17.1.1.3): sent on statelessly.
       const ack = forwardedRequest(req, { requestUri: req.uri, outbound: hop, branch: proxyBranch(hash) }, this.deps.addresses);
       if (!hop.send(ack)) this.deps.logger.debug(`ACK for ${req.uri} not sent on ${hop.id}`);
       return undefined;
     }
-    this.fork(req, flow, [{ uri: req.uri, flow: hop, device: req.uri }], hash);
+    const target: ForkTarget = { uri: req.uri, flow: hop, device: req.uri };
+    this.fork(req, flow, this.deps.media?.inDialog(req, target) ?? [target], hash);
     return undefined;
   }
 
@@ -277,14 +285,15 @@ export class Proxy {
     // A MESSAGE none of whose devices could be reached is kept as if none were registered.
     const offline = this.deps.offline;
     const store = req.method === 'MESSAGE' && offline ? (r: SipRequest) => offline.store(r, callee) : undefined;
-    this.fork(req, flow, targets, hash, { caller, callee }, store);
+    const anchored = req.method === 'INVITE' ? this.deps.media?.newCall(req, flow, targets) : undefined;
+    this.fork(req, flow, anchored ?? targets, hash, { caller, callee }, store);
     return undefined;
   }
 
   private fork(
     req: SipRequest,
     flow: Flow,
-    targets: ForkTarget[],
+    targets: readonly ForkTarget[] | Promise<readonly ForkTarget[]>,
     hash: string,
     call?: { caller: string; callee: string },
     whenUnreachable?: (request: SipRequest) => SipResponse,
@@ -309,7 +318,10 @@ export class Proxy {
         ...(whenUnreachable ? { whenUnreachable } : {}),
         onDone: (outcome) => {
           this.forks.delete(req);
-          if (invite && call) this.deps.onCall?.({ ...call, callId: req.headers.get('call-id') ?? '', outcome });
+          if (!invite || !call) return;
+          const callId = req.headers.get('call-id') ?? '';
+          this.deps.media?.settled(callId, outcome.status);
+          this.deps.onCall?.({ ...call, callId, outcome });
         },
       },
     );

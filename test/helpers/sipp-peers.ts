@@ -45,7 +45,11 @@ export interface SippDeviceOptions {
   transport?: 'udp' | 'tcp';
   /** How long the device stays up (it is stopped when the test ends in any case). */
   seconds?: number;
+  /** More `-key NAME VALUE` for the scenario, e.g. the port its SDP names. */
+  keys?: Record<string, string>;
 }
+
+const keyArgs = (keys: Record<string, string> = {}) => Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]);
 
 /** A fresh file for one peer's trace, removed when the test ends. */
 function traceFile(t: Teardown, name: string): string {
@@ -63,6 +67,15 @@ function peer(file: string): SippPeer {
   };
 }
 
+/** Waits (bounded) until the peer has received, or sent, a message whose start line matches. */
+function waitFor(traced: SippPeer, direction: 'received' | 'sent') {
+  return async (line: RegExp, what: string, ms?: number) => {
+    const found = () => traced[direction](line)[0];
+    await until(() => found() !== undefined, what, ms);
+    return found()!;
+  };
+}
+
 const transportArg = (transport: 'udp' | 'tcp') => (transport === 'udp' ? 'u1' : 't1');
 
 /** A sipp device of `options.user`, registered with the node when this resolves. */
@@ -76,6 +89,7 @@ export async function registerSippDevice(t: Teardown, node: TestNode, options: S
     '-i', '127.0.0.1', '-p', String(port!),
     '-key', 'domain', TEST_DOMAIN, '-s', options.user, '-ap', options.password, '-auth_uri', TEST_DOMAIN,
     '-d', String(seconds * 1000), '-m', '1',
+    ...keyArgs(options.keys),
     ...sippTraceArgs(file),
     `127.0.0.1:${node.config.sipPort}`,
   ], seconds + 10);
@@ -84,12 +98,7 @@ export async function registerSippDevice(t: Teardown, node: TestNode, options: S
     `${options.user}'s sipp device on port ${port} to register`,
   );
   const traced = peer(file);
-  const wait = (direction: 'received' | 'sent') => async (line: RegExp, what: string, ms?: number) => {
-    const found = () => traced[direction](line)[0];
-    await until(() => found() !== undefined, what, ms);
-    return found()!;
-  };
-  return { ...traced, port: port!, process, waitReceived: wait('received'), waitSent: wait('sent') };
+  return { ...traced, port: port!, process, waitReceived: waitFor(traced, 'received'), waitSent: waitFor(traced, 'sent') };
 }
 
 export interface SippCallerOptions {
@@ -102,13 +111,21 @@ export interface SippCallerOptions {
   transport?: 'udp' | 'tcp';
   /** Milliseconds between the ACK and the BYE where the scenario pauses (default 200). */
   pauseMs?: number;
+  keys?: Record<string, string>;
+  timeoutSeconds?: number;
 }
 
-/** One run of a caller scenario to its end, with what it sent and received. */
-export async function runSippCaller(t: Teardown, node: TestNode, options: SippCallerOptions) {
+/** A caller scenario started: what it sent and received so far, and its end. */
+export interface SippCall extends SippPeer {
+  waitReceived(startLine: RegExp, what: string, ms?: number): Promise<SippMessage>;
+  readonly done: Promise<{ code: number | null; output: string }>;
+}
+
+/** A caller scenario started, to follow while it runs. */
+export async function startSippCaller(t: Teardown, node: TestNode, options: SippCallerOptions): Promise<SippCall> {
   const [port] = await freePorts(1);
   const file = traceFile(t, `${options.user}-caller`);
-  const result = await runSippScenario(t, options.scenario, [
+  const done = runSippScenario(t, options.scenario, [
     '-t', transportArg(options.transport ?? 'udp'),
     '-i', '127.0.0.1', '-p', String(port!),
     '-key', 'domain', TEST_DOMAIN, '-key', 'callee', options.callee,
@@ -117,8 +134,16 @@ export async function runSippCaller(t: Teardown, node: TestNode, options: SippCa
     ...(options.password !== undefined ? ['-ap', options.password] : []),
     '-auth_uri', `${options.callee}@${TEST_DOMAIN}`,
     '-m', '1', '-d', String(options.pauseMs ?? 200),
+    ...keyArgs(options.keys),
     ...sippTraceArgs(file),
     `127.0.0.1:${node.config.sipPort}`,
-  ]);
-  return { ...result, ...peer(file) };
+  ], options.timeoutSeconds);
+  const traced = peer(file);
+  return { ...traced, waitReceived: waitFor(traced, 'received'), done };
+}
+
+/** One run of a caller scenario to its end, with what it sent and received. */
+export async function runSippCaller(t: Teardown, node: TestNode, options: SippCallerOptions) {
+  const call = await startSippCaller(t, node, options);
+  return { ...(await call.done), ...call };
 }
