@@ -96,6 +96,18 @@ t.test('the page calls a desk phone: sound both ways through rtpengine, none lef
   t.same(await calls(), [invite.text.match(/^Call-ID:\s*(\S+)/im)?.[1]], 'rtpengine carries this one call');
   t.ok(node.logs.some((l) => /media relay: call .* goes through rtpengine \(webrtc to plain\)/.test(l)), 'the node says why');
 
+  // Hold and resume: each re-INVITE reaches the phone rewritten by rtpengine, and sound comes back.
+  await alice.click('button.hold');
+  await alice.getByText('You put desk on hold').waitFor();
+  const hold = sdpOf(phone.received(/^INVITE /)[1]!);
+  mediaAddress(t, hold, rtpe, 'the hold re-INVITE at the phone');
+  t.match(hold, /^a=sendonly/m, 'asks the phone to listen only');
+  await alice.click('button.hold');
+  await alice.getByText('In a call with desk').waitFor();
+  t.match(sdpOf(phone.received(/^INVITE /)[2]!), /^a=sendrecv/m, 'the resume re-INVITE: both ways again');
+  const before = media.packets(0);
+  await until(() => media.packets(0) > before + 50, 'sound to reach the phone again after the resume', 10_000);
+
   await alice.click('button.hang-up:visible');
   await phone.waitReceived(/^BYE /, 'the BYE at the phone');
   await noCallLeft(t, calls, 'the page hung up: rtpengine has no session left');
