@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, overload, package,
-# STUN, page and mesh benches, each bounded in time (their timeouts add up to 46 minutes, the
-# register, overload and mesh benches 10 minutes each). Installs sipp, Kamailio, coturn and
-# Chromium from Debian when they are missing and this runs as root (without root, a missing Chromium
-# only skips the page bench, and the mesh bench, which needs network namespaces, is skipped), builds
+# `npm run bench`: the register bench (bench/register-bench.mjs), then the call, media relay, overload,
+# package, STUN, page and mesh benches, each bounded in time (their timeouts add up to 51 minutes, the
+# register, overload and mesh benches 10 minutes each). Installs sipp, Kamailio, coturn, Chromium and
+# rtpengine from Debian when they are missing and this runs as root (without root, a missing Chromium
+# or rtpengine only skips the page or media relay bench, and the mesh bench, which needs network
+# namespaces, is skipped), builds
 # the bundle when dist/ is missing; on exit, stops any target or sipp the bench left running.
 # Settings: see the head of bench/register-bench.mjs (BENCH_TARGETS, BENCH_ROUNDS, ...), of
 # bench/call-bench.mjs (BENCH_CALL_TARGETS, ...), bench/overload-bench.mjs (BENCH_OVERLOAD_*),
@@ -21,6 +22,8 @@ command -v "${KAMAILIO:-kamailio}" >/dev/null 2>&1 || missing+=(kamailio)
 command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 # Only the page bench needs Chromium, and it is skipped without it (below), so only root asks for it.
 [ -x /usr/bin/chromium ] || [ "$(id -u)" != 0 ] || missing+=(chromium)
+# The media relay bench is skipped without rtpengine, likewise.
+[ -x /usr/bin/rtpengine ] || [ "$(id -u)" != 0 ] || missing+=(rtpengine-daemon)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages: ${missing[*]}"
@@ -70,6 +73,20 @@ timeout --kill-after=20 300 node bench/call-bench.mjs &
 bench=$!
 wait "$bench"
 call_status=$?
+
+# The media relay bench (bench/relay-bench.mjs): rtpengine's CPU for 10 and 30 browser-to-phone calls
+# at once, set up with the node's ng parameters, in Debian's headless Chromium; about 2 minutes. Its
+# section goes right after the call bench's; rtpengine's process group is in bench/out/relay.pids.
+pidfile=bench/out/relay.pids
+relay_status=0
+if [ -x /usr/bin/rtpengine ] && [ -x /usr/bin/chromium ]; then
+  timeout --kill-after=20 300 node bench/relay-bench.mjs &
+  bench=$!
+  wait "$bench"
+  relay_status=$?
+else
+  echo "media relay bench skipped: /usr/bin/rtpengine or /usr/bin/chromium missing (apt-get install rtpengine-daemon chromium)"
+fi
 
 # The overload bench (bench/overload-bench.mjs): the node's memory under a REGISTER flood and a call
 # flood of ten times its capacity, with the init script's V8 flags and without, Kamailio under the
@@ -126,5 +143,5 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "mesh bench skipped: it needs root (network namespaces)"
 fi
-[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$overload_status" = 0 ] && [ "$package_status" = 0 ] &&
+[ "$register_status" = 0 ] && [ "$call_status" = 0 ] && [ "$relay_status" = 0 ] && [ "$overload_status" = 0 ] && [ "$package_status" = 0 ] &&
   [ "$stun_status" = 0 ] && [ "$page_status" = 0 ] && [ "$mesh_status" = 0 ]
