@@ -2,8 +2,8 @@
  * The ng `offer` and `answer` parameters that make rtpengine hand each end of a call an SDP it can
  * use, as Kamailio's WebRTC gateway configurations do: towards a browser DTLS-SRTP with ICE forced
  * and RTCP multiplexed (RFC 8834 §5 requires both), towards a plain phone RTP/AVP with ICE removed,
- * no DTLS or SDES, and RTCP on its own port. The origin and connection lines are rewritten to
- * rtpengine's address, so neither end learns the other's.
+ * no DTLS or SDES, and RTCP on its own port; transcoding only where the codecs do not meet. The
+ * origin and connection lines are rewritten to rtpengine's address, so neither end learns the other's.
  */
 import type { BencodeInput } from './bencode.js';
 import type { MediaKind } from './media-kind.js';
@@ -33,6 +33,10 @@ function towards(kind: MediaKind, step: 'offer' | 'answer'): NgParams {
       // A browser bundles on a=mid and requires rtcp-mux; in an answer, rtpengine accepts the offer's.
       'rtcp-mux': step === 'offer' ? ['offer', 'require'] : ['accept', 'require'],
       flags: ['generate-mid'],
+      // A phone that offers none of a browser's codecs (G.729, GSM, G.723 only) is still heard:
+      // rtpengine adds PCMU to the browser's offer when it is missing and transcodes only then.
+      // The other way needs nothing: every browser offers PCMU and PCMA (RFC 7874 §3).
+      ...(step === 'offer' ? { codec: { transcode: ['PCMU'] } } : {}),
     };
   }
   return { 'transport-protocol': 'RTP/AVP', ICE: 'remove', DTLS: 'off', SDES: ['off'], 'rtcp-mux': ['demux'] };

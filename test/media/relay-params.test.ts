@@ -92,3 +92,25 @@ t.test('browser calls phone, and phone calls browser: Chromium and the real rtpe
   t.equal((await ng.request('delete', deleteParams(fromPhone))).result, 'ok');
   t.notMatch(rtpe.output.join(''), /\b(ERR|WARNING)\b/, 'rtpengine logged no warning');
 });
+
+t.test('a phone that speaks only G.729 calls a browser: the browser is offered PCMU as well and the phone is answered in G.729', { skip: rtpengineMissing || chromiumMissing }, async (t) => {
+  const rtpe = await startRtpengine(t);
+  const ng = new NgClient({ address: { host: '127.0.0.1', port: rtpe.ngPort }, logger: silentLogger });
+  t.teardown(() => ng.close());
+  const page = await (await launchChromium(t)).newPage();
+  const g729 = ['v=0', 'o=phone 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 7078 RTP/AVP 18', 'a=rtpmap:18 G729/8000', 'a=fmtp:18 annexb=no', 'a=sendrecv', ''].join('\r\n');
+  const leg = { callId: 'relay-g729@127.0.0.1', fromTag: 'phone', viaBranch: 'z9hG4bK3' };
+  const offer = String((await ng.request('offer', offerParams(leg, g729, 'webrtc'))).sdp);
+  t.match(offer, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 18 0\b/m, 'G.729 as the phone offered it, and PCMU rtpengine can transcode to');
+  const browserAnswer = await page.evaluate(async (sdp) => {
+    const pc = new RTCPeerConnection();
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    return answer.sdp!;
+  }, offer);
+  t.match(browserAnswer, /^m=audio 9 UDP\/TLS\/RTP\/SAVPF 0\b/m, 'Chromium takes PCMU');
+  const answer = String((await ng.request('answer', answerParams({ ...leg, toTag: 'browser' }, browserAnswer, 'plain'))).sdp);
+  t.match(answer, /^m=audio \d+ RTP\/AVP 18\b/m, 'the phone is answered in its own G.729: rtpengine transcodes');
+  t.equal((await ng.request('delete', deleteParams(leg))).result, 'ok');
+});
