@@ -58,31 +58,32 @@ stop() {
 }
 trap stop INT TERM
 
+# Runs bench/$1-bench.mjs for at most $2 seconds and returns its status; its process groups are in
+# bench/out/$1.pids for the exit trap.
+run_bench() {
+  pidfile=bench/out/$1.pids
+  timeout --kill-after=20 "$2" node "bench/$1-bench.mjs" &
+  bench=$!
+  wait "$bench"
+}
+
 # The whole bench stays under 10 minutes.
-timeout --kill-after=20 600 node bench/register-bench.mjs &
-bench=$!
-wait "$bench"
+run_bench register 600
 register_status=$?
 
 # The call bench (bench/call-bench.mjs): calls per second through the node and through Kamailio as a
 # stateful proxy (bench/kamailio/proxy.cfg), rounds alternating; a target whose first call fails is
 # reported as not measured. Its section goes right after the register bench's in RESULTS.md.
 # BENCH_CALL_TARGETS=kamailio measures Kamailio alone. Its process groups are in bench/out/call.pids.
-pidfile=bench/out/call.pids
-timeout --kill-after=20 300 node bench/call-bench.mjs &
-bench=$!
-wait "$bench"
+run_bench call 300
 call_status=$?
 
 # The media relay bench (bench/relay-bench.mjs): rtpengine's CPU for 10 and 30 browser-to-phone calls
 # at once, set up with the node's ng parameters, in Debian's headless Chromium; about 2 minutes. Its
 # section goes right after the call bench's; rtpengine's process group is in bench/out/relay.pids.
-pidfile=bench/out/relay.pids
 relay_status=0
 if [ -x /usr/bin/rtpengine ] && [ -x /usr/bin/chromium ]; then
-  timeout --kill-after=20 300 node bench/relay-bench.mjs &
-  bench=$!
-  wait "$bench"
+  run_bench relay 300
   relay_status=$?
 else
   echo "media relay bench skipped: /usr/bin/rtpengine or /usr/bin/chromium missing (apt-get install rtpengine-daemon chromium)"
@@ -93,38 +94,26 @@ fi
 # same floods; the answers sipp got (503s, retransmissions) and the time until the node serves
 # normally again. About 5 minutes with its 30 s floods. Its section goes right after the call
 # bench's in RESULTS.md; its process groups are in bench/out/overload.pids.
-pidfile=bench/out/overload.pids
-timeout --kill-after=20 600 node bench/overload-bench.mjs &
-bench=$!
-wait "$bench"
+run_bench overload 600
 overload_status=$?
-pidfile=bench/out/package.pids
 
 # The package bench (bench/package-bench.mjs): the .ipk's sizes, start time and memory of the
 # installed node with and without the init script's V8 flags; appends its section to RESULTS.md.
-timeout --kill-after=20 300 node bench/package-bench.mjs &
-bench=$!
-wait "$bench"
+run_bench package 300
 package_status=$?
 
 # The STUN bench (bench/stun-bench.mjs): Binding responses per second from the node and from coturn
 # (default threads and -m 1), rounds alternating; replaces its section of RESULTS.md. Its targets'
 # process groups are in bench/out/stun.pids, for the exit trap.
-pidfile=bench/out/stun.pids
-timeout --kill-after=20 180 node bench/stun-bench.mjs &
-bench=$!
-wait "$bench"
+run_bench stun 180
 stun_status=$?
 
 # The page bench (bench/page-bench.mjs): the page weight of a first visit and the time from a click on
 # Call to a connected call, in Debian's headless Chromium; replaces its section of RESULTS.md. Its
 # node's process group is in bench/out/page.pids; Chromium ends with playwright, the bench's child.
-pidfile=bench/out/page.pids
 page_status=0
 if [ -x /usr/bin/chromium ]; then
-  timeout --kill-after=20 180 node bench/page-bench.mjs &
-  bench=$!
-  wait "$bench"
+  run_bench page 180
   page_status=$?
 else
   echo "page bench skipped: /usr/bin/chromium missing (apt-get install chromium, or run npm run bench as root)"
@@ -133,12 +122,9 @@ fi
 # The mesh bench (bench/mesh-bench.mjs): scripts/mesh-sim.mjs for a line of 10 and a line, a ring and
 # a grid of 30 nodes, each node in a network namespace of its own (so root only); replaces its section
 # of RESULTS.md. Its sims' process groups are in bench/out/mesh.pids; each sim removes its namespaces.
-pidfile=bench/out/mesh.pids
 mesh_status=0
 if [ "$(id -u)" = 0 ]; then
-  timeout --kill-after=20 600 node bench/mesh-bench.mjs &
-  bench=$!
-  wait "$bench"
+  run_bench mesh 600
   mesh_status=$?
 else
   echo "mesh bench skipped: it needs root (network namespaces)"
