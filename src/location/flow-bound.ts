@@ -15,10 +15,13 @@ import { parseUri } from '../sip/uri.js';
 import { canonicalHost } from '../net/addresses.js';
 import type { FlowAddress } from '../sip/flow.js';
 import type { Binding } from './binding.js';
+import { TRANSPORT_TRAITS } from '../sip/transport-traits.js';
 
 export function diesWithFlow(binding: Binding, flow: FlowAddress): boolean {
-  if (flow.transport === 'ws' || flow.transport === 'wss') return true;
-  if (flow.transport !== 'tcp') return false;
+  const traits = TRANSPORT_TRAITS[flow.transport];
+  // Nothing reaches a device the node cannot dial once its connection is gone; a datagram has none.
+  if (!traits.dialable) return true;
+  if (!traits.reliable) return false;
   if (binding.regId !== undefined) return true;
   return contactIsPeer(binding.contact, flow);
 }

@@ -14,14 +14,16 @@ import type { FlowAddress } from '../sip/flow.js';
 import { parseUri } from '../sip/uri.js';
 import type { Binding } from './binding.js';
 import type { Location } from './location.js';
+import { TRANSPORT_NAMES, TRANSPORT_TRAITS } from '../sip/transport-traits.js';
 
 const FORMAT_VERSION = 1;
 /** Far above what a router holds; a bigger file is not ours. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_STRING = 1024;
 
+/** A binding the node can reach again after a restart: over a transport it can dial. */
 function persistable(b: Binding): boolean {
-  return b.flow.transport === 'udp' || b.flow.transport === 'tcp';
+  return TRANSPORT_TRAITS[b.flow.transport].dialable;
 }
 
 export class BindingPersistence {
@@ -133,7 +135,8 @@ function validBinding(item: unknown): Binding | undefined {
   if (o.regId !== undefined && !int(o.regId, 1, 2 ** 31 - 1)) return undefined;
   if (o.userAgent !== undefined && typeof o.userAgent !== 'string') return undefined;
   if (typeof flow !== 'object' || flow === null) return undefined;
-  if (flow.transport !== 'udp' && flow.transport !== 'tcp') return undefined;
+  const transport = TRANSPORT_NAMES.find((name) => name === flow.transport);
+  if (transport === undefined || !TRANSPORT_TRAITS[transport].dialable) return undefined;
   if (typeof flow.remoteAddress !== 'string' || isIP(flow.remoteAddress) === 0) return undefined;
   if (!int(flow.remotePort, 1, 65535)) return undefined;
   try {
@@ -141,7 +144,7 @@ function validBinding(item: unknown): Binding | undefined {
   } catch {
     return undefined;
   }
-  const address: FlowAddress = { transport: flow.transport, remoteAddress: flow.remoteAddress, remotePort: flow.remotePort };
+  const address: FlowAddress = { transport, remoteAddress: flow.remoteAddress, remotePort: flow.remotePort };
   return {
     aor: o.aor,
     contact: o.contact,
@@ -151,7 +154,8 @@ function validBinding(item: unknown): Binding | undefined {
     cseq: o.cseq,
     ...(o.instance !== undefined && { instance: o.instance }),
     ...(o.regId !== undefined && o.instance !== undefined && { regId: o.regId }),
-    flowId: flow.transport === 'tcp' ? `restored:tcp:${address.remoteAddress}:${address.remotePort}` : o.flowId,
+    // A connection does not outlive the node: a restored one gets an id no live flow has.
+    flowId: TRANSPORT_TRAITS[transport].reliable ? `restored:${transport}:${address.remoteAddress}:${address.remotePort}` : o.flowId,
     flow: address,
     ...(o.userAgent !== undefined && { userAgent: o.userAgent.slice(0, MAX_STRING) }),
     registeredAt: o.registeredAt,

@@ -5,6 +5,7 @@
  * call expects follows from how its device reached the node: a WebSocket device is a browser.
  */
 import type { TransportName } from '../sip/flow.js';
+import { TRANSPORT_TRAITS } from '../sip/transport-traits.js';
 
 export type MediaKind = 'webrtc' | 'plain';
 
@@ -23,5 +24,5 @@ export function mediaKind(sdp: string): MediaKind | undefined {
 
 /** What a device that reached the node over `transport` speaks: browsers come over WebSocket. */
 export function kindOfTransport(transport: TransportName): MediaKind {
-  return transport === 'ws' || transport === 'wss' ? 'webrtc' : 'plain';
+  return TRANSPORT_TRAITS[transport].browser ? 'webrtc' : 'plain';
 }

@@ -10,13 +10,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FlowAddress, TransportName } from '../sip/flow.js';
+import { TRANSPORT_NAMES } from '../sip/transport-traits.js';
 
 export interface FlowRef extends FlowAddress {
   /** The flow's id (`ws#3`); a connection that has closed is reached again only over TCP/UDP. */
   readonly id: string;
 }
 
-const TRANSPORTS: readonly TransportName[] = ['udp', 'tcp', 'ws', 'wss'];
 const MAC_BYTES = 12;
 /** Tokens remembered each way: the flows of the calls going on, so a call's requests MAC nothing. */
 const CACHED = 2048;
@@ -55,7 +55,7 @@ export class FlowTokens {
     if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.mac(payload))) return undefined;
     const [transport, remoteAddress, port, id, ...rest] = payload.toString('utf8').split(' ');
     const remotePort = Number(port);
-    if (rest.length > 0 || !TRANSPORTS.includes(transport as TransportName) || !remoteAddress || !id) return undefined;
+    if (rest.length > 0 || !TRANSPORT_NAMES.includes(transport as TransportName) || !remoteAddress || !id) return undefined;
     if (!Number.isInteger(remotePort) || remotePort < 1 || remotePort > 65535) return undefined;
     return { transport: transport as TransportName, remoteAddress, remotePort, id };
   }

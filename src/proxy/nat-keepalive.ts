@@ -25,6 +25,7 @@ import type { Flow } from '../sip/flow.js';
 import type { LocalAddresses } from '../net/local-address.js';
 import { nodeRequest } from './node-request.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
+import { TRANSPORT_TRAITS } from '../sip/transport-traits.js';
 
 export interface NatKeepaliveDeps {
   location: Location;
@@ -181,7 +182,8 @@ export class NatKeepalive {
  * unless something crosses it.
  */
 export function behindNat(binding: Binding): boolean {
-  if (binding.flow.transport !== 'udp') return false;
+  // A connection keeps its own NAT mapping alive (RFC 5626 §4.4.1 for the rest).
+  if (TRANSPORT_TRAITS[binding.flow.transport].reliable) return false;
   const contact = contactUri(binding.contact);
   if (contact?.scheme !== 'sip') return false;
   // §19.1.2: a sip URI without a port means 5060.

@@ -10,6 +10,7 @@ import { bareHost, parseUri, type SipUri } from '../sip/uri.js';
 import { canonicalHost } from '../net/addresses.js';
 import type { Flow, FlowAddress } from '../sip/flow.js';
 import type { FlowRef } from './flow-token.js';
+import { TRANSPORT_TRAITS, transportNamed } from '../sip/transport-traits.js';
 
 /** The part of the transports the proxy sends through. */
 export interface FlowSource {
@@ -26,7 +27,7 @@ export interface FlowSource {
 export function flowFor(flows: FlowSource, ref: FlowRef): Flow | undefined {
   const byId = flows.flowById(ref.id);
   if (byId?.open && byId.remotePort === ref.remotePort && canonicalHost(byId.remoteAddress) === canonicalHost(ref.remoteAddress)) return byId;
-  if (ref.transport !== 'udp' && ref.transport !== 'tcp') return undefined;
+  if (!TRANSPORT_TRAITS[ref.transport].dialable) return undefined;
   return flows.flowTo(ref);
 }
 
@@ -39,7 +40,8 @@ export function flowFor(flows: FlowSource, ref: FlowRef): Flow | undefined {
  */
 export function bindingFlow(flows: FlowSource, binding: Binding): Flow | undefined {
   const ref = { ...binding.flow, id: binding.flowId };
-  if (ref.transport !== 'tcp') return flowFor(flows, ref);
+  const traits = TRANSPORT_TRAITS[ref.transport];
+  if (!traits.dialable || !traits.reliable) return flowFor(flows, ref);
   const byId = flows.flowById(ref.id);
   if (byId?.open) return byId;
   return flows.flowTo(listeningAddress(binding.contact) ?? ref);
@@ -65,8 +67,9 @@ export function uriFlow(flows: FlowSource, uri: SipUri): UriHop {
   const host = bareHost(uri.host);
   if (isIP(host) === 0) return { kind: 'unreachable', why: `${host} is not an address` };
   const param = uri.params.get('transport');
-  const transport = typeof param === 'string' ? param.toLowerCase() : 'udp';
-  if (transport !== 'udp' && transport !== 'tcp') return { kind: 'unreachable', why: `no ${transport} connection to ${host}` };
+  const named = typeof param === 'string' ? param : 'udp';
+  const transport = transportNamed(named);
+  if (transport === undefined || !TRANSPORT_TRAITS[transport].dialable) return { kind: 'unreachable', why: `no ${named.toLowerCase()} connection to ${host}` };
   const flow = flows.flowTo({ transport, remoteAddress: host, remotePort: uri.port ?? 5060 });
   return flow ? { kind: 'flow', flow } : { kind: 'unreachable', why: `cannot reach ${host}` };
 }

@@ -17,6 +17,7 @@ import type { Flow } from '../sip/flow.js';
 import type { LocalAddresses } from '../net/local-address.js';
 import type { FlowRef, FlowTokens } from './flow-token.js';
 import type { OurHosts } from '../core/our-host.js';
+import { TRANSPORT_TRAITS } from '../sip/transport-traits.js';
 
 export interface RouteDeps {
   tokens: FlowTokens;
@@ -35,7 +36,8 @@ export interface OurRoute {
 export function nodeUri(deps: RouteDeps, flow: Flow): string {
   const address = deps.addresses.forFlow(flow);
   const host = address.includes(':') ? `[${address}]` : address;
-  const transport = flow.transport === 'udp' ? '' : `;transport=${flow.transport}`;
+  const param = TRANSPORT_TRAITS[flow.transport].uriParam;
+  const transport = param === undefined ? '' : `;transport=${param}`;
   return `sip:${host}:${flow.localPort}${transport}`;
 }
 

@@ -11,6 +11,7 @@ import type { Flow, FlowAddress } from '../sip/flow.js';
 import type { ContactsRequest, ContactUpdate } from './contact-updates.js';
 import type { RefusalName } from './refusal.js';
 import { udpReach } from './udp-reach.js';
+import { TRANSPORT_TRAITS } from '../sip/transport-traits.js';
 
 export interface RegisterContext {
   location: Location;
@@ -116,7 +117,7 @@ function toBinding(ctx: RegisterContext, u: ContactUpdate, existing: Binding | u
 function reachedAt(ctx: RegisterContext, u: ContactUpdate): FlowAddress {
   const { flow } = ctx;
   const source: FlowAddress = { transport: flow.transport, remoteAddress: flow.remoteAddress, remotePort: flow.remotePort };
-  if (flow.transport !== 'udp') return source;
+  if (TRANSPORT_TRAITS[flow.transport].reliable) return source;
   return udpReach({ contact: u.contact, viaHost: ctx.viaHost, source, outbound: u.regId !== undefined });
 }
 
