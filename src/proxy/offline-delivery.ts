@@ -1,10 +1,10 @@
 /**
  * What waits for a user who was offline (RFC 3428 leaves store-and-forward to the implementation):
  * MESSAGEs sent to them while no device was registered, and a summary of the calls they missed.
- * When one of their devices registers anew, the node sends the summary, then every stored message
- * in the order they came, one at a time, each with a `Date` of when it arrived; a message is
- * deleted once a device answered it with 2xx, so it is delivered once. Anything a device does not
- * accept waits for the next registration.
+ * When one of their devices registers anew, the node sends the summary (not to its own page, which
+ * shows missed calls itself), then every stored message in the order they came, one at a time, each
+ * with a `Date` of when it arrived; a message is deleted once a device answered it with 2xx, so it
+ * is delivered once. Anything a device does not accept waits for the next registration.
  */
 import type { Clock } from '../clock.js';
 import type { Binding } from '../location/binding.js';
@@ -92,7 +92,7 @@ export class OfflineDelivery {
     if (this.delivering.has(aor) || !this.waiting.has(aor)) return;
     // Taken now: whatever comes during the delivery puts the user back (store(), missedCall()).
     this.waiting.delete(aor);
-    const parcels = this.parcels(aor);
+    const parcels = this.parcels(aor, this.isOwnPage(binding));
     if (parcels.length === 0) return;
     this.delivering.add(aor);
     const next = (): void => {
@@ -111,12 +111,23 @@ export class OfflineDelivery {
     next();
   }
 
-  private parcels(aor: string): Parcel[] {
+  /**
+   * The node's own page, whose WebSocket its login session authenticates (RFC 7118 §7), lists
+   * missed calls in its history with a badge: a summary MESSAGE would only show there as a chat
+   * with nobody to answer.
+   */
+  private isOwnPage(binding: Binding): boolean {
+    return bindingFlow(this.deps.flows, binding)?.webUser !== undefined;
+  }
+
+  /** What waits for `aor`; without the summary for the node's own page, which keeps it for the user's other devices. */
+  private parcels(aor: string, ownPage: boolean): Parcel[] {
     const { history, messages, domain } = this.deps;
     const out: Parcel[] = [];
     this.deps.flushHistory?.();
     const missed = history.unnotifiedMissed(aor);
-    if (missed.length > 0) {
+    if (missed.length > 0 && ownPage) this.waiting.add(aor);
+    else if (missed.length > 0) {
       out.push({
         from: `"Missed calls" <sip:trucada@${domain}>`,
         contentType: 'text/plain;charset=UTF-8',

@@ -4,7 +4,8 @@
  * bob logs in on the page the Recent calls heading and the tab's title count one missed call not
  * seen, and they keep counting while the list is below the fold. Once the list has been on screen
  * the count goes, stays gone after a reload (this browser remembers), counts a new missed call
- * only, and logging out gives the title back.
+ * only, and logging out gives the title back. The node's summary MESSAGE of missed calls goes to
+ * bob's other SIP devices, not to the page, which would show it as a chat with nobody.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { screenshots } from '../helpers/screenshots.js';
+import { startSipJs, until } from '../helpers/sip-ua.js';
 import { startSipJsPhone } from '../helpers/sipjs-phone.js';
 import { startTestNode, TEST_DOMAIN } from '../helpers/test-node.js';
 import { installSipWebSocket } from '../helpers/ws-for-sip-clients.js';
@@ -67,6 +69,20 @@ t.test('missed calls not seen are counted by the Recent calls heading and the ti
   t.equal(await bob.title(), '(1) trucada', 'the title counts it, for a tab in the background');
   t.equal(await badge(bob).getAttribute('aria-label'), 'Missed calls not seen yet: 1', 'the badge says what it counts');
   t.ok(await bob.locator('.history li.missed', { hasText: 'From alice' }).count(), 'the call is listed as missed');
+  // The summary MESSAGE is for SIP devices: the page, which lists the call, is not sent it, and
+  // another device of bob's that registers after the page still is.
+  const other = await startSipJs(t, { url: `ws://127.0.0.1:${node.config.httpPort}/bob-other`, user: 'bob', password: USERS.bob, domain: TEST_DOMAIN });
+  const summaries: string[] = [];
+  other.ua.delegate = {
+    onMessage: (m) => {
+      summaries.push(m.request.body);
+      void m.accept();
+    },
+  };
+  t.same(await other.register(), { registered: true });
+  await until(() => summaries.length === 1, 'the summary at bob\'s other device');
+  t.match(summaries[0], /You missed a call from alice/, 'bob\'s other device gets the summary');
+  t.equal(await bob.locator('section.chat .people button').count(), 0, 'the page got none: no chat with the node');
   await bob.waitForTimeout(LONGER_THAN_SEEN_MS);
   t.equal(await badge(bob).textContent(), '1', 'while the list is below the fold it is not seen');
   t.equal(await bob.title(), '(1) trucada');
