@@ -1,12 +1,15 @@
 // The register bench: authenticated REGISTER transactions per second over UDP, measured with sipp
-// against (a) this node, (b) Kamailio as a plain registrar and (c) the floor of one Node event
-// loop, in alternating rounds within one run. Writes bench/RESULTS.md and bench/out/register.json.
+// against (a) this node, as Node starts it and with the init script's V8 flags (a router's case),
+// (b) Kamailio as a plain registrar and (c) the floor of one Node event loop, in alternating rounds
+// within one run; for the node also the bytes V8 allocated per registration (gc-allocation.mjs).
+// Writes bench/RESULTS.md and bench/out/register.json.
 // Started by bench/run.sh (`npm run bench`), which checks the tools and builds first.
 //
-// Settings (environment): BENCH_TARGETS (node,kamailio,floor), BENCH_ROUNDS (5),
+// Settings (environment): BENCH_TARGETS (node,node-flags,kamailio,floor), BENCH_ROUNDS (5),
 // BENCH_ROUND_SECONDS (5: each target's rounds are sized from its warm-up rate to last about this
 // long), BENCH_CALLS (50000: the most registrations in one round), BENCH_LIMIT (200 outstanding),
-// BENCH_USERS (500), BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor),
+// BENCH_USERS (500), BENCH_WARMUP (3000), BENCH_PORT_BASE (15070: node, +1 Kamailio, +2 floor,
+// +3 node-flags),
 // BENCH_TIMEOUT (60 s per round), SIPP and KAMAILIO (paths of the binaries).
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { assertUdpPortFree } from './lib/ports.mjs';
 import { startHarness } from './lib/harness.mjs';
+import { initScriptFlags } from './lib/init-flags.mjs';
 import { groupCpuSeconds, peakRssKb } from './lib/proc-stats.mjs';
 import { summarise, writeResults } from './lib/results.mjs';
 import { runSippRound } from './lib/sipp-round.mjs';
@@ -22,12 +26,17 @@ import { startKamailio } from './lib/targets/kamailio.mjs';
 import { startNode } from './lib/targets/node.mjs';
 import { benchUsers, writeUsersCsv } from './lib/users.mjs';
 
-const ALL_TARGETS = ['node', 'kamailio', 'floor'];
-const STARTERS = { node: startNode, kamailio: startKamailio, floor: startFloor };
+const ALL_TARGETS = ['node', 'node-flags', 'kamailio', 'floor'];
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const initFlags = initScriptFlags(join(root, 'files/etc/init.d/trucada'));
+const STARTERS = {
+  node: (groups, o) => startNode(groups, { ...o, traceGc: true, name: 'node' }),
+  'node-flags': (groups, o) => startNode(groups, { ...o, traceGc: true, name: 'node-flags', v8Flags: initFlags }),
+  kamailio: startKamailio,
+  floor: startFloor,
+};
 const DOMAIN = 'bench.mesh';
 const MIN_CALLS = 2000;
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const settings = settingsOrExit(process.env);
 const outDir = join(root, 'bench/out');
 const workDir = join(outDir, 'register');
@@ -95,23 +104,27 @@ async function measure(running, users, usersCsv, machine, abort) {
   const rounds = [];
   for (let r = 1; r <= settings.rounds; r += 1) {
     for (const target of settings.targets) {
-      const { pid } = running[target];
+      const { pid, allocation } = running[target];
       const cpuBefore = groupCpuSeconds(pid);
+      allocation?.mark();
       const result = await round(target, `${target}-${r}`, callsPerRound[target]);
       const cpuCores = (groupCpuSeconds(pid) - cpuBefore) / result.seconds;
       // A round cut short by SIGINT/SIGTERM measures nothing.
       abort.throwIfAborted();
-      rounds.push({ target, round: r, ...result, cpuCores });
+      // Each registration is two REGISTER transactions (the challenge, then the credentials).
+      const allocatedPerRegistration = allocation && result.calls > 0 ? allocation.allocatedSinceMark() / result.calls : null;
+      rounds.push({ target, round: r, ...result, cpuCores, allocatedPerRegistration });
       log(
         `round ${r} ${target.padEnd(8)} ${result.rate.toFixed(0).padStart(6)}/s  failed ${result.failed}  ` +
-          `retrans ${result.retransmissions}  cpu ${cpuCores.toFixed(2)}  mean ${result.meanCallMs.toFixed(2)} ms`,
+          `retrans ${result.retransmissions}  cpu ${cpuCores.toFixed(2)}  mean ${result.meanCallMs.toFixed(2)} ms` +
+          (allocatedPerRegistration === null ? '' : `  ${(allocatedPerRegistration / 1024).toFixed(1)} KB allocated each`),
       );
     }
   }
 
   // Kamailio is several processes sharing memory: one VmHWM would not describe it.
   const peak = {};
-  for (const target of ['node', 'floor']) if (running[target]) peak[target] = peakRssKb(running[target].pid);
+  for (const target of ['node', 'node-flags', 'floor']) if (running[target]) peak[target] = peakRssKb(running[target].pid);
 
   const summary = summarise(rounds, settings.targets, { peakRssKb: peak });
   writeResults({
@@ -161,7 +174,7 @@ function readSettings(env) {
     users,
     warmup: int('BENCH_WARMUP', 3000, 1),
     timeoutSeconds: int('BENCH_TIMEOUT', 60, 1),
-    ports: { node: base, kamailio: base + 1, floor: base + 2 },
+    ports: { node: base, kamailio: base + 1, floor: base + 2, 'node-flags': base + 3 },
     sipp: env.SIPP || 'sipp',
     kamailio: env.KAMAILIO || 'kamailio',
   };

@@ -10,6 +10,7 @@ const SATURATED_CPU = 0.8;
 
 export const TARGET_LABELS = {
   node: 'trucada (this node)',
+  'node-flags': 'trucada, V8 flags of the init script',
   kamailio: 'Kamailio, one UDP worker',
   floor: 'floor: one Node event loop',
 };
@@ -42,6 +43,7 @@ export function summarise(rounds, targets, { peakRssKb }) {
       kamailioOverFloor: ratio('kamailio', 'floor'),
       nodeOverFloorPerCpuSecond: perCpu('node', 'floor'),
       nodeOverKamailioPerCpuSecond: perCpu('node', 'kamailio'),
+      nodeFlagsOverKamailioPerCpuSecond: perCpu('node-flags', 'kamailio'),
     },
     goals: perTarget.node
       ? { nodeOverFloor: nodeOverFloor !== null && nodeOverFloor >= GOAL_NODE_OVER_FLOOR, noFailedRegistration: perTarget.node.failed === 0 }
@@ -99,7 +101,7 @@ export function writeResults({ mdPath, jsonPath, machine, settings, summary, rou
 function renderMarkdown({ machine, settings, summary }) {
   const { targets, ratios, goals } = summary;
   const rows = Object.entries(targets).map(([, t]) =>
-    `| ${t.label} | ${fmt(t.medianRate, 0)} | ${t.rates.map((r) => fmt(r, 0)).join(', ')} | ${t.failed} of ${t.registrations} | ${t.retransmissions} | ${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} |`,
+    `| ${t.label} | ${fmt(t.medianRate, 0)} | ${t.rates.map((r) => fmt(r, 0)).join(', ')} | ${t.failed} of ${t.registrations} | ${t.retransmissions} | ${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} | ${t.medianAllocated === null ? '' : fmt(t.medianAllocated / 1024, 1)} |`,
   );
   const node = targets.node;
   const lines = [
@@ -109,15 +111,17 @@ function renderMarkdown({ machine, settings, summary }) {
     '`test/sipp/register-auth.xml` (REGISTER, 401, REGISTER with digest credentials, 200) against each',
     'target. Written by `npm run bench` (bench/run.sh); the raw rounds are in `bench/out/register.json`.',
     '',
-    '| target | registrations/s (median) | each round | failed | sipp retransmissions | target CPU (cores, median) | registrations per CPU-second (median) | mean REGISTER→200 (ms) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|',
+    '| target | registrations/s (median) | each round | failed | sipp retransmissions | target CPU (cores, median) | registrations per CPU-second (median) | mean REGISTER→200 (ms) | KB allocated per registration (median) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `- node / floor: ${fmt(ratios.nodeOverFloor, 2)}${goals ? ` (goal ≥ ${GOAL_NODE_OVER_FLOOR}: ${goals.nodeOverFloor ? 'met' : 'not met'})` : ''}` +
       `; median of the per-round ratios: ${fmt(ratios.nodeOverFloorPerRound, 2)}`,
     `- node / Kamailio: ${fmt(ratios.nodeOverKamailio, 2)}; median of the per-round ratios: ${fmt(ratios.nodeOverKamailioPerRound, 2)}`,
     `- Kamailio / floor: ${fmt(ratios.kamailioOverFloor, 2)}`,
-    `- per CPU-second of the target: node / floor ${fmt(ratios.nodeOverFloorPerCpuSecond, 2)}, node / Kamailio ${fmt(ratios.nodeOverKamailioPerCpuSecond, 2)}`,
+    `- per CPU-second of the target: node / floor ${fmt(ratios.nodeOverFloorPerCpuSecond, 2)}, node / Kamailio ${fmt(ratios.nodeOverKamailioPerCpuSecond, 2)}` +
+      `, node with the init script's flags / Kamailio ${fmt(ratios.nodeFlagsOverKamailioPerCpuSecond, 2)} (goal ≥ 0.5)`,
+    `- allocated per registration, node: ${fmt((targets.node?.medianAllocated ?? NaN) / 1024, 1)} KB, with the flags ${fmt((targets['node-flags']?.medianAllocated ?? NaN) / 1024, 1)} KB (goal < 4 KB)`,
     node
       ? `- failed registrations of the node: ${node.failed} (goal 0: ${goals.noFailedRegistration ? 'met' : 'not met'})`
       : '- the node was not measured in this run (targets: ' + Object.keys(targets).join(', ') + ')',
@@ -147,6 +151,9 @@ function renderMarkdown({ machine, settings, summary }) {
     '  means the one worker or event loop was saturated. sipp shares the machine with the target, and',
     '  anything else running on it lowers every rate; registrations per CPU-second (rate over target CPU)',
     '  is the cost of one registration and depends much less on that.',
+    '- Allocated: the `allocated=` of every collection V8 logged during the round (`--trace-gc-nvp`, lines',
+    '  flushed as they come), over the registrations of the round; the node\'s two rows start it with and',
+    '  without the V8 flags of `files/etc/init.d/trucada`.',
     '- Kamailio: `bench/kamailio/kamailio.cfg` (sl, registrar, usrloc in memory, auth with the password',
     '  derived from the user name, qop=auth). Floor: `bench/floor-responder.mjs` (401 with a fixed nonce,',
     '  then 200 after one MD5; no parsing, no state).',

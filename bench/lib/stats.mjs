@@ -34,6 +34,8 @@ export function roundStats(mine) {
     // the machine changes much less than the rate.
     medianPerCpuSecond: median(mine.filter((r) => r.cpuCores > 0).map((r) => r.rate / r.cpuCores)),
     medianCallMs: median(mine.map((r) => r.meanCallMs)),
+    // Bytes V8 allocated per registration or call, for the targets that log their collections.
+    medianAllocated: median(mine.map((r) => r.allocatedPerRegistration ?? r.allocatedPerCall).filter((a) => a !== null && a !== undefined)),
   };
 }
 

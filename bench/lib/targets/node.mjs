@@ -2,11 +2,14 @@
 // bench/lib/seed-accounts.ts (the store calls of `trucada user add`, in one process), or copied from a
 // data directory seeded once by seedNodeData. Data and run
 // directories are fresh ones under the bench's temporary directory. `v8Flags` go before the bundle,
-// as the init script passes them (the overload bench measures with and without them).
+// as the init script passes them (the overload bench measures with and without them). With
+// `traceGc`, V8 logs each collection to `<name>.log` as it happens (gc-allocation.mjs), and the
+// target has an `allocation` reader of that log.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { allocationReader, GC_TRACE_FLAGS, lineBuffered } from '../gc-allocation.mjs';
 import { freeTcpPort } from '../ports.mjs';
 import { waitForSip } from '../sip-probe.mjs';
 
@@ -16,7 +19,7 @@ const run = promisify(execFile);
  * @param {import('../processes.mjs').ProcessGroups} groups
  * `seededData`: a data directory from seedNodeData, copied instead of adding the users again.
  */
-export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [], seededData }) {
+export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [], seededData, traceGc = false, name = 'node' }) {
   const cli = join(root, 'dist/trucada.cjs');
   const dir = mkdtempSync(join(tmpDir, 'node-'));
   const config = await writeConfig(dir, { port, domain });
@@ -28,8 +31,10 @@ export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, 
     cleanup();
     throw err;
   }
-  const logFile = join(logDir, 'node.log');
-  const proc = groups.start(process.execPath, [...v8Flags, cli, 'serve', '--config', config], { logFile });
+  const logFile = join(logDir, `${name}.log`);
+  const args = [...v8Flags, ...(traceGc ? GC_TRACE_FLAGS : []), cli, 'serve', '--config', config];
+  const started = traceGc ? lineBuffered(process.execPath, args) : { command: process.execPath, args };
+  const proc = groups.start(started.command, started.args, { logFile });
   try {
     await Promise.race([waitForSip(port), proc.exited.then((code) => Promise.reject(new Error(`trucada serve exited (${code}); see ${logFile}`)))]);
   } catch (err) {
@@ -39,6 +44,7 @@ export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, 
   }
   return {
     pid: proc.pid,
+    ...(traceGc ? { allocation: allocationReader(logFile) } : {}),
     stop: async () => {
       await proc.stop();
       cleanup();
