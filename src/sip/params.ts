@@ -106,7 +106,7 @@ export function parseParams(s: string): Params {
   return params;
 }
 
-export function formatParams(params: Params): string {
+export function formatParams(params: ReadonlyMap<string, string | null>): string {
   let out = '';
   for (const [name, value] of params) out += value === null ? `;${name}` : `;${name}=${value}`;
   return out;

@@ -7,16 +7,18 @@
  * them for a socket. A tel URI has its number in `user` and an empty `host`.
  */
 import { isIPv6 } from 'node:net';
+import { ParseMemo } from './parse-memo.js';
 import { SipParseError } from './parse-error.js';
 
+/** Read-only: a parsed URI is shared by every message that names it (`parseUri`). */
 export interface SipUri {
-  scheme: 'sip' | 'sips' | 'tel';
-  user?: string;
-  password?: string;
-  host: string;
-  port?: number;
-  params: Map<string, string | null>;
-  headers: Map<string, string>;
+  readonly scheme: 'sip' | 'sips' | 'tel';
+  readonly user?: string;
+  readonly password?: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly params: ReadonlyMap<string, string | null>;
+  readonly headers: ReadonlyMap<string, string>;
 }
 
 /**
@@ -41,13 +43,24 @@ const PASSWORD = uriPart('&=+$,');
 const PARAM = uriPart('[]/:&+$');
 const HEADER = uriPart('[]/?:+$');
 
+/** Most URIs have no parameters or headers: one empty map serves them all. */
+const NONE: ReadonlyMap<string, never> = new Map<string, never>();
+/** URIs of the users, devices and nodes in play (parse-memo.ts). */
+const uris = new ParseMemo(2048, parseUriText);
+
+/** The URI `s`, shared with every other reader of the same text: read-only. */
 export function parseUri(s: string): SipUri {
+  return uris.get(s);
+}
+
+function parseUriText(s: string): SipUri {
   const colon = s.indexOf(':');
   const scheme = s.slice(0, Math.max(colon, 0)).toLowerCase();
   if (scheme === 'tel') return parseTel(s.slice(colon + 1));
   if (scheme !== 'sip' && scheme !== 'sips') throw bad('Bad URI scheme');
   let rest = s.slice(colon + 1);
-  const uri: SipUri = { scheme, host: '', params: new Map(), headers: new Map() };
+  let user: string | undefined;
+  let password: string | undefined;
 
   // The user part may hold ';' and '?' but never a raw '@' (§25.1 user-unreserved), so the first
   // '@' ends the userinfo.
@@ -55,9 +68,9 @@ export function parseUri(s: string): SipUri {
   if (at >= 0) {
     const userinfo = rest.slice(0, at);
     const pc = userinfo.indexOf(':');
-    uri.user = unescapePart(pc < 0 ? userinfo : userinfo.slice(0, pc), USER, 'Bad URI user');
-    if (!uri.user) throw bad('Bad URI user');
-    if (pc >= 0) uri.password = unescapePart(userinfo.slice(pc + 1), PASSWORD, 'Bad URI password');
+    user = unescapePart(pc < 0 ? userinfo : userinfo.slice(0, pc), USER, 'Bad URI user');
+    if (!user) throw bad('Bad URI user');
+    if (pc >= 0) password = unescapePart(userinfo.slice(pc + 1), PASSWORD, 'Bad URI password');
     rest = rest.slice(at + 1);
   }
 
@@ -66,11 +79,15 @@ export function parseUri(s: string): SipUri {
   const semi = hostParams.indexOf(';');
   const hostport = semi < 0 ? hostParams : hostParams.slice(0, semi);
   const { host, port } = parseHostPort(hostport);
-  uri.host = host;
-  if (port !== undefined) uri.port = port;
-  if (semi >= 0) uri.params = parseUriParams(hostParams.slice(semi + 1));
-  if (q >= 0) uri.headers = parseUriHeaders(rest.slice(q + 1));
-  return uri;
+  return {
+    scheme,
+    ...(user !== undefined ? { user } : {}),
+    ...(password !== undefined ? { password } : {}),
+    host,
+    ...(port !== undefined ? { port } : {}),
+    params: semi >= 0 ? parseUriParams(hostParams.slice(semi + 1)) : NONE,
+    headers: q >= 0 ? parseUriHeaders(rest.slice(q + 1)) : NONE,
+  };
 }
 
 export function formatUri(u: SipUri): string {
@@ -126,8 +143,8 @@ function parseTel(rest: string): SipUri {
   const number = semi < 0 ? rest : rest.slice(0, semi);
   // RFC 3966 §3: digits, visual separators, and for a local number hex digits, '*' and '#'.
   if (!/^\+?[0-9A-Fa-f*#().\-]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number)) throw bad('Bad tel number');
-  const params = semi < 0 ? new Map() : parseUriParams(rest.slice(semi + 1));
-  return { scheme: 'tel', user: number, host: '', params, headers: new Map() };
+  const params = semi < 0 ? NONE : parseUriParams(rest.slice(semi + 1));
+  return { scheme: 'tel', user: number, host: '', params, headers: NONE };
 }
 
 function parseHostPort(hostport: string): { host: string; port?: number } {
@@ -174,7 +191,7 @@ function parseUriHeaders(text: string): Map<string, string> {
   return headers;
 }
 
-function formatUriParams(params: Map<string, string | null>): string {
+function formatUriParams(params: ReadonlyMap<string, string | null>): string {
   let out = '';
   for (const [name, value] of params) {
     out += `;${escapePart(name, PARAM)}`;

@@ -6,16 +6,18 @@ import { isIPv6 } from 'node:net';
 import { SipParseError } from './parse-error.js';
 import type { SipMessage } from './message.js';
 import { formatParams, parseParams } from './params.js';
+import { ParseMemo } from './parse-memo.js';
 
+/** Read-only: a parsed Via is shared by every reader of the same text (`parseVia`). */
 export interface Via {
   /** Protocol name and version, upper-case: 'SIP/2.0'. */
-  protocol: string;
+  readonly protocol: string;
   /** Upper-case: UDP, TCP, TLS, SCTP, WS, WSS or another token. */
-  transport: string;
+  readonly transport: string;
   /** Lower-case; an IPv6 address keeps its brackets. */
-  host: string;
-  port?: number;
-  params: Map<string, string | null>;
+  readonly host: string;
+  readonly port?: number;
+  readonly params: ReadonlyMap<string, string | null>;
 }
 
 const TOKEN = "[A-Za-z0-9\\-.!%*_+`'~]+";
@@ -26,7 +28,21 @@ const VIA = new RegExp(
   's',
 );
 
+/** Each request's top Via is read by the transport, the transaction table, the authenticator and the registrar or proxy. */
+const vias = new ParseMemo(2048, parseViaText);
+
 export function parseVia(s: string): Via {
+  return vias.get(s);
+}
+
+/** The Via `v` as the header value it is written as; parsing that text gives `v` back without reading it. */
+export function writeVia(v: Via): string {
+  const text = formatVia(v);
+  vias.remember(text, v);
+  return text;
+}
+
+function parseViaText(s: string): Via {
   const m = VIA.exec(s);
   if (!m) throw bad();
   const [, name, version, transport, rawHost, port, rest] = m as unknown as string[];
@@ -39,9 +55,7 @@ export function parseVia(s: string): Via {
   } catch {
     throw bad();
   }
-  const via: Via = { protocol: `${name!.toUpperCase()}/${version}`, transport: transport!.toUpperCase(), host, params };
-  if (port !== undefined) via.port = Number(port);
-  return via;
+  return { protocol: `${name!.toUpperCase()}/${version}`, transport: transport!.toUpperCase(), host, ...(port !== undefined ? { port: Number(port) } : {}), params };
 }
 
 /** The message's top Via (§18.2.1, §17.1.3, §17.2.3), or undefined when it has none that can be read. */

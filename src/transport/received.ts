@@ -9,7 +9,7 @@ import type { ParseLimits } from '../sip/limits.js';
 import { SipParseError } from '../sip/parse-error.js';
 import { parseMessage } from '../sip/parser.js';
 import { createResponse } from '../sip/response.js';
-import { formatVia, topVia } from '../sip/via.js';
+import { writeVia, topVia } from '../sip/via.js';
 import { canonicalHost } from '../net/addresses.js';
 import type { Flow, FlowEnd, MessageSink } from '../sip/flow.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
@@ -48,10 +48,11 @@ export function stampReceived(request: SipRequest, source: { address: string; po
   const address = canonicalHost(source.address);
   const rport = via.params.has('rport');
   if (!rport && canonicalHost(via.host) === address) return true;
-  via.params.set('received', address);
-  if (rport) via.params.set('rport', String(source.port));
+  const params = new Map(via.params);
+  params.set('received', address);
+  if (rport) params.set('rport', String(source.port));
   request.headers.shift('via');
-  request.headers.prepend('Via', formatVia(via));
+  request.headers.prepend('Via', writeVia({ ...via, params }));
   return true;
 }
 
