@@ -12,7 +12,7 @@ export const ANSWERED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"
 export function cancelFor(invite: SipRequest, reason?: string): SipRequest {
   const h = invite.headers;
   const headers = new Headers();
-  headers.append('Via', h.getAll('via')[0]!);
+  headers.append('Via', h.first('via')!);
   headers.append('Max-Forwards', '70');
   headers.append('From', h.get('from')!);
   headers.append('To', h.get('to')!);

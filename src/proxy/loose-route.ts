@@ -14,7 +14,7 @@ import type { ProxyRefusal } from './refusal.js';
 export function popOurRoutes(deps: RouteDeps, req: SipRequest): OurRoute[] {
   const popped: OurRoute[] = [];
   for (;;) {
-    const top = req.headers.getAll('route')[0];
+    const top = req.headers.first('route');
     const ours = top === undefined ? undefined : readOurRoute(deps, top);
     if (!ours) return popped;
     req.headers.shift('route');
@@ -33,7 +33,7 @@ export function popOurRoutes(deps: RouteDeps, req: SipRequest): OurRoute[] {
  */
 export function inDialogHop(flows: FlowSource, req: SipRequest, popped: readonly OurRoute[], from = fromTag(req)): Flow | ProxyRefusal {
   if (!popped.some((r) => r.up !== undefined || r.dn !== undefined)) return 'NO_DIALOG';
-  const next = req.headers.getAll('route')[0];
+  const next = req.headers.first('route');
   if (next !== undefined) {
     try {
       const hop = uriFlow(flows, parseNameAddr(next).uri);

@@ -107,6 +107,15 @@ export class Headers {
     return out;
   }
 
+  /** The first value of a header: for a list header the first of its first field, split no further. */
+  first(name: string): string | undefined {
+    const c = canonicalName(name);
+    const at = this.canonical.indexOf(c);
+    if (at < 0) return undefined;
+    const value = this.fields[at]!.value;
+    return LIST_HEADERS.has(c) ? splitList(value, 1)[0] : value;
+  }
+
   /** Replace every field of this name with one field (appended where the first one stood). */
   set(name: string, value: string): void {
     const at = this.canonical.indexOf(canonicalName(name));
@@ -171,8 +180,8 @@ export class Headers {
   }
 }
 
-/** Split a list header value on commas that are outside quoted strings and <...>. */
-export function splitList(value: string): string[] {
+/** Split a list header value on commas that are outside quoted strings and <...>; at most `max` parts. */
+export function splitList(value: string, max = Infinity): string[] {
   const out: string[] = [];
   let start = 0;
   let quoted = false;
@@ -188,6 +197,7 @@ export function splitList(value: string): string[] {
     else if (ch === ',' && !angle) {
       const part = value.slice(start, i).trim();
       if (part) out.push(part);
+      if (out.length >= max) return out;
       start = i + 1;
     }
   }

@@ -60,7 +60,7 @@ function parseViaText(s: string): Via {
 
 /** The message's top Via (§18.2.1, §17.1.3, §17.2.3), or undefined when it has none that can be read. */
 export function topVia(message: SipMessage): Via | undefined {
-  const top = message.headers.getAll('via')[0];
+  const top = message.headers.first('via');
   if (top === undefined) return undefined;
   try {
     return parseVia(top);

@@ -17,6 +17,10 @@ t.test('list headers split outside quotes and angle brackets', async (t) => {
   ]);
   t.equal(h.getAll('via').length, 3);
   t.same(h.getAll('subject'), ['one, two']);
+  t.equal(h.first('via'), 'SIP/2.0/UDP a;branch=z9hG4bK1', 'first: the first value of a list, however many follow');
+  t.equal(h.first('subject'), 'one, two', 'and the whole value of a header that is no list');
+  t.equal(h.first('route'), undefined);
+  t.same(splitList(' , <sip:x>, <sip:y>', 1), ['<sip:x>'], 'at most one part, empty ones skipped');
   t.equal(h.shift('via'), 'SIP/2.0/UDP a;branch=z9hG4bK1');
   t.equal(h.getAll('via').length, 2);
   h.prepend('Via', 'SIP/2.0/WSS top;branch=z9hG4bK0');

@@ -11,7 +11,7 @@ export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRe
   const h = invite.headers;
   const headers = new Headers();
   // §17.1.1.3: "a single Via header field ... equal to the top Via header field of the original request".
-  headers.append('Via', required(h.getAll('via')[0], 'Via'));
+  headers.append('Via', required(h.first('via'), 'Via'));
   // The ACK travels the INVITE's path hop by hop, so the INVITE's hop budget serves it too.
   headers.append('Max-Forwards', h.get('max-forwards') ?? '70');
   // §17.1.1.3: "the To header field ... MUST equal the To header field in the response being acknowledged"
