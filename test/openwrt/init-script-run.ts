@@ -3,7 +3,9 @@
  * and procd.sh record every procd and jshn call, commands the script would run on the router
  * (logger, mkdir, chown, chmod, touch, rm) are recorded instead of run, so are the `answering`
  * commands (stubs/record-or-fail, which fail as `fails` says), and uci_load_validate reads a sample
- * configuration through stubs/validate_data. A package script (the .ipk's prerm-pkg) runs the same
+ * configuration through stubs/validate_data. That sample file is the script's /etc/config/trucada
+ * (`config` in the stub root), and with `dataDir` its /etc/trucada is that directory, so that what it
+ * does to them (a torn file replaced by the last good copy) is done. A package script (the .ipk's prerm-pkg) runs the same
  * way, against an /etc/init.d/trucada that is that stubbed init script.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -19,6 +21,8 @@ export const STUBS = fileURLToPath(new URL('stubs', import.meta.url));
 const RECORDED_COMMANDS = ['logger', 'mkdir', 'chown', 'chmod', 'touch', 'rm'];
 
 export interface InitRun {
+  /** The stub root: `config` in it is the sample file, the script's /etc/config/trucada. */
+  dir: string;
   status: number | null;
   stderr: string;
   /** One call per entry: the function or command name, then its arguments. */
@@ -26,8 +30,10 @@ export interface InitRun {
 }
 
 export interface InitRunOptions {
-  /** The UCI text uci_load_validate reads. */
-  config: string;
+  /** The UCI text uci_load_validate reads (bytes as they are: a torn file may hold NULs). */
+  config: string | Buffer;
+  /** A directory that stands for the script's /etc/trucada. */
+  dataDir?: string;
   /** Whether /etc/passwd has the user trucada. */
   withUser?: boolean;
   action?: string;
@@ -64,12 +70,13 @@ function stubbed(t: { teardown(fn: () => void): void }, opts: Omit<InitRunOption
     PROCD_RECORD: record,
     STUB_FAILS: (opts.fails ?? []).join(' '),
   };
+  if (opts.dataDir !== undefined) env['STUB_DATA_DIR'] = opts.dataDir;
   const result = (r: SpawnSyncReturns<string>): InitRun => {
     const calls = readFileSync(record, 'utf8')
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => line.split('\t'));
-    return { status: r.status, stderr: `${r.stderr}${r.error ? String(r.error) : ''}`, calls };
+    return { dir, status: r.status, stderr: `${r.stderr}${r.error ? String(r.error) : ''}`, calls };
   };
   return { dir, env, result };
 }
