@@ -31,14 +31,18 @@ export function keepLastGood(config: Config, logger: Logger): void {
 }
 
 /**
- * The configuration at `opts.path`, or, when that file cannot be read or parsed, the last good copy
+ * The configuration at `opts.path`, or, when that file cannot be read or parsed or is empty, the last good copy
  * in the data_dir it names (read from its raw bytes, as far as they go) or else the default one.
  * Errors in a file that parses (a wrong value, an unknown option) are the operator's to fix: they
  * are not passed over.
  */
 export function loadOrLastGood(opts: LoadOptions, logger: Logger): Config {
   try {
-    return loadConfig(opts);
+    const config = loadConfig(opts);
+    // An empty file parses, as all defaults; uci never writes one (its files hold the section
+    // trucada reads), but a power cut on a file just replaced leaves one.
+    if (opts.path !== undefined && readOrUndefined(opts.path)?.length === 0) throw new ConfigError('CONFIG_FILE', 'empty', { file: opts.path });
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError) || (err.code !== 'UCI_SYNTAX' && err.code !== 'CONFIG_FILE') || opts.path === undefined) throw err;
     const copy = join(dataDirNamed(opts.path, opts.cwd) ?? defaultDataDir(opts), LAST_GOOD);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAST_GOOD, loadOrLastGood } from '../../src/config/last-good.js';
 import { createLogger } from '../../src/log.js';
@@ -35,6 +35,12 @@ t.test('no copy, or a file that parses but is wrong: the error stands', async (t
   const s = setup(t);
   writeFileSync(s.path, s.good.slice(0, -5));
   t.throws(() => loadOrLastGood({ path: s.path, hostname: 'r1' }, s.logger), { code: 'UCI_SYNTAX' }, 'no good copy kept yet');
+  // An empty file names no data_dir: its copy is looked for in /etc/trucada, which this machine may hold.
+  writeFileSync(s.path, '');
+  if (!existsSync('/etc/trucada/config.last-good')) {
+    t.throws(() => loadOrLastGood({ path: s.path, hostname: 'r1' }, s.logger), { code: 'CONFIG_FILE', message: /empty/ }, 'an empty file is torn, not all defaults');
+  }
+  writeFileSync(s.path, s.good.slice(0, -5));
   writeFileSync(join(s.data, LAST_GOOD), s.good);
   writeFileSync(s.path, `${s.good}\toption signup 'sometimes'\n`);
   t.throws(() => loadOrLastGood({ path: s.path, hostname: 'r1' }, s.logger), { code: 'CONFIG_VALUE' }, "a wrong value is the operator's to fix, not passed over");
