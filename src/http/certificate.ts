@@ -4,13 +4,14 @@
  * the node signs its own (ECDSA P-256, built here in DER without openssl) and users accept it once.
  */
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import * as der from './der.js';
 import { ipAddressBytes } from '../net/ip-address-bytes.js';
+import { writeFileDurably } from '../store/atomic-file.js';
 
 export type CertificateErrorCode = 'CERT_INCOMPLETE' | 'CERT_UNREADABLE' | 'CERT_INVALID' | 'CERT_KEY_MISMATCH';
 
@@ -153,8 +154,11 @@ export function loadOrCreateCertificate(opts: LoadOrCreateOptions): CertificateP
     ipAddresses: [...opts.addresses, '127.0.0.1', '::1'],
     now: opts.now,
   });
-  writeAtomically(keyPath, pair.key, 0o600);
-  writeAtomically(certPath, pair.cert, 0o644);
+  // Flushed before and after the rename (store/atomic-file.ts): renamed unflushed, a file can come
+  // back empty from a power cut on the routers' flash (UBIFS), and a new pair asks every browser to
+  // accept the certificate again.
+  writeFileDurably(keyPath, pair.key, 0o600);
+  writeFileDurably(certPath, pair.cert, 0o644);
   return { ...pair, created: true };
 }
 
@@ -188,12 +192,4 @@ function readText(path: string, what: string): string {
   } catch (err) {
     throw new CertificateError('CERT_UNREADABLE', `cannot read the ${what} ${path}: ${(err as Error).message}`);
   }
-}
-
-/** Written beside and renamed, so a power cut leaves the old file or the new one, not half of one. */
-function writeAtomically(path: string, data: string, mode: number): void {
-  const tmp = `${path}.tmp`;
-  rmSync(tmp, { force: true });
-  writeFileSync(tmp, data, { mode, flag: 'wx' });
-  renameSync(tmp, path);
 }

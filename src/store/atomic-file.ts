@@ -1,7 +1,8 @@
 /**
- * Files in data_dir that must survive a power cut whole (the node key, the pinned keys): written
- * beside the target, flushed to the flash, then renamed over it, and the directory flushed so the
- * rename itself is on disk. A crash leaves the old file or the new one, never half of one.
+ * Files in data_dir that must survive a power cut whole (the node key, the pinned keys, the
+ * self-signed certificate and its key, config.last-good): written beside the target, flushed to the
+ * flash, then renamed over it, and the directory flushed so the rename itself is on disk. A crash
+ * leaves the old file or the new one, never half of one.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
