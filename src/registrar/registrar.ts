@@ -24,6 +24,7 @@ import { normalizeUserName } from '../store/user-name.js';
 import type { Flow } from '../sip/flow.js';
 import type { OurHosts } from '../core/our-host.js';
 import { DigestGate } from '../auth/digest-gate.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import type { FailureThrottle } from '../auth/throttle.js';
 import { readContacts } from './contact-updates.js';
 import { refuse, type RefusalName } from './refusal.js';
@@ -49,10 +50,13 @@ const SUPPORTED_OPTIONS = new Set(['outbound']);
 
 export class Registrar {
   private readonly gate: DigestGate;
+  /** max_contacts refusals: one user's devices, and so the branches a call to them forks to. */
+  private readonly limitLog: RateLimitedLog;
 
   constructor(private readonly deps: RegistrarDeps) {
     const { credentials, logger, now, authFailures } = deps;
     this.gate = new DigestGate({ credentials, logger, now, by: 'registrar', authFailures });
+    this.limitLog = new RateLimitedLog(logger, now);
   }
 
   handle(req: SipRequest, flow: Flow): SipResponse {
@@ -86,6 +90,10 @@ export class Registrar {
       userAgent: req.headers.get('user-agent')?.slice(0, 200),
     };
     const failed = applyUpdates(ctx, contacts);
+    if (failed === 'TOO_MANY_CONTACTS') {
+      const { maxContacts } = this.deps.config;
+      this.limitLog.warn(`${aor} has max_contacts (${maxContacts}) devices registered: another from ${flow.transport} ${flow.remoteAddress}:${flow.remotePort} refused with 503`);
+    }
     if (failed) return refuse(req, failed);
     return this.ok(req, aor, ctx.now, ctx.outbound === true);
   }

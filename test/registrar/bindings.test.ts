@@ -106,11 +106,14 @@ t.test('instance and reg-id: a new flow replaces the old one; Require: outbound'
 });
 
 t.test('max contacts: 503 for a new binding, refreshes still pass', async (t) => {
-  const { registerAuthed, location } = setup({ maxContacts: 2 });
+  const { registerAuthed, location, logs } = setup({ maxContacts: 2 });
   registerAuthed({ contacts: [c1, c2] });
   const res = registerAuthed({ contacts: [c3] });
   t.equal(res.status, 503);
   t.equal(res.reason, 'Too many registered contacts');
+  t.match(logs.filter((l) => l.startsWith('warn')), [/^warn: alice has max_contacts \(2\) devices registered: another from udp 203\.0\.113\.7:40000 refused with 503$/], 'the limit that bit is logged');
+  for (let i = 0; i < 20; i++) registerAuthed({ contacts: [c3] });
+  t.equal(logs.filter((l) => l.startsWith('warn')).length, 10, 'at most ten such lines a minute');
   t.equal(location.lookup('alice').length, 2);
   t.equal(registerAuthed({ contacts: [c1], expires: 120 }).status, 200);
   t.equal(registerAuthed({ contacts: [`${c1};expires=0`, c3] }).status, 200, 'swap within the limit');
