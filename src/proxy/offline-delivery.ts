@@ -20,6 +20,7 @@ import type { LocalAddresses } from '../net/local-address.js';
 import { missedCallSummary } from './missed-call-summary.js';
 import { bindingFlow, type FlowSource } from './next-hop.js';
 import { nodeRequest } from './node-request.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
 
 export interface OfflineDeliveryDeps {
   messages: StoredMessages;
@@ -53,8 +54,11 @@ export class OfflineDelivery {
    */
   private readonly waiting: Set<string>;
   private readonly unsubscribe: () => void;
+  /** MESSAGEs refused because the recipient's box holds message_max_stored. */
+  private readonly fullLog: RateLimitedLog;
 
   constructor(private readonly deps: OfflineDeliveryDeps) {
+    this.fullLog = new RateLimitedLog(deps.logger, () => deps.clock.now());
     this.waiting = new Set([...deps.messages.recipients(), ...deps.history.usersWithUnnotifiedMissed()]);
     this.unsubscribe = deps.location.onChange((event) => {
       // After the REGISTER's 200 has gone out: a client may not expect a MESSAGE before it.
@@ -71,7 +75,10 @@ export class OfflineDelivery {
       body: req.body,
     });
     if (result === 'too-large') return createResponse(req, 413, 'Message too large to store');
-    if (result === 'full') return createResponse(req, 480, 'Offline, and no room to store more messages');
+    if (result === 'full') {
+      this.fullLog.warn(`MESSAGE for ${callee} refused with 480: message_max_stored (${this.deps.messages.maxPerUser}) messages wait for them already`);
+      return createResponse(req, 480, 'Offline, and no room to store more messages');
+    }
     this.waiting.add(callee);
     this.deps.logger.info(`MESSAGE for ${callee} stored until a device registers`);
     // RFC 3428 §7: 202 says the message was accepted, not that it reached the user.

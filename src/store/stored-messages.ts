@@ -43,6 +43,11 @@ export class StoredMessages {
     private readonly opts: StoredMessagesOptions,
   ) {}
 
+  /** `message_max_stored`: what a full box holds. */
+  get maxPerUser(): number {
+    return this.opts.maxPerUser;
+  }
+
   /** Keeps the message for its recipient, or says why not. */
   store(msg: IncomingMessage): StoreResult {
     if (msg.body.byteLength > this.opts.maxBody || msg.sender.length > SENDER_MAX || msg.contentType.length > CONTENT_TYPE_MAX) {
