@@ -18,9 +18,10 @@ import type { Logger } from '../log.js';
 import type { CallHistory } from '../store/call-history.js';
 import type { CallOutcome, CallRecord } from '../store/call-record.js';
 import type { CallAttempt } from './proxy.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
 
 export interface CallLogOptions {
-  history: Pick<CallHistory, 'recordAll'>;
+  history: Pick<CallHistory, 'recordAll' | 'maxCalls'>;
   clock: Clock;
   logger: Logger;
   /** Default 12 hours. */
@@ -54,8 +55,11 @@ export class CallLog {
   /** Ended calls not yet written. */
   private batch: CallRecord[] = [];
   private flushTimer: unknown;
+  /** Histories trimmed to history_max_calls: expected on a busy node, worth knowing, not per call. */
+  private readonly trimLog: RateLimitedLog;
 
   constructor(private readonly options: CallLogOptions) {
+    this.trimLog = new RateLimitedLog(options.logger, () => options.clock.now());
     this.maxCallMs = options.maxCallMs ?? 12 * 3600_000;
     this.maxOpen = options.maxOpen ?? 10_000;
     this.flushMs = options.flushMs ?? 2000;
@@ -95,7 +99,11 @@ export class CallLog {
     const batch = this.batch;
     this.batch = [];
     try {
-      this.options.history.recordAll(batch);
+      const { history } = this.options;
+      // history_max_calls 0 keeps no history at all: the operator's choice, not a limit biting.
+      for (const { user, hidden } of history.recordAll(batch)) {
+        if (history.maxCalls > 0) this.trimLog.info(`call history of ${user} at history_max_calls (${history.maxCalls}): its ${hidden} oldest call(s) dropped`);
+      }
     } catch (err) {
       // The calls themselves are done; a full or broken disk must not turn into a SIP failure.
       this.options.logger.error(`call history: cannot record ${batch.length} call(s): ${(err as Error).message}`);

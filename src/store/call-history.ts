@@ -19,6 +19,12 @@ export interface CallHistoryOptions {
   now: () => number;
 }
 
+/** A user whose history went past `history_max_calls` with a write, and how many calls it lost. */
+export interface Trimmed {
+  user: string;
+  hidden: number;
+}
+
 export interface ListOptions {
   /** At most this many rows; clamped to 1..LIST_MAX. */
   limit: number;
@@ -45,6 +51,11 @@ export class CallHistory {
     private readonly opts: CallHistoryOptions,
   ) {}
 
+  /** `history_max_calls`: how many calls one history keeps. */
+  get maxCalls(): number {
+    return this.opts.maxCalls;
+  }
+
   /** Writes the call and prunes the histories of both parties; returns the call's id. */
   record(call: CallRecord): number {
     return this.db.transaction(() => {
@@ -56,17 +67,18 @@ export class CallHistory {
 
   /**
    * Several calls in one transaction: one fsync for all of them, which is what a router's flash
-   * wants, and each party's history trimmed once rather than once per call.
+   * wants, and each party's history trimmed once rather than once per call. Returns the histories
+   * that the count limit trimmed.
    */
-  recordAll(calls: readonly CallRecord[]): void {
-    if (calls.length === 0) return;
-    this.db.transaction(() => {
+  recordAll(calls: readonly CallRecord[]): Trimmed[] {
+    if (calls.length === 0) return [];
+    return this.db.transaction(() => {
       const users = new Set<string>();
       for (const call of calls) {
         this.insert(call);
         users.add(clip(call.caller)).add(clip(call.callee));
       }
-      this.pruneAfterWrite(users);
+      return this.pruneAfterWrite(users);
     });
   }
 
@@ -86,9 +98,14 @@ export class CallHistory {
   }
 
   /** After a write: rows past their age go, and each local party keeps its newest maxCalls. */
-  private pruneAfterWrite(users: ReadonlySet<string>): void {
+  private pruneAfterWrite(users: ReadonlySet<string>): Trimmed[] {
     this.dropExpired();
-    for (const user of users) if (isLocal(user)) this.trim(user);
+    const trimmed: Trimmed[] = [];
+    for (const user of users) {
+      const hidden = isLocal(user) ? this.trim(user) : 0;
+      if (hidden > 0) trimmed.push({ user, hidden });
+    }
+    return trimmed;
   }
 
   /** The user's calls, made and received, newest first. */
@@ -169,8 +186,8 @@ export class CallHistory {
     return this.db.run('DELETE FROM calls WHERE ended_at < ?', [this.cutoff()]);
   }
 
-  /** Hides the user's calls beyond the newest maxCalls. */
-  private trim(user: string): void {
+  /** Hides the user's calls beyond the newest maxCalls; returns how many. */
+  private trim(user: string): number {
     // A UNION rather than an OR: SQLite merges the two index scans in id order instead of sorting.
     const beyond = this.db.all(
       'SELECT id FROM calls WHERE caller = ?1 AND caller_deleted = 0 UNION SELECT id FROM calls WHERE callee = ?1 AND callee_deleted = 0 ' +
@@ -178,6 +195,7 @@ export class CallHistory {
       [user, this.opts.maxCalls],
     );
     this.hide(user, beyond.map((row) => Number(row.id)));
+    return beyond.length;
   }
 
   /** Hides the calls from the user's side, and deletes those the other side has hidden already. */

@@ -1,10 +1,14 @@
 import t from 'tap';
+import { join } from 'node:path';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { CallLog, outcomeOf } from '../../src/proxy/call-log.js';
 import type { ForkOutcome } from '../../src/proxy/fork.js';
 import type { CallAttempt } from '../../src/proxy/proxy.js';
+import { CallHistory } from '../../src/store/call-history.js';
 import type { CallRecord } from '../../src/store/call-record.js';
+import { openDatabase } from '../../src/store/database.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function attempt(outcome: Partial<ForkOutcome>, callId = 'c1'): CallAttempt {
   return {
@@ -24,7 +28,9 @@ function setup(options: { maxCallMs?: number; maxOpen?: number; flushMs?: number
       recordAll: (r) => {
         writes.push(r.length);
         rows.push(...r);
+        return [];
       },
+      maxCalls: 200,
     },
     clock,
     logger: silentLogger,
@@ -105,6 +111,7 @@ t.test('a failing history write is logged, not thrown', async (t) => {
       recordAll: () => {
         throw new Error('disk full');
       },
+      maxCalls: 200,
     },
     clock: new FakeClock(),
     logger: createLogger('error', (l) => lines.push(l)),
@@ -112,4 +119,26 @@ t.test('a failing history write is logged, not thrown', async (t) => {
   log.attempted(attempt({ status: 486 }));
   t.doesNotThrow(() => log.flush());
   t.match(lines.join(''), /cannot record 1 call\(s\): disk full/);
+});
+
+t.test('a history trimmed to history_max_calls is logged, rate-limited; with 0 (no history kept) it is not', async (t) => {
+  for (const maxCalls of [2, 0]) {
+    const db = openDatabase(join(tempDir(t), 'trucada.db'));
+    t.teardown(() => db.close());
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const log = new CallLog({ history: new CallHistory(db, { maxCalls, maxAgeMs: 86_400_000, now: clock.now }), clock, logger: createLogger('info', (l) => lines.push(l.trim())) });
+    for (let i = 0; i < 2; i++) log.attempted(attempt({ status: 486 }, `c${i}`));
+    log.flush();
+    t.same(lines, [], `history_max_calls ${maxCalls}: nothing dropped yet, or nothing kept to drop`);
+    if (maxCalls === 0) continue;
+    log.attempted(attempt({ status: 486 }, 'c2'));
+    log.flush();
+    t.same(lines, ['info: call history of alice at history_max_calls (2): its 1 oldest call(s) dropped', 'info: call history of bob at history_max_calls (2): its 1 oldest call(s) dropped']);
+    for (let i = 3; i < 20; i++) {
+      log.attempted(attempt({ status: 486 }, `c${i}`));
+      log.flush();
+    }
+    t.equal(lines.length, 10, 'at most ten lines a minute');
+  }
 });
