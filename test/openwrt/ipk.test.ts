@@ -70,6 +70,9 @@ t.test('the data: every file in place, owned by root, with its mode', async (t) 
     ['./usr/share/trucada/trucada.cjs', '644'],
   ];
   for (const [name, mode] of required) t.equal(modes.get(name!), mode, `${name}: ${mode}`);
+  // An upgrade (opkg writes the new files in place) never writes over the database, the keys, the
+  // certificate or config.last-good: a power cut during one cannot tear them.
+  t.same(ipk.data.filter((e) => e.name.startsWith('./etc/trucada')), [], 'nothing in /etc/trucada, the data_dir');
   for (const e of files) {
     // Anything else comes from files/ (the router's filesystem) or dist/ (the page, later).
     const from = e.name.startsWith('./usr/share/trucada/') ? join(ROOT, 'dist', e.name.slice('./usr/share/trucada/'.length)) : join(ROOT, 'files', e.name);
