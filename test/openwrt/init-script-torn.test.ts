@@ -25,11 +25,11 @@ function dataDirWithCopy(t: Parameters<typeof tempDir>[0]): { dir: string; good:
 t.test('each kind of torn file is replaced by the last good copy, kept aside, and the node started with the copy', async (t) => {
   const torn: [string, (good: string) => string | Buffer, RegExp][] = [
     ['truncated to zero', () => '', /empty or missing/],
-    ['full of zeros', (good) => Buffer.alloc(good.length), /partly zeros/],
-    ['a tail of zeros', (good) => Buffer.concat([Buffer.from(good.slice(0, 40)), Buffer.alloc(good.length - 40)]), /partly zeros/],
-    ['cut inside a quote', (good) => good.slice(0, good.indexOf("'closed'") + 4), /cut short/],
-    ['cut inside a word', (good) => good.slice(0, good.indexOf('signup') + 3), /cut short/],
-    ['a quote left open over a line end', (good) => `${good}\toption domain 'node7\n`, /not readable by uci/],
+    ['full of zeros', (good) => Buffer.alloc(good.length), /holding NUL bytes/],
+    ['a tail of zeros', (good) => Buffer.concat([Buffer.from(good.slice(0, 40)), Buffer.alloc(good.length - 40)]), /holding NUL bytes/],
+    ['cut inside a quote', (good) => good.slice(0, good.indexOf("'closed'") + 4), /cut short \(no newline at its end\)/],
+    ['cut inside a word', (good) => good.slice(0, good.indexOf('signup') + 3), /cut short \(no newline at its end\)/],
+    ['a quote left open over a line end', (good) => `${good}\toption domain 'node7\n`, /unreadable by uci/],
   ];
   for (const [what, tear, reason] of torn) {
     const { dir, good } = dataDirWithCopy(t);
@@ -61,7 +61,7 @@ t.test('a torn file and no last good copy: not started, with a log line saying s
   mkdirSync(join(dir, 'empty'));
   const torn = "config trucada 'main'\n\toption signup 'clo";
   const run = runInitScript(t, { config: torn, dataDir: join(dir, 'empty') });
-  t.match(run.stderr, /not started: \S+ is cut short, and there is no last good copy/);
+  t.match(run.stderr, /not started: \S+ is cut short \(no newline at its end\), and there is no last good copy/);
   t.match(named(run, 'logger'), [['-t', 'trucada', '-p', 'daemon.err', /no last good copy .*config\.last-good; fix/]]);
   t.same(named(run, 'procd_open_instance'), [], 'no instance');
   t.equal(readFileSync(join(run.dir, 'config'), 'utf8'), torn);
