@@ -89,3 +89,10 @@ for (const name of readdirSync(www)) {
   if (gz.length < data.length) writeFileSync(join(www, `${name}.gz`), gz);
   if (br.length < data.length) writeFileSync(join(www, `${name}.br`), br);
 }
+
+// The files `trucada serve` cannot start without, with their SHA-256 as sha256sum(1) lists them.
+// opkg writes a package's files in place, one by one: a power cut during an upgrade can leave one
+// cut short, or one of each version; the init script checks them before it starts the node.
+const needed = ['trucada.cjs', 'node-sqlite3-wasm.wasm'];
+const sums = needed.map((name) => `${createHash('sha256').update(readFileSync(join(out, name))).digest('hex')}  ${name}\n`);
+writeFileSync(join(out, 'SHA256SUMS'), sums.join(''));

@@ -4,8 +4,9 @@
  * (logger, mkdir, chown, chmod, touch, rm) are recorded instead of run, so are the `answering`
  * commands (stubs/record-or-fail, which fail as `fails` says), and uci_load_validate reads a sample
  * configuration through stubs/validate_data. That sample file is the script's /etc/config/trucada
- * (`config` in the stub root), and with `dataDir` its /etc/trucada is that directory, so that what it
- * does to them (a torn file replaced by the last good copy) is done. A package script (the .ipk's prerm-pkg) runs the same
+ * (`config` in the stub root), and with `dataDir` and `share` its /etc/trucada and /usr/share/trucada
+ * are those directories, so that what it does with them (a torn file replaced by the last good
+ * copy, the bundle checked) is done. A package script (the .ipk's prerm-pkg) runs the same
  * way, against an /etc/init.d/trucada that is that stubbed init script.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -34,6 +35,8 @@ export interface InitRunOptions {
   config: string | Buffer;
   /** A directory that stands for the script's /etc/trucada. */
   dataDir?: string;
+  /** A directory that stands for the script's /usr/share/trucada (the bundle and its SHA256SUMS). */
+  share?: string;
   /** Whether /etc/passwd has the user trucada. */
   withUser?: boolean;
   action?: string;
@@ -71,6 +74,7 @@ function stubbed(t: { teardown(fn: () => void): void }, opts: Omit<InitRunOption
     STUB_FAILS: (opts.fails ?? []).join(' '),
   };
   if (opts.dataDir !== undefined) env['STUB_DATA_DIR'] = opts.dataDir;
+  if (opts.share !== undefined) env['STUB_SHARE'] = opts.share;
   const result = (r: SpawnSyncReturns<string>): InitRun => {
     const calls = readFileSync(record, 'utf8')
       .split('\n')

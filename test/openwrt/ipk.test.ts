@@ -68,6 +68,7 @@ t.test('the data: every file in place, owned by root, with its mode', async (t) 
     ['./usr/bin/trucada', '755'],
     ['./usr/share/trucada/node-sqlite3-wasm.wasm', '644'],
     ['./usr/share/trucada/trucada.cjs', '644'],
+    ['./usr/share/trucada/SHA256SUMS', '644'],
   ];
   for (const [name, mode] of required) t.equal(modes.get(name!), mode, `${name}: ${mode}`);
   // An upgrade (opkg writes the new files in place) never writes over the database, the keys, the
