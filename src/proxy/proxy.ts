@@ -19,6 +19,7 @@ import type { ServerTransactionTable } from '../sip/transactions/server-transact
 import type { TransactionTimers } from '../sip/transactions/timers.js';
 import type { Credentials } from '../store/credentials.js';
 import { normalizeUserName } from '../store/user-name.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import type { Flow } from '../sip/flow.js';
 import type { LocalAddresses } from '../net/local-address.js';
 import { Fork, type ForkOutcome, type ForkTarget } from './fork.js';
@@ -85,6 +86,8 @@ export class Proxy {
   private readonly forks = new Map<SipRequest, Fork>();
   /** Salts the loop hash in our branches, so a peer node's Via never reads as ours. */
   private readonly loopSalt = loopSalt();
+  /** MESSAGEs refused for message_max_body. */
+  private readonly limitLog: RateLimitedLog;
 
   constructor(private readonly deps: ProxyDeps) {
     this.senders = new SenderCheck({
@@ -94,6 +97,7 @@ export class Proxy {
       ...(deps.peers ? { peers: deps.peers } : {}),
       authFailures: deps.authFailures,
     });
+    this.limitLog = new RateLimitedLog(deps.logger, () => deps.clock.now());
   }
 
   /** An OPTIONS for this is a ping of the node, answered by it (§11); any other is routed. */
@@ -354,6 +358,10 @@ export class Proxy {
   }
 
   private refuse(req: SipRequest, flow: Flow, name: ProxyRefusal, headers: Record<string, string> = {}): void {
+    if (name === 'MESSAGE_TOO_LARGE') {
+      const from = `${flow.transport} ${flow.remoteAddress}:${flow.remotePort}`;
+      this.limitLog.warn(`MESSAGE of ${req.body.length} bytes from ${from} refused with 413: over message_max_body (${this.deps.messageMaxBody})`);
+    }
     this.respond(req, flow, proxyRefuse(req, name, headers));
   }
 

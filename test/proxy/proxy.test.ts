@@ -208,6 +208,7 @@ t.test('no open relay through a forged dialog: a To tag and a Route naming the n
 t.test('a MESSAGE over message_max_body gets 413 after authentication', async (t) => {
   const s = setup({ messageMaxBody: 10 });
   refuses(t, s, { method: 'MESSAGE', body: 'more than ten bytes', extra: ['Content-Type: text/plain'] }, 413, true);
+  t.match(s.logs.filter((l) => l.startsWith('warn')), [/^warn: MESSAGE of 19 bytes from \S+ \S+ refused with 413: over message_max_body \(10\)$/], 'the limit that bit is logged');
 });
 
 t.test('a downstream 100 is not relayed, a 180 is, with the node\'s Via taken off and the client\'s untouched', async (t) => {
