@@ -36,7 +36,7 @@ export function nodeRequest(spec: NodeRequestSpec, addresses: LocalAddresses): S
 }
 
 function withFreshTag(from: string): string {
-  const addr = parseNameAddr(from);
-  addr.params.set('tag', newTag());
+  const parsed = parseNameAddr(from);
+  const addr = { ...parsed, params: new Map([...parsed.params, ['tag', newTag()]]) };
   return formatNameAddr(addr);
 }

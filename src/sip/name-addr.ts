@@ -2,19 +2,28 @@
  * name-addr and addr-spec values of From, To, Contact, Route, Record-Route and the like
  * (RFC 3261 §20.10, §25.1).
  */
+import { ParseMemo } from './parse-memo.js';
 import { SipParseError } from './parse-error.js';
 import { formatParams, parseParams, quote, quotedEnd, skipWhitespace, trimWhitespace, unquote } from './params.js';
 import { formatUri, parseUri, type SipUri } from './uri.js';
 
+/** Read-only: a parsed name-addr is shared by every reader of the same text (`parseNameAddr`). */
 export interface NameAddr {
   /** Unquoted text; undefined when none was written. */
-  displayName?: string;
-  uri: SipUri;
+  readonly displayName?: string;
+  readonly uri: SipUri;
   /** Header parameters (tag, expires, q, +sip.instance...), not URI parameters. */
-  params: Map<string, string | null>;
+  readonly params: ReadonlyMap<string, string | null>;
 }
 
+/** From, To and Contact of the users and devices in play: each read by the parser, the transaction layer and the registrar or proxy. */
+const nameAddrs = new ParseMemo(2048, parseNameAddrText);
+
 export function parseNameAddr(s: string): NameAddr {
+  return nameAddrs.get(s);
+}
+
+function parseNameAddrText(s: string): NameAddr {
   const text = trimWhitespace(s);
   let displayName: string | undefined;
   let lt: number;
