@@ -4,7 +4,7 @@
  * before anything else is read.
  */
 import { isUtf8 } from 'node:buffer';
-import { Headers } from './headers.js';
+import { Headers, type HeaderField } from './headers.js';
 import type { ParseLimits } from './limits.js';
 import { isToken, trimWhitespace } from './params.js';
 import { SipParseError } from './parse-error.js';
@@ -45,24 +45,46 @@ export function readPlainHead(data: Buffer, limits: ParseLimits): Head | undefin
   if (end < 0) return undefined;
   const text = data.toString('latin1', pos, end + 1);
   if (NOT_PLAIN.test(text)) return undefined;
-  const lines = text.split('\n');
-  if (lines.length - 2 > limits.maxHeaders) return undefined;
-  const fields: { name: string; value: string }[] = [];
-  // The last element is the empty string after the final LF.
-  for (let i = 0; i < lines.length - 1; i++) {
-    let line = lines[i]!;
-    if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
-    if (line.length > limits.maxLineLength) return undefined;
-    if (i === 0) continue;
-    const lead = line.charCodeAt(0);
-    if (lead === SP || lead === HT) return undefined;
-    const field = plainField(line);
-    if (field === undefined) return undefined;
-    fields.push(field);
+  // Lines are found by index, and each field's name and value cut from the text once: splitting
+  // into lines first made every line a string of its own, and again without its CR.
+  const fields: HeaderField[] = [];
+  let startLine: string | undefined;
+  for (let lineStart = 0; lineStart < text.length; ) {
+    // The text ends with an LF, so every line has one.
+    const lf = text.indexOf('\n', lineStart);
+    const lineEnd = lf > lineStart && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+    if (lineEnd - lineStart > limits.maxLineLength) return undefined;
+    if (startLine === undefined) startLine = text.slice(lineStart, lineEnd);
+    else {
+      if (fields.length >= limits.maxHeaders) return undefined;
+      const lead = text.charCodeAt(lineStart);
+      if (lead === SP || lead === HT) return undefined;
+      const field = plainFieldIn(text, lineStart, lineEnd);
+      if (field === undefined) return undefined;
+      fields.push(field);
+    }
+    lineStart = lf + 1;
   }
-  const first = lines[0]!;
-  const startLine = first.charCodeAt(first.length - 1) === CR ? first.slice(0, -1) : first;
-  return { startLine, headers: new Headers(fields), bodyStart: end === crlf ? end + 3 : end + 2 };
+  return { startLine: startLine!, headers: new Headers(fields), bodyStart: end === crlf ? end + 3 : end + 2 };
+}
+
+/** `name HCOLON value` within text[start, end), cut without the whitespace around either (§7.3.1). */
+function plainFieldIn(text: string, start: number, end: number): HeaderField | undefined {
+  const colon = text.indexOf(':', start);
+  if (colon < 0 || colon >= end) return undefined;
+  let nameEnd = colon;
+  while (nameEnd > start && isSpaceOrTab(text.charCodeAt(nameEnd - 1))) nameEnd--;
+  const name = text.slice(start, nameEnd);
+  if (!isToken(name)) return undefined;
+  let valueStart = colon + 1;
+  while (valueStart < end && isSpaceOrTab(text.charCodeAt(valueStart))) valueStart++;
+  let valueEnd = end;
+  while (valueEnd > valueStart && isSpaceOrTab(text.charCodeAt(valueEnd - 1))) valueEnd--;
+  return { name, value: text.slice(valueStart, valueEnd) };
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === SP || code === HT;
 }
 
 /**
