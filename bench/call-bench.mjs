@@ -1,18 +1,19 @@
 // The call bench: calls per second through a stateful proxy over UDP, measured with a sipp caller
 // (test/sipp/call-caller.xml: INVITE, 407, ACK, INVITE with credentials, 100/180/200, ACK, BYE along
 // the recorded route) and a sipp callee (test/sipp/call-callee.xml) registered at the proxy, against
-// (a) this node and (b) Kamailio as a stateful proxy (bench/kamailio/proxy.cfg), in alternating
-// rounds within one run. A target whose first call fails (the node before it routes calls) is
+// (a) this node, as Node starts it and with the init script's V8 flags (a router's case), and
+// (b) Kamailio as a stateful proxy (bench/kamailio/proxy.cfg), in alternating rounds within one run;
+// for the node also the bytes V8 allocated per call (bench/lib/gc-allocation.mjs). A target whose first call fails (the node before it routes calls) is
 // reported as not measured, with sipp's reason, and the others are measured all the same.
 // Writes the "Call bench" section of bench/RESULTS.md and bench/out/call.json. Started by
 // bench/run.sh (`npm run bench`) after the register bench, or on its own:
 //   node bench/call-bench.mjs [--targets=kamailio]
 //
-// Settings (environment): BENCH_CALL_TARGETS (node,kamailio; --targets overrides it),
+// Settings (environment): BENCH_CALL_TARGETS (node,node-flags,kamailio; --targets overrides it),
 // BENCH_CALL_ROUNDS (5), BENCH_CALL_ROUND_SECONDS (5: each target's rounds are sized from its
 // warm-up rate to last about this long), BENCH_CALL_MAX (30000: the most calls in one round),
 // BENCH_CALL_LIMIT (100 calls outstanding), BENCH_CALL_WARMUP (2000 calls), BENCH_CALL_HOLD_MS (0:
-// pause between ACK and BYE), BENCH_CALL_PORT_BASE (15080: node, +1 Kamailio), BENCH_TIMEOUT (60 s
+// pause between ACK and BYE), BENCH_CALL_PORT_BASE (15080: node, +1 Kamailio, +2 node-flags), BENCH_TIMEOUT (60 s
 // per round), SIPP and KAMAILIO (paths of the binaries).
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,12 +28,15 @@ import { freeUdpPort } from './lib/sip-probe.mjs';
 import { runSippLoad } from './lib/sipp-round.mjs';
 import { KAMAILIO_PROXY, startKamailio } from './lib/targets/kamailio.mjs';
 import { startNode } from './lib/targets/node.mjs';
+import { initScriptFlags } from './lib/init-flags.mjs';
 import { benchUsers, writeUsersCsv } from './lib/users.mjs';
 
-const ALL_TARGETS = ['node', 'kamailio'];
+const ALL_TARGETS = ['node', 'node-flags', 'kamailio'];
 const DOMAIN = 'bench.mesh';
+const initFlags = initScriptFlags(join(dirname(fileURLToPath(import.meta.url)), '../files/etc/init.d/trucada'));
 const STARTERS = {
-  node: startNode,
+  node: (groups, options) => startNode(groups, { ...options, traceGc: true, name: 'node' }),
+  'node-flags': (groups, options) => startNode(groups, { ...options, traceGc: true, name: 'node-flags', v8Flags: initFlags }),
   kamailio: (groups, options) => startKamailio(groups, { ...options, ...KAMAILIO_PROXY }),
 };
 const MIN_CALLS = 1000;
@@ -109,19 +113,22 @@ async function measure(running, peers, machine, abort) {
   const rounds = [];
   for (let r = 1; r <= settings.rounds; r += 1) {
     for (const target of measured.filter((t) => !unusable[t])) {
-      const { pid } = running[target];
+      const { pid, allocation } = running[target];
       const cpuBefore = groupCpuSeconds(pid);
       const machineBefore = machineBusySeconds();
+      allocation?.mark();
       const result = await round(target, `${target}-${r}`, callsPerRound[target]);
+      const allocatedPerCall = allocation && result.calls > 0 ? allocation.allocatedSinceMark() / result.calls : null;
       const cpuCores = (groupCpuSeconds(pid) - cpuBefore) / result.seconds;
       // The whole machine: the target and the two sipp peers share its cores.
       const machineCores = (machineBusySeconds() - machineBefore) / result.seconds;
       // A round cut short by SIGINT/SIGTERM measures nothing.
       abort.throwIfAborted();
-      rounds.push({ target, round: r, ...result, cpuCores, machineCores });
+      rounds.push({ target, round: r, ...result, cpuCores, machineCores, allocatedPerCall });
       log(
-        `round ${r} ${target.padEnd(8)} ${result.rate.toFixed(0).padStart(6)} calls/s  failed ${result.failed}  ` +
-          `retrans ${result.retransmissions}  cpu ${cpuCores.toFixed(2)}  machine ${machineCores.toFixed(2)}  mean ${result.meanCallMs.toFixed(2)} ms`,
+        `round ${r} ${target.padEnd(10)} ${result.rate.toFixed(0).padStart(6)} calls/s  failed ${result.failed}  ` +
+          `retrans ${result.retransmissions}  cpu ${cpuCores.toFixed(2)}  machine ${machineCores.toFixed(2)}  mean ${result.meanCallMs.toFixed(2)} ms` +
+          (allocatedPerCall === null ? '' : `  ${(allocatedPerCall / 1024).toFixed(1)} KB allocated each`),
       );
       // A target that stopped completing calls would spend every further round waiting for sipp's
       // timeout; its rounds so far are reported, with the reason.
@@ -135,7 +142,7 @@ async function measure(running, peers, machine, abort) {
 
   // The node is one process: its own peak resident set is exact. Kamailio's processes share memory,
   // which only the summed PSS describes.
-  const peakRss = running.node ? { node: peakRssKb(running.node.pid) } : {};
+  const peakRss = Object.fromEntries(['node', 'node-flags'].filter((t) => running[t]).map((t) => [t, peakRssKb(running[t].pid)]));
   const summary = summariseCalls(rounds, settings.targets, { unusable, peakPssKb: peakPss, peakRssKb: peakRss });
   writeCallResults({
     mdPath: join(root, 'bench/RESULTS.md'),
@@ -277,7 +284,7 @@ function readSettings(env, argv) {
     warmup: int('BENCH_CALL_WARMUP', 2000, 1),
     holdMs: int('BENCH_CALL_HOLD_MS', 0, 0),
     timeoutSeconds: int('BENCH_TIMEOUT', 60, 1),
-    ports: { node: base, kamailio: base + 1 },
+    ports: { node: base, kamailio: base + 1, 'node-flags': base + 2 },
     kamailioSharedMb: KAMAILIO_PROXY.sharedMb,
     sipp: env.SIPP || 'sipp',
     kamailio: env.KAMAILIO || 'kamailio',

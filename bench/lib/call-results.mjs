@@ -11,6 +11,7 @@ const SATURATED_CPU = 0.8;
 
 export const CALL_TARGET_LABELS = {
   node: 'trucada (this node)',
+  'node-flags': 'trucada, V8 flags of the init script',
   kamailio: 'Kamailio, stateful proxy, one UDP worker',
 };
 
@@ -47,11 +48,16 @@ export function summariseCalls(rounds, targets, { unusable, peakPssKb, peakRssKb
       nodeOverKamailioPerRound: perRoundRatio(rounds, 'node', 'kamailio'),
       nodeOverKamailioPerCpuSecond:
         both && node.medianPerCpuSecond !== null && kamailio.medianPerCpuSecond ? node.medianPerCpuSecond / kamailio.medianPerCpuSecond : null,
+      nodeFlagsOverKamailioPerCpuSecond: perCpuRatio(perTarget['node-flags'], kamailio),
     },
     goals: node?.rounds
       ? { noFailedCall: node.failed === 0, kamailioRate: nodeOverKamailio !== null && nodeOverKamailio >= 1 }
       : null,
   };
+}
+
+function perCpuRatio(a, b) {
+  return a?.rounds && b?.rounds && a.medianPerCpuSecond !== null && b.medianPerCpuSecond ? a.medianPerCpuSecond / b.medianPerCpuSecond : null;
 }
 
 export function writeCallResults({ mdPath, jsonPath, machine, settings, summary, rounds }) {
@@ -64,9 +70,10 @@ function renderSection({ machine, settings, summary }) {
   const mb = (kb) => (kb ? `${(kb / 1024).toFixed(1)} MB` : 'n/a');
   const rows = Object.values(targets).map((t) =>
     t.rounds === 0
-      ? `| ${t.label} | not measured: ${(t.unusable ?? 'no round ran').replaceAll('|', '\\|')} | | | | | | | | |`
+      ? `| ${t.label} | not measured: ${(t.unusable ?? 'no round ran').replaceAll('|', '\\|')} | | | | | | | | | |`
       : `| ${t.label} | ${fmt(t.medianRate, 0)} | ${t.rates.map((r) => fmt(r, 0)).join(', ')} | ${t.failed} of ${t.calls} | ${t.retransmissions} | ` +
-        `${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianMachineCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} | ${mb(t.peakPssKb)} |`,
+        `${fmt(t.medianCpuCores, 2)} | ${fmt(t.medianMachineCores, 2)} | ${fmt(t.medianPerCpuSecond, 0)} | ${fmt(t.medianCallMs, 1)} | ${mb(t.peakPssKb)} | ` +
+        `${t.medianAllocated === null ? '' : fmt(t.medianAllocated / 1024, 1)} |`,
   );
   const node = targets.node;
   const met = (ok) => (ok ? 'met' : 'not met');
@@ -78,12 +85,13 @@ function renderSection({ machine, settings, summary }) {
     'ACK and BYE along the recorded route, 200) to a sipp callee, `test/sipp/call-callee.xml`, registered at',
     'the proxy. Written by `npm run bench` (bench/call-bench.mjs); the raw rounds are in `bench/out/call.json`.',
     '',
-    '| target | calls/s (median) | each round | failed | sipp retransmissions | target CPU (cores, median) | machine CPU (cores, median) | calls per CPU-second (median) | mean call (ms) | peak memory (PSS) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | calls/s (median) | each round | failed | sipp retransmissions | target CPU (cores, median) | machine CPU (cores, median) | calls per CPU-second (median) | mean call (ms) | peak memory (PSS) | KB allocated per call (median) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `- node / Kamailio: ${fmt(ratios.nodeOverKamailio, 2)}${goals ? ` (moonshot ≥ 1: ${met(goals.kamailioRate)})` : ''}` +
-      `; median of the per-round ratios: ${fmt(ratios.nodeOverKamailioPerRound, 2)}; per CPU-second: ${fmt(ratios.nodeOverKamailioPerCpuSecond, 2)}`,
+      `; median of the per-round ratios: ${fmt(ratios.nodeOverKamailioPerRound, 2)}; per CPU-second: ${fmt(ratios.nodeOverKamailioPerCpuSecond, 2)}` +
+      `, with the init script's flags ${fmt(ratios.nodeFlagsOverKamailioPerCpuSecond, 2)} (goal ≥ 0.8)`,
     node?.rounds
       ? `- failed calls of the node: ${node.failed} (goal 0: ${met(goals.noFailedCall)}); its peak RSS (VmHWM): ${mb(node.peakRssKb)}`
       : `- the node was not measured in this run${node?.unusable ? `: ${node.unusable}` : ` (targets: ${Object.keys(targets).join(', ')})`}`,
