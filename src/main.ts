@@ -3,6 +3,7 @@
  * dependencies here and nowhere else (no global state), so tests can start several nodes in one
  * process.
  */
+import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
@@ -56,6 +57,8 @@ import { startStunResponder } from './stun/responder.js';
 import { bindAddresses } from './net/addresses.js';
 import { LocalAddresses } from './net/local-address.js';
 import { startTransports, type Transports } from './transport/transports.js';
+import { ConnectionTotal } from './transport/connection-limits.js';
+import { startHttpServers } from './http/server.js';
 import { VERSION } from './version.js';
 
 export interface RunningNode {
@@ -94,18 +97,19 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     undo.push(() => location.close());
     /** Online: a live registration. */
     const online = (name: string) => location.lookup(name).length > 0;
-    // Read through `transports` once it exists, for ports chosen at listen time (0 in tests).
+    // Read through `transports` and `ports` once they exist: ports are chosen at listen time (0 in tests).
     let transports: Transports | undefined;
+    let ports: Ports | undefined;
     const descriptor = new OwnDescriptor({
       identity,
       dataDir: config.dataDir,
       domain: config.domain,
       sip: () => {
-        const port = transports?.ports.sip ?? config.sipPort;
+        const port = ports?.sip ?? config.sipPort;
         return { udp: port, tcp: port };
       },
       addresses: () => descriptorAddresses(config.listen, addresses.all()),
-      httpsPort: () => transports?.ports.https ?? config.httpsPort,
+      httpsPort: () => ports?.https ?? config.httpsPort,
       users: () => accounts.names(),
       presence: () => meshPresence(accounts, online),
       now: () => clock.now(),
@@ -117,7 +121,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       clock,
       logger,
       own: () => descriptor.beacon(),
-      sipPort: () => transports?.ports.sip ?? config.sipPort,
+      sipPort: () => ports?.sip ?? config.sipPort,
     });
     undo.push(() => federation.stop());
 
@@ -145,7 +149,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     const hosts = new OurHosts({
       domain: config.domain,
       addresses,
-      ports: () => transports?.ports ?? { sip: config.sipPort, http: config.httpPort, https: config.httpsPort },
+      ports: () => ports ?? { sip: config.sipPort, http: config.httpPort, https: config.httpsPort },
     });
     // One budget of password guesses per address and per user, whichever path checks the password.
     const authFailures = new FailureThrottle({ now: () => clock.now() });
@@ -246,8 +250,17 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       fallback: createStaticFiles({ dir: wwwDir(), port: config.httpsPort }),
       descriptor: () => descriptor.current(),
     });
-    transports = await startTransports({ config, sink: dispatcher, logger, tls, limits, handler, webSession: (req) => webAuth.holder(req) });
-    undo.push(() => transports?.stop());
+    // SIP over TCP and the web servers draw on one budget of accepted connections (max_connections).
+    const connectionTotal = new ConnectionTotal(config.maxConnections);
+    const sip = await startTransports({ config, sink: dispatcher, logger, limits, connectionTotal, webSession: (req) => webAuth.holder(req) });
+    transports = sip;
+    undo.push(() => sip.stop());
+    // The HTTP port explains why calls need HTTPS; the HTTPS port serves the page, its API and wss://.
+    const web = await startHttpServers({ config, tls, logger, onUpgrade: sip.upgrade, handler, connectionTotal });
+    undo.push(() => web.stop());
+    // Undone before the web servers stop, whose close waits for every socket they accepted.
+    undo.push(() => sip.closeWebSockets());
+    ports = { sip: sip.sipPort, http: listeningPort(web.http[0], config.httpPort), https: listeningPort(web.https[0], config.httpsPort) };
     // Announced only now that the descriptor is served and SIP is taken (and the ports are known).
     federation.start();
     const keepalive = new NatKeepalive({
@@ -276,7 +289,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
         config,
         accounts,
         location,
-        ports: transports.ports,
+        ports,
         startedAt,
         clock,
         logger,
@@ -288,12 +301,11 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     );
     undo.push(() => control.close());
 
-    const { sip, http, https } = transports.ports;
-    logger.info(`trucada serving ${config.domain}: sip ${sip} udp/tcp, ws ${http}, wss ${https}; ${accounts.names().length} users (config: ${config.source})`);
+    logger.info(`trucada serving ${config.domain}: sip ${ports.sip} udp/tcp, ws ${ports.http}, wss ${ports.https}; ${accounts.names().length} users (config: ${config.source})`);
     if (stun) logger.info(`STUN on UDP port ${config.stunPort}`);
     let stopped: Promise<void> | undefined;
     return {
-      ports: { ...transports.ports, stun: stun?.addresses[0]?.port ?? 0 },
+      ports: { ...ports, stun: stun?.addresses[0]?.port ?? 0 },
       location,
       accounts,
       history: historyView,
@@ -303,6 +315,18 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
     await unwind(undo);
     throw err;
   }
+}
+
+interface Ports {
+  readonly sip: number;
+  readonly http: number;
+  readonly https: number;
+}
+
+/** The port a server listens on (the one asked for, or the one the system chose for 0). */
+function listeningPort(server: { address(): AddressInfo | string | null } | undefined, asked: number): number {
+  const a = server?.address();
+  return a && typeof a === 'object' ? a.port : asked;
 }
 
 /** Undo the start in reverse order; every step runs even when an earlier one fails. */

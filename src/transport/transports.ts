@@ -1,16 +1,16 @@
 /**
- * Every SIP transport of the node, started together: UDP and TCP on the SIP port, ws:// on the HTTP
- * port and wss:// on the HTTPS port. Messages from all of them reach one sink; the layers above
- * reach peers only through the flows handed out here.
+ * Every SIP transport of the node, started together: UDP and TCP on the SIP port, and SIP over
+ * WebSocket (RFC 7118) for the upgrades the web servers hand over (main.ts owns those servers: the
+ * page's HTTPS port serves ws upgrades, the page and its API). Messages from all of them reach one
+ * sink; the layers above reach peers only through the flows handed out here.
  */
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
-import { startHttpServers, type RequestHandler } from '../http/server.js';
+import type { HttpServersOptions } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { isLoopback, RateLimiter } from '../net/rate-limit.js';
 import type { ParseLimits } from '../sip/limits.js';
 import { bindAddresses } from '../net/addresses.js';
-import { ConnectionLimits, ConnectionTotal } from './connection-limits.js';
+import { ConnectionLimits, type ConnectionTotal } from './connection-limits.js';
 import type { Flow, FlowAddress, MessageSink } from '../sip/flow.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { ReceiveContext } from './received.js';
@@ -22,10 +22,9 @@ export interface TransportsOptions {
   readonly config: Config;
   readonly sink: MessageSink;
   readonly logger: Logger;
-  readonly tls: { readonly cert: string; readonly key: string };
   readonly limits: ParseLimits;
-  /** Requests on the HTTPS port that are not WebSocket upgrades (the page and its API). */
-  readonly handler?: RequestHandler;
+  /** Every accepted connection, shared with the web servers (`max_connections`). */
+  readonly connectionTotal: ConnectionTotal;
   /** The page's login sessions, which authenticate its wss:// connections (ws.ts). */
   readonly webSession?: WsOptions['webSession'];
   /** Clock for rate-limiting warnings; defaults to `Date.now`. */
@@ -43,7 +42,15 @@ function requestLimit(rate: number, now: () => number): RateLimiter | undefined 
 }
 
 export interface Transports {
-  readonly ports: { sip: number; http: number; https: number };
+  readonly sipPort: number;
+  /** Takes a WebSocket upgrade from a web server (its `onUpgrade`). */
+  readonly upgrade: HttpServersOptions['onUpgrade'];
+  /**
+   * Closes every WebSocket. Before the web servers stop: a server's close waits for every socket it
+   * accepted, upgraded ones too, which only the WebSocket transport closes (a browser left connected
+   * held the node's stop until it went away).
+   */
+  closeWebSockets(): Promise<void>;
   flowById(id: string): Flow | undefined;
   /**
    * UDP: a flow from our socket of the peer's family. TCP: the open connection to that address or a
@@ -64,7 +71,7 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
     requests: opts.requestLimiter ?? requestLimit(config.requestRate, now),
   };
   const connectionLimits = new ConnectionLimits(config.maxConnectionsPerAddress);
-  const connectionTotal = new ConnectionTotal(config.maxConnections);
+  const { connectionTotal } = opts;
   const idleTimeoutMs = config.idleTimeout * 1000;
   const binds = bindAddresses(config.listen);
   const stops: Array<() => Promise<void>> = [];
@@ -79,23 +86,12 @@ export async function startTransports(opts: TransportsOptions): Promise<Transpor
     const tcp = await startTcp({ binds, port: config.sipPort, ctx, connectionLimits, connectionTotal, idleTimeoutMs, messageTimeoutMs: config.tcpMessageTimeout * 1000 });
     stops.push(tcp.stop);
     const ws = createWsTransport({ ctx, connectionLimits, idleTimeoutMs, ...(opts.webSession ? { webSession: opts.webSession } : {}) });
-    const servers = await startHttpServers({ config, tls: opts.tls, logger, onUpgrade: ws.handleUpgrade, handler: opts.handler, connectionTotal });
-    stops.push(servers.stop);
-    // The WebSockets close before the web servers do: a server's close waits for every socket it
-    // accepted, upgraded ones too, which only the WebSocket transport closes (a browser left
-    // connected held the node's stop until it went away).
     stops.push(ws.stop);
-    const portOf = (s: { address(): AddressInfo | string | null } | undefined, fallback: number) => {
-      const a = s?.address();
-      return a && typeof a === 'object' ? a.port : fallback;
-    };
-    logger.info(`SIP on UDP and TCP port ${config.sipPort}, ws:// on ${config.httpPort}, wss:// on ${config.httpsPort}`);
+    logger.info(`SIP on UDP and TCP port ${config.sipPort}`);
     return {
-      ports: {
-        sip: config.sipPort,
-        http: portOf(servers.http[0], config.httpPort),
-        https: portOf(servers.https[0], config.httpsPort),
-      },
+      sipPort: config.sipPort,
+      upgrade: ws.handleUpgrade,
+      closeWebSockets: ws.stop,
       flowById(id) {
         if (id.startsWith('udp:')) return udp.flowById(id);
         if (id.startsWith('tcp#')) return tcp.flowById(id);

@@ -9,6 +9,8 @@ import { DEFAULT_LIMITS } from '../../src/sip/limits.js';
 import type { SipMessage, SipRequest } from '../../src/sip/message.js';
 import type { Flow, FlowEnd, MessageSink } from '../../src/sip/flow.js';
 import { startTransports, type Transports, type TransportsOptions } from '../../src/transport/transports.js';
+import { ConnectionTotal } from '../../src/transport/connection-limits.js';
+import { startHttpServers, type RequestHandler } from '../../src/http/server.js';
 import { freePorts } from './ports.js';
 
 /** Self-signed for localhost, 127.0.0.1 and ::1; made once with openssl, for tests only. */
@@ -110,6 +112,8 @@ export class RecordingSink implements MessageSink {
 
 export interface Harness {
   readonly transports: Transports;
+  /** The web servers, which hand their WebSocket upgrades to the transports as main.ts has them do. */
+  readonly ports: { readonly sip: number; readonly http: number; readonly https: number };
   readonly sink: RecordingSink;
   readonly config: Config;
   readonly log: string[];
@@ -120,7 +124,7 @@ export async function startHarness(
   t: { teardown(fn: () => unknown): void },
   overrides: Partial<Config> = {},
   hosts: readonly string[] = ['127.0.0.1'],
-  extra: Pick<TransportsOptions, 'requestLimiter' | 'handler'> = {},
+  extra: Pick<TransportsOptions, 'requestLimiter'> & { handler?: RequestHandler } = {},
 ): Promise<Harness> {
   const [sip, http, https] = (await freePorts(3, hosts)) as [number, number, number];
   const config = testConfig({ sip, http, https }, { listen: [...hosts], ...overrides });
@@ -128,9 +132,17 @@ export async function startHarness(
   const logger: Logger = createLogger('debug', (line) => log.push(line));
   const sink = new RecordingSink();
   const limits = { ...DEFAULT_LIMITS, maxMessageSize: config.maxMessageSize };
-  const transports = await startTransports({ config, sink, logger, tls: TLS, limits, ...extra });
+  const connectionTotal = new ConnectionTotal(config.maxConnections);
+  const { handler, ...options } = extra;
+  const transports = await startTransports({ config, sink, logger, limits, connectionTotal, ...options });
   t.teardown(() => transports.stop());
-  return { transports, sink, config, log };
+  const web = await startHttpServers({ config, tls: TLS, logger, onUpgrade: transports.upgrade, connectionTotal, ...(handler ? { handler } : {}) });
+  // Teardowns run in order: the WebSockets close before the web servers, which wait for them.
+  t.teardown(async () => {
+    await transports.closeWebSockets();
+    await web.stop();
+  });
+  return { transports, sink, config, log, ports: { sip, http, https } };
 }
 
 export interface RequestFields {

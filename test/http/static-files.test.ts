@@ -29,7 +29,7 @@ function builtPage(t: Parameters<typeof tempDir>[0]): string {
 async function serving(t: Parameters<typeof startHarness>[0], dir: string) {
   const files = createStaticFiles({ dir, port: 0 });
   const h = await startHarness(t, {}, ['127.0.0.1'], { handler: files });
-  const port = h.transports.ports.https;
+  const port = h.ports.https;
   return (method: string, path: string, headers: Record<string, string> = {}) => httpsRequest(port, method, path, { headers });
 }
 

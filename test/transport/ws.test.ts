@@ -35,13 +35,13 @@ async function refused(url: string, protocols: string[]): Promise<{ status: numb
 
 t.test('the sip subprotocol is required', async (t) => {
   const h = await startHarness(t);
-  for (const url of [`ws://127.0.0.1:${h.transports.ports.http}/`, `wss://127.0.0.1:${h.transports.ports.https}/`]) {
+  for (const url of [`ws://127.0.0.1:${h.ports.http}/`, `wss://127.0.0.1:${h.ports.https}/`]) {
     const r = await refused(url, []);
     t.equal(r.status, 400, url);
     t.match(r.body, /subprotocol "sip" is required/);
     t.equal((await refused(url, ['chat'])).status, 400);
   }
-  const c = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/any/path`, {}, ['chat', 'sip']);
+  const c = await open(t, `ws://127.0.0.1:${h.ports.http}/any/path`, {}, ['chat', 'sip']);
   t.equal(c.ws.protocol, 'sip');
 });
 
@@ -49,7 +49,7 @@ for (const secure of [false, true]) {
   const name = secure ? 'wss' : 'ws';
   t.test(`a message round trip on ${name}://, and the flow closes with the socket`, async (t) => {
     const h = await startHarness(t);
-    const port = secure ? h.transports.ports.https : h.transports.ports.http;
+    const port = secure ? h.ports.https : h.ports.http;
     const c = await open(t, `${name}://127.0.0.1:${port}/`);
     c.ws.send(rawRequest({ method: 'REGISTER', via: WS_VIA }));
     const { message, flow } = await h.sink.messages.next();
@@ -77,7 +77,7 @@ for (const secure of [false, true]) {
 
 t.test('a malformed message gets 400 and the connection stays; CRLF keep-alives are answered', async (t) => {
   const h = await startHarness(t);
-  const c = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`);
+  const c = await open(t, `ws://127.0.0.1:${h.ports.http}/`);
   c.ws.send(rawRequest({ via: WS_VIA }).replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE'));
   t.equal(headLines(await c.texts.next())[0], 'SIP/2.0 400 CSeq method does not match request method');
   c.ws.send('\r\n');
@@ -91,7 +91,7 @@ t.test('a malformed message gets 400 and the connection stays; CRLF keep-alives 
 
 t.test('a frame larger than maxMessageSize closes the connection', async (t) => {
   const h = await startHarness(t, { maxMessageSize: 2000 });
-  const c = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`);
+  const c = await open(t, `ws://127.0.0.1:${h.ports.http}/`);
   c.ws.send(rawRequest({ via: WS_VIA, body: 'x'.repeat(2500) }));
   const [code] = await c.closed;
   t.equal(code, 1009, 'message too big');
@@ -101,8 +101,8 @@ t.test('a frame larger than maxMessageSize closes the connection', async (t) => 
 
 t.test('idle connections are pinged; one that answers stays, one that does not is ended', async (t) => {
   const h = await startHarness(t, { idleTimeout: 0.3 });
-  const alive = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`);
-  const mute = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`, { autoPong: false });
+  const alive = await open(t, `ws://127.0.0.1:${h.ports.http}/`);
+  const mute = await open(t, `ws://127.0.0.1:${h.ports.http}/`, { autoPong: false });
   let pings = 0;
   alive.ws.on('ping', () => pings++);
   const started = Date.now();
@@ -118,25 +118,25 @@ t.test('the per-address connection limit counts TCP and WebSocket together', asy
   const tcp = net.connect(h.config.sipPort, '127.0.0.1');
   t.teardown(() => tcp.destroy());
   await once(tcp, 'connect');
-  const secure = await open(t, `wss://127.0.0.1:${h.transports.ports.https}/`);
-  const r = await refused(`ws://127.0.0.1:${h.transports.ports.http}/`, ['sip']);
+  const secure = await open(t, `wss://127.0.0.1:${h.ports.https}/`);
+  const r = await refused(`ws://127.0.0.1:${h.ports.http}/`, ['sip']);
   t.equal(r.status, 503);
   t.ok(h.log.some((l) => /WebSocket: refused a connection from 127\.0\.0\.1/.test(l)));
 
   tcp.destroy();
   await h.sink.closed.next();
-  const c = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`);
+  const c = await open(t, `ws://127.0.0.1:${h.ports.http}/`);
   t.equal(c.ws.protocol, 'sip', 'a slot freed by TCP serves a WebSocket');
   secure.ws.close();
   await h.sink.closed.next();
-  t.equal((await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`)).ws.protocol, 'sip', 'and one freed by a WebSocket');
-  t.equal((await refused(`ws://127.0.0.1:${h.transports.ports.http}/`, ['sip'])).status, 503, 'still two at most');
+  t.equal((await open(t, `ws://127.0.0.1:${h.ports.http}/`)).ws.protocol, 'sip', 'and one freed by a WebSocket');
+  t.equal((await refused(`ws://127.0.0.1:${h.ports.http}/`, ['sip'])).status, 503, 'still two at most');
 });
 
 t.test('stopping the transports closes connected WebSockets instead of waiting for them', async (t) => {
   const h = await startHarness(t);
-  const plain = await open(t, `ws://127.0.0.1:${h.transports.ports.http}/`);
-  const secure = await open(t, `wss://127.0.0.1:${h.transports.ports.https}/`);
+  const plain = await open(t, `ws://127.0.0.1:${h.ports.http}/`);
+  const secure = await open(t, `wss://127.0.0.1:${h.ports.https}/`);
   const started = Date.now();
   const stopped = Promise.all([h.transports.stop(), plain.closed, secure.closed]).then(([, a, b]) => [a[0], b[0]]);
   const codes = await Promise.race([stopped, sleep(3000).then(() => 'still waiting after 3 s')]);
@@ -146,7 +146,7 @@ t.test('stopping the transports closes connected WebSockets instead of waiting f
 const ipv6 = await hasIpv6Loopback();
 t.test('IPv6: wss:// from ::1', { skip: ipv6 ? false : 'this machine has no ::1' }, async (t) => {
   const h = await startHarness(t, {}, ['127.0.0.1', '::1']);
-  const c = await open(t, `wss://[::1]:${h.transports.ports.https}/`);
+  const c = await open(t, `wss://[::1]:${h.ports.https}/`);
   c.ws.send(rawRequest({ via: WS_VIA }));
   const { message, flow } = await h.sink.messages.next();
   t.match(flow, { transport: 'wss', remoteAddress: '::1' });
