@@ -9,6 +9,7 @@
  * REGISTER to other registrars.
  */
 import { isIP } from 'node:net';
+import { unmapAddress } from '../net/addresses.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import type { Binding } from '../location/binding.js';
@@ -136,7 +137,7 @@ export class Registrar {
     const h = bareHost(host).toLowerCase();
     if (this.deps.hosts.isOurHost(h)) return true;
     // A dual-stack socket reports IPv4 peers and itself as IPv4-mapped IPv6.
-    const local = flow.localAddress.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    const local = unmapAddress(flow.localAddress).toLowerCase();
     return isIP(h) !== 0 && h === local;
   }
 

@@ -7,6 +7,7 @@
  *   |                 Address (32 bits or 128 bits)                   |
  */
 import { isIP } from 'node:net';
+import { parseIPv4 } from '../net/ipv4.js';
 import { ipAddressBytes } from '../net/ip-address-bytes.js';
 import { MAGIC_COOKIE } from './constants.js';
 import { StunError } from './stun-error.js';
@@ -19,9 +20,6 @@ export interface TransportAddress {
   readonly port: number;
 }
 
-/** Dotted IPv4, also as seen on a dual-stack socket (`::ffff:a.b.c.d`), reported as the IPv4 address it is. */
-const IPV4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/i;
-
 /** Byte `i` of the XOR mask: the magic cookie followed by the transaction id (RFC 8489 §14.2). */
 function maskByte(i: number, transactionId: Buffer): number {
   return i < 4 ? (MAGIC_COOKIE >>> (24 - 8 * i)) & 0xff : transactionId[i - 4]!;
@@ -32,10 +30,10 @@ function maskByte(i: number, transactionId: Buffer): number {
  * and small allocations (each a zero-filled ArrayBuffer of its own) were most of its cost.
  */
 function encode(remote: TransportAddress, transactionId: Buffer | undefined): Buffer {
-  const v4 = IPV4.exec(remote.address);
-  const octets = v4 ? [Number(v4[1]), Number(v4[2]), Number(v4[3]), Number(v4[4])] : undefined;
+  // Dotted IPv4, also as seen on a dual-stack socket (`::ffff:a.b.c.d`), is reported as the IPv4 address it is.
+  const v4 = parseIPv4(remote.address);
   let addr: ArrayLike<number>;
-  if (octets && octets.every((o) => o <= 255)) addr = octets;
+  if (v4 !== undefined) addr = [v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff];
   else if (isIP(remote.address) === 6) addr = ipAddressBytes(remote.address);
   else throw new RangeError(`not an IP address: ${remote.address}`);
   const value = Buffer.allocUnsafe(4 + addr.length);
