@@ -47,6 +47,8 @@ export interface SippDeviceOptions {
   seconds?: number;
   /** More `-key NAME VALUE` for the scenario, e.g. the port its SDP names. */
   keys?: Record<string, string>;
+  /** sipp's own media port (-mp), for a scenario that plays audio from it. */
+  mediaPort?: number;
 }
 
 const keyArgs = (keys: Record<string, string> = {}) => Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]);
@@ -90,6 +92,7 @@ export async function registerSippDevice(t: Teardown, node: TestNode, options: S
     '-key', 'domain', TEST_DOMAIN, '-s', options.user, '-ap', options.password, '-auth_uri', TEST_DOMAIN,
     '-d', String(seconds * 1000), '-m', '1',
     ...keyArgs(options.keys),
+    ...(options.mediaPort === undefined ? [] : ['-mp', String(options.mediaPort)]),
     ...sippTraceArgs(file),
     `127.0.0.1:${node.config.sipPort}`,
   ], seconds + 10);

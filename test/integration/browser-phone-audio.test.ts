@@ -7,6 +7,8 @@
  *     DTLS, the page gets DTLS-SRTP back; sound arrives at both ends; the page hangs up and
  *     rtpengine has no call left;
  *   - the phone calls the page, the same the other way round, and the phone hangs up;
+ *   - sipp itself, as the phone, plays Debian's G.711 recording with its pcap play, and the page
+ *     hears it;
  *   - two browsers, and two phones, call each other without the relay.
  */
 import { existsSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { silentLogger } from '../../src/log.js';
 import { NgClient } from '../../src/media/ng-client.js';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { pageUser } from '../helpers/page-user.js';
+import { freePorts } from '../helpers/ports.js';
 import { rtpengineMissing, startRtpengine, type Rtpengine } from '../helpers/rtpengine.js';
 import { startRtpPhone, type RtpPhone } from '../helpers/rtp-phone.js';
 import { registerSippDevice, runSippCaller, startSippCaller } from '../helpers/sipp-peers.js';
@@ -137,6 +140,24 @@ t.test('a desk phone calls the page: sound both ways through rtpengine, none lef
   t.equal(ended.code, 0, 'the phone hung up and its BYE was answered', { output: ended.output });
   await bob.locator('form.dial').waitFor({ state: 'visible' });
   await noCallLeft(t, calls, 'the phone hung up: rtpengine has no session left');
+});
+
+t.test('a desk phone plays a recording to the page with sipp\'s pcap play: the page hears it through rtpengine', { skip, timeout: 60_000 }, async (t) => {
+  const { node, rtpe, calls } = await relayedNode(t);
+  const [mediaPort] = (await freePorts(1)) as [number];
+  const phone = await registerSippDevice(t, node, { user: 'desk', password: DESK.desk, scenario: 'phone-callee-plays.xml', mediaPort, seconds: 40 });
+  const browser = await launchChromium(t);
+  const alice = await pageUser(browser, `https://127.0.0.1:${node.config.httpsPort}/`, 'alice');
+  await alice.fill('input[name=target]', 'desk');
+  await alice.click('form.dial button[type=submit]');
+  const invite = await phone.waitReceived(/^INVITE /, 'the INVITE at the phone');
+  mediaAddress(t, sdpOf(invite), rtpe, 'the offer the phone gets');
+  await alice.getByText('In a call with desk').waitFor();
+  const heard = await soundAtPage(alice);
+  t.ok(heard.packets > 50 && heard.energy > 0, `the page hears the recording in PCMA (${heard.packets} packets)`);
+  await alice.click('button.hang-up:visible');
+  await phone.waitReceived(/^BYE /, 'the BYE at the phone');
+  await noCallLeft(t, calls, 'rtpengine has no session left');
 });
 
 t.test('two browsers, and two phones, call without the relay', { skip, timeout: 90_000 }, async (t) => {
