@@ -10,14 +10,17 @@
  * and the TU must not see it. The TU then answers with `respond(req, response, flow)`, which sends
  * through the transaction; an INVITE may be answered several times (provisionals, then a final).
  *
- * Two bounds keep memory flat under a flood. Requests in progress (no final response yet: calls
- * ringing, requests forwarded and not answered) are at most `maxInProgress`: past it `receive`
+ * Two bounds keep memory flat under a flood. New work in progress (no final response yet: calls
+ * ringing, requests forwarded and not answered) is at most `maxInProgress`: past it `receive`
  * says `overloaded` and no transaction is made, so the TU refuses the request (503) instead of
  * taking on work it would hold without bound. A request that finishes work already taken on (a
- * CANCEL, or a request within a dialog, such as BYE) is never refused. Transactions that have
- * answered only wait for retransmissions (Timer J, Timer I, Timer L), and the oldest of those goes
- * when the table holds `maxTransactions`; one in progress is never dropped, since a retransmission
- * of its request would then start the same work a second time.
+ * CANCEL, or a request within a dialog, such as BYE) is neither refused for that bound nor counted
+ * in it: a BYE to a callee that has forgotten the call waits 64*T1 for its Timer F (RFC 3261
+ * §17.1.2.2), and a few hundred of those, which a flood leaves behind, would otherwise refuse
+ * every new call for that long. Transactions that have answered only wait for retransmissions
+ * (Timer J, Timer I, Timer L), and the oldest of those goes when the table holds
+ * `maxTransactions`; one in progress is never dropped, since a retransmission of its request would
+ * then start the same work a second time, so a table full of those refuses every new request.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
@@ -55,7 +58,10 @@ export class ServerTransactionTable {
   private lastReceived: { req: SipRequest; key: string | undefined } | undefined;
   private readonly maxTransactions: number;
   private readonly maxInProgress: number;
+  /** New work without a final response: what `maxInProgress` bounds. */
   private readonly inProgress = new Set<ServerTransaction>();
+  /** CANCELs and requests within a dialog without a final response: outside that bound. */
+  private readonly finishing = new Set<ServerTransaction>();
 
   constructor(private readonly options: ServerTransactionTableOptions) {
     this.maxTransactions = options.maxTransactions ?? 5000;
@@ -77,20 +83,28 @@ export class ServerTransactionTable {
       else existing.receiveRetransmission();
       return 'absorbed';
     }
-    if (this.inProgress.size >= this.maxInProgress && !finishesWork(req)) return 'overloaded';
-    if (this.transactions.size >= this.maxTransactions) this.eviction.next((tx) => !this.inProgress.has(tx))?.terminate();
+    const work = finishesWork(req) ? this.finishing : this.inProgress;
+    if (work === this.inProgress && this.inProgress.size >= this.maxInProgress) return 'overloaded';
+    if (this.transactions.size >= this.maxTransactions && !this.dropOldestAnswered()) return 'overloaded';
     const onTerminated = () => {
       if (this.transactions.get(key) === tx) this.transactions.delete(key);
     };
-    const onSettled = () => this.inProgress.delete(tx);
+    const onSettled = () => work.delete(tx);
     const { clock, t1, timers } = this.options;
     const tx: ServerTransaction =
       req.method === 'INVITE'
         ? new InviteServerTransaction(req, flow, { clock, onTerminated, onSettled, ...(timers ? { timers } : {}) })
         : new NonInviteServerTransaction(req, flow, { clock, t1, onTerminated, onSettled });
     this.transactions.set(key, tx);
-    this.inProgress.add(tx);
+    work.add(tx);
     return 'new';
+  }
+
+  /** Make room: terminate the oldest transaction that has answered; false if every one is in progress. */
+  private dropOldestAnswered(): boolean {
+    const answered = this.eviction.next((tx) => !this.inProgress.has(tx) && !this.finishing.has(tx));
+    answered?.terminate();
+    return answered !== undefined;
   }
 
   /**
@@ -148,7 +162,7 @@ export class ServerTransactionTable {
     return this.transactions.size;
   }
 
-  /** Requests the node has not given a final response yet. */
+  /** New requests the node has not given a final response yet (CANCEL and in-dialog ones aside). */
   get inProgressCount(): number {
     return this.inProgress.size;
   }

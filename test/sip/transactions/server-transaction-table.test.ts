@@ -65,18 +65,33 @@ t.test('requests in progress are bounded; CANCEL and requests within a dialog st
   t.equal(table.receive(request('z9hG4bKinv1', 'CANCEL'), flow), 'new', 'a CANCEL ends work: taken');
   const bye = parseMessage(Buffer.from(wireText(request('z9hG4bKbye', 'BYE')).replace('To: <sip:alice@node1.mesh>', 'To: <sip:alice@node1.mesh>;tag=b1'))) as SipRequest;
   t.equal(table.receive(bye, flow), 'new', 'a BYE within a dialog: taken');
-  t.equal(table.inProgressCount, 4);
+  t.equal(table.inProgressCount, 2, 'the CANCEL and the BYE do not count against the bound');
   table.respond(invite, createResponse(invite, 180), flow);
-  t.equal(table.inProgressCount, 4, 'a provisional answer leaves it in progress');
+  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'overloaded', 'a provisional answer leaves it in progress');
   table.respond(invite, createResponse(invite, 486), flow);
-  table.respond(bye, createResponse(bye, 200), flow);
-  t.equal(table.inProgressCount, 2, 'a final answer ends it');
-  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'overloaded', 'the second INVITE and the CANCEL are still in progress');
-  const cancel = request('z9hG4bKinv1', 'CANCEL');
-  table.respond(cancel, createResponse(cancel, 200), flow);
-  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'new', 'taken once fewer than two are in progress');
+  t.equal(table.inProgressCount, 1, 'a final answer ends it');
+  t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'new', 'taken once fewer than two are in progress, with the CANCEL and the BYE still unanswered');
   table.close();
   t.equal(table.inProgressCount, 0, 'ending a transaction before its answer ends its work too');
+  t.equal(clock.pending, 0);
+});
+
+t.test('a table full of requests in progress refuses even those that finish work, and grows no further', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const table = new ServerTransactionTable({ clock, maxInProgress: 2, maxTransactions: 4 });
+  const inDialog = (branch: string) =>
+    parseMessage(Buffer.from(wireText(request(branch, 'BYE')).replace('To: <sip:alice@node1.mesh>', 'To: <sip:alice@node1.mesh>;tag=b1'))) as SipRequest;
+  t.equal(table.receive(request('z9hG4bKinv1', 'INVITE'), flow), 'new');
+  t.equal(table.receive(request('z9hG4bKinv1', 'CANCEL'), flow), 'new');
+  t.equal(table.receive(inDialog('z9hG4bKbye1'), flow), 'new');
+  const answered = inDialog('z9hG4bKbye2');
+  t.equal(table.receive(answered, flow), 'new');
+  table.respond(answered, createResponse(answered, 200), flow);
+  t.equal(table.receive(inDialog('z9hG4bKbye3'), flow), 'new', 'the answered BYE makes room');
+  t.equal(table.receive(inDialog('z9hG4bKbye4'), flow), 'overloaded', 'nothing answered is left to drop');
+  t.equal(table.size, 4);
+  table.close();
   t.equal(clock.pending, 0);
 });
 
