@@ -12,7 +12,7 @@
  * to 64*T1), and with it the TU it would pass them to, a proxy's whole fork. At most
  * `maxTransactions` are kept: the oldest of those that have their final response goes to make
  * room, never one still waiting for it. Those waiting are bounded by the server transactions that
- * caused them (`maxInProgress` there) times the devices each rings.
+ * caused them (at most that table's `maxTransactions`) times the devices each rings.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
@@ -37,7 +37,12 @@ export interface ClientTransactionTableOptions {
 
 export class ClientTransactionTable {
   private readonly transactions = new Map<string, ClientTransaction>();
-  private readonly eviction = new EvictionCursor(this.transactions);
+  /**
+   * Those that have their final response, in the order they got it: what may be dropped for room,
+   * found without a pass over the hundreds still waiting for theirs under a flood.
+   */
+  private readonly answered = new Map<string, ClientTransaction>();
+  private readonly eviction = new EvictionCursor(this.answered);
   private readonly maxTransactions: number;
 
   constructor(private readonly options: ClientTransactionTableOptions) {
@@ -54,13 +59,14 @@ export class ClientTransactionTable {
     // §17.1.3: the key is the branch and the method of the request that created the transaction.
     const key = transactionKey(branch, request.method);
     if (this.transactions.has(key)) throw new RangeError(`a ${request.method} transaction with branch ${branch} is already live`);
-    if (this.transactions.size >= this.maxTransactions) this.eviction.next(hasFinalResponse)?.terminate();
+    if (this.transactions.size >= this.maxTransactions) this.eviction.next()?.terminate();
     const options = {
       clock: this.options.clock,
       timers: this.options.timers ?? DEFAULT_TIMERS,
       user,
       onTerminated: () => {
         if (this.transactions.get(key) === tx) this.transactions.delete(key);
+        if (this.answered.get(key) === tx) this.answered.delete(key);
       },
     };
     const tx: ClientTransaction =
@@ -83,9 +89,12 @@ export class ClientTransactionTable {
     } catch {
       return false;
     }
-    const tx = this.transactions.get(transactionKey(branch, method));
+    const key = transactionKey(branch, method);
+    const tx = this.transactions.get(key);
     if (!tx) return false;
     tx.receiveResponse(response);
+    // Every final response reaches a client transaction through here (§17.1.3).
+    if (hasFinalResponse(tx) && this.transactions.get(key) === tx) this.answered.set(key, tx);
     return true;
   }
 

@@ -15,8 +15,8 @@ export class EvictionCursor<T> {
 
   constructor(private readonly entries: Map<string, T>) {}
 
-  /** The oldest entry `droppable` accepts, at most one pass over the table; undefined if none. */
-  next(droppable: (entry: T) => boolean): T | undefined {
+  /** The oldest entry `droppable` accepts (by default any), at most one pass over the table; undefined if none. */
+  next(droppable: (entry: T) => boolean = () => true): T | undefined {
     this.cursor ??= this.entries.values();
     for (let seen = 0, restarted = false; seen <= this.entries.size; ) {
       const next = this.cursor.next();

@@ -246,6 +246,10 @@ t.test('a full table drops its oldest transaction that has its final response, n
   t.ok(table.receiveResponse(respond(request('INVITE', 'z9hG4bKwait'), 180)), 'the waiting one still takes its responses');
   table.start(request('MESSAGE', 'z9hG4bKnewer'), flow, recorder().user);
   t.equal(answered[1]!.state, InviteClientTransactionState.Terminated, 'then the next answered one');
+  table.receiveResponse(respond(request('INVITE', 'z9hG4bKwait'), 486));
+  table.start(request('MESSAGE', 'z9hG4bKnewest'), flow, recorder().user);
+  t.equal(waiting.state, InviteClientTransactionState.Terminated, 'once answered, the one that waited is the one dropped, before the newer ones still waiting');
+  t.equal(table.size, 3);
   table.close();
   t.equal(clock.pending, 0);
 });
