@@ -10,17 +10,20 @@
  * and the TU must not see it. The TU then answers with `respond(req, response, flow)`, which sends
  * through the transaction; an INVITE may be answered several times (provisionals, then a final).
  *
- * Two bounds keep memory flat under a flood. New work in progress (no final response yet: calls
+ * Bounds keep memory flat under a flood. New work in progress (no final response yet: calls
  * ringing, requests forwarded and not answered) is at most `maxInProgress`: past it `receive`
  * says `overloaded` and no transaction is made, so the TU refuses the request (503) instead of
- * taking on work it would hold without bound. A request that finishes work already taken on (a
- * CANCEL, or a request within a dialog, such as BYE) is neither refused for that bound nor counted
- * in it: a BYE to a callee that has forgotten the call waits 64*T1 for its Timer F (RFC 3261
- * §17.1.2.2), and a few hundred of those, which a flood leaves behind, would otherwise refuse
- * every new call for that long. Transactions that have answered only wait for retransmissions
- * (Timer J, Timer I, Timer L), and the oldest of those goes when the table holds
- * `maxTransactions`; one in progress is never dropped, since a retransmission of its request would
- * then start the same work a second time, so a table full of those refuses every new request.
+ * taking on work it would hold without bound. Up to half of those places may be held for the
+ * retries of requests the node has just challenged (challenge-reservations.ts). A request that
+ * finishes work already taken on (a CANCEL, or a request within a dialog, such as BYE) is neither
+ * refused for that bound nor counted in it, but has a bound of its own twice as large: a BYE to a
+ * callee that has forgotten the call waits 64*T1 for its Timer F (RFC 3261 §17.1.2.2), and a few
+ * hundred of those, which a flood leaves behind, would otherwise refuse every new call for that
+ * long; and a refused BYE leaves a call up at the other end.
+ * Transactions that have answered only wait for retransmissions (Timer J, Timer I, Timer L), and
+ * the oldest of those goes when the table holds `maxTransactions`; one in progress is never
+ * dropped, since a retransmission of its request would then start the same work a second time, so
+ * a table full of those refuses every new request.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
@@ -28,6 +31,7 @@ import type { SipRequest, SipResponse } from '../message.js';
 import { tagOf } from '../name-addr.js';
 import { topVia } from '../via.js';
 import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';
+import { ChallengeReservations } from './challenge-reservations.js';
 import { EvictionCursor } from './eviction-cursor.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { TransactionTimers } from './timers.js';
@@ -42,9 +46,18 @@ export interface ServerTransactionTableOptions {
   maxTransactions?: number;
   /** Most requests in progress at once; further new ones are `overloaded`. Default 1000. */
   maxInProgress?: number;
+  /** How long a place stays held for the retry of a challenged request, in ms. Default 4*T1. */
+  challengeHoldMs?: number;
 }
 
 const MAGIC_COOKIE = 'z9hG4bK';
+
+/**
+ * Requests that finish work may be in progress at once this many times `maxInProgress`: with the
+ * node's table of 4 times (main.ts), as many places are left for transactions that have answered
+ * and wait for retransmissions.
+ */
+const FINISHING_FACTOR = 2;
 
 type ServerTransaction = NonInviteServerTransaction | InviteServerTransaction;
 
@@ -66,8 +79,10 @@ export class ServerTransactionTable {
   private readonly maxInProgress: number;
   /** New work without a final response: what `maxInProgress` bounds. */
   private readonly inProgress = new Set<ServerTransaction>();
-  /** CANCELs and requests within a dialog without a final response: outside that bound. */
+  /** CANCELs and requests within a dialog without a final response: outside that bound, in one of their own. */
   private readonly finishing = new Set<ServerTransaction>();
+  /** Places within that bound held for the retries of challenged requests, at most half of it. */
+  private readonly reservations: ChallengeReservations;
 
   constructor(private readonly options: ServerTransactionTableOptions) {
     this.maxTransactions = options.maxTransactions ?? 5000;
@@ -76,6 +91,10 @@ export class ServerTransactionTable {
       throw new RangeError(`maxInProgress (${this.maxInProgress}) must be below maxTransactions (${this.maxTransactions})`);
     }
     this.eviction = new EvictionCursor(this.answered);
+    // 4*T1: the retry, one retransmission of it (Timers A and E start at T1) and the queueing of a
+    // loaded node; a client answers a challenge at once, with the credentials it holds.
+    const ttlMs = options.challengeHoldMs ?? 4 * (options.t1 ?? 500);
+    this.reservations = new ChallengeReservations({ now: () => options.clock.now(), ttlMs, max: Math.floor(this.maxInProgress / 2) });
   }
 
   receive(req: SipRequest, flow: Flow): 'new' | 'absorbed' | 'overloaded' {
@@ -90,7 +109,7 @@ export class ServerTransactionTable {
       return 'absorbed';
     }
     const work = finishesWork(req) ? this.finishing : this.inProgress;
-    if (work === this.inProgress && this.inProgress.size >= this.maxInProgress) return 'overloaded';
+    if (work === this.inProgress ? !this.admits(req) : this.finishing.size >= FINISHING_FACTOR * this.maxInProgress) return 'overloaded';
     if (this.transactions.size >= this.maxTransactions && !this.dropOldestAnswered()) return 'overloaded';
     const onTerminated = () => {
       if (this.transactions.get(key) === tx) this.transactions.delete(key);
@@ -108,6 +127,13 @@ export class ServerTransactionTable {
     this.transactions.set(key, tx);
     work.add(tx);
     return 'new';
+  }
+
+  /** New work takes the place held for it (the retry of a challenged request), else a free one. */
+  private admits(req: SipRequest): boolean {
+    const callId = req.headers.get('call-id');
+    if (callId !== undefined && this.reservations.take(callId)) return true;
+    return this.inProgress.size + this.reservations.size < this.maxInProgress;
   }
 
   /** Make room: terminate the oldest transaction that has answered; false if every one is in progress. */
@@ -150,11 +176,15 @@ export class ServerTransactionTable {
    * normal response retransmission algorithm": the request's transaction ends here, so a spoofed
    * source is sent one answer per request, never an INVITE transaction's retransmissions for 32 s.
    * A retransmitted request is then new and gets a new challenge; its ACK matches nothing and the TU
-   * drops it.
+   * drops it. The place of a challenged new request is held for its retry with credentials.
    */
   respondStatelessly(req: SipRequest, response: SipResponse, flow: Flow): boolean {
     const key = this.lastReceived?.req === req ? this.lastReceived.key : transactionKey(req);
-    if (key !== undefined) this.transactions.get(key)?.terminate();
+    const tx = key === undefined ? undefined : this.transactions.get(key);
+    const newWork = tx !== undefined && this.inProgress.has(tx);
+    tx?.terminate();
+    const callId = req.headers.get('call-id');
+    if (newWork && callId !== undefined && (response.status === 401 || response.status === 407)) this.reservations.hold(callId);
     return flow.send(response);
   }
 

@@ -22,6 +22,11 @@ function request(branch: string, method = 'REGISTER'): SipRequest {
   return parseMessage(Buffer.from(text)) as SipRequest;
 }
 
+/** A BYE within a dialog: its To has the tag. */
+function inDialog(branch: string): SipRequest {
+  return parseMessage(Buffer.from(wireText(request(branch, 'BYE')).replace('To: <sip:alice@node1.mesh>', 'To: <sip:alice@node1.mesh>;tag=b1'))) as SipRequest;
+}
+
 t.test('a full table drops its oldest answered transaction, also after others ended and new ones came', async (t) => {
   const clock = new FakeClock();
   const flow = new FakeFlow();
@@ -63,7 +68,7 @@ t.test('requests in progress are bounded; CANCEL and requests within a dialog st
   t.equal(table.receive(request('z9hG4bKinv3', 'INVITE'), flow), 'overloaded', 'a third call is refused while two ring');
   t.equal(table.receive(request('z9hG4bKreg', 'REGISTER'), flow), 'overloaded');
   t.equal(table.receive(request('z9hG4bKinv1', 'CANCEL'), flow), 'new', 'a CANCEL ends work: taken');
-  const bye = parseMessage(Buffer.from(wireText(request('z9hG4bKbye', 'BYE')).replace('To: <sip:alice@node1.mesh>', 'To: <sip:alice@node1.mesh>;tag=b1'))) as SipRequest;
+  const bye = inDialog('z9hG4bKbye');
   t.equal(table.receive(bye, flow), 'new', 'a BYE within a dialog: taken');
   t.equal(table.inProgressCount, 2, 'the CANCEL and the BYE do not count against the bound');
   table.respond(invite, createResponse(invite, 180), flow);
@@ -76,21 +81,62 @@ t.test('requests in progress are bounded; CANCEL and requests within a dialog st
   t.equal(clock.pending, 0);
 });
 
-t.test('a table full of requests in progress refuses even those that finish work, and grows no further', async (t) => {
+t.test('requests that finish work have a bound of their own, twice the one of new work', async (t) => {
   const clock = new FakeClock();
   const flow = new FakeFlow();
-  const table = new ServerTransactionTable({ clock, maxInProgress: 2, maxTransactions: 4 });
-  const inDialog = (branch: string) =>
-    parseMessage(Buffer.from(wireText(request(branch, 'BYE')).replace('To: <sip:alice@node1.mesh>', 'To: <sip:alice@node1.mesh>;tag=b1'))) as SipRequest;
+  const table = new ServerTransactionTable({ clock, maxInProgress: 2, maxTransactions: 10 });
   t.equal(table.receive(request('z9hG4bKinv1', 'INVITE'), flow), 'new');
+  t.equal(table.receive(request('z9hG4bKinv2', 'INVITE'), flow), 'new');
   t.equal(table.receive(request('z9hG4bKinv1', 'CANCEL'), flow), 'new');
+  const byes = ['z9hG4bKbye1', 'z9hG4bKbye2', 'z9hG4bKbye3'].map(inDialog);
+  for (const bye of byes) t.equal(table.receive(bye, flow), 'new');
+  t.equal(table.receive(inDialog('z9hG4bKbye4'), flow), 'overloaded', 'four that finish work are in progress');
+  table.respond(byes[0]!, createResponse(byes[0]!, 200), flow);
+  t.equal(table.receive(inDialog('z9hG4bKbye4'), flow), 'new', 'one answered: room for another');
+  table.close();
+  t.equal(clock.pending, 0);
+});
+
+t.test('a table full of requests in progress grows no further: new ones are refused', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const table = new ServerTransactionTable({ clock, maxInProgress: 2, maxTransactions: 3 });
+  t.equal(table.receive(request('z9hG4bKinv1', 'INVITE'), flow), 'new');
   t.equal(table.receive(inDialog('z9hG4bKbye1'), flow), 'new');
   const answered = inDialog('z9hG4bKbye2');
   t.equal(table.receive(answered, flow), 'new');
   table.respond(answered, createResponse(answered, 200), flow);
   t.equal(table.receive(inDialog('z9hG4bKbye3'), flow), 'new', 'the answered BYE makes room');
-  t.equal(table.receive(inDialog('z9hG4bKbye4'), flow), 'overloaded', 'nothing answered is left to drop');
-  t.equal(table.size, 4);
+  t.equal(table.receive(request('z9hG4bKinv2', 'INVITE'), flow), 'overloaded', 'one new request in progress, but nothing answered is left to drop');
+  t.equal(table.size, 3);
+  table.close();
+  t.equal(clock.pending, 0);
+});
+
+t.test('the place of a challenged request is held for its retry with credentials, at most half of them, for 4*T1', async (t) => {
+  const clock = new FakeClock();
+  const flow = new FakeFlow();
+  const table = new ServerTransactionTable({ clock, maxInProgress: 4, maxTransactions: 20 });
+  const call = (branch: string, callId: string) =>
+    parseMessage(Buffer.from(wireText(request(branch, 'INVITE')).replace(/^Call-ID: .*$/m, `Call-ID: ${callId}`))) as SipRequest;
+  const challenge = (req: SipRequest) => {
+    t.equal(table.receive(req, flow), 'new');
+    table.respondStatelessly(req, createResponse(req, 407), flow);
+  };
+  challenge(call('z9hG4bKa1', 'a'));
+  challenge(call('z9hG4bKb1', 'b'));
+  challenge(call('z9hG4bKc1', 'c'));
+  t.equal(table.inProgressCount, 0, 'a challenge leaves nothing in progress');
+  t.equal(table.receive(call('z9hG4bKx', 'x'), flow), 'new', 'two places held (half of four), two free: a new call is taken');
+  t.equal(table.receive(call('z9hG4bKy', 'y'), flow), 'new');
+  t.equal(table.receive(call('z9hG4bKz', 'z'), flow), 'overloaded', 'the free places are gone');
+  t.equal(table.receive(call('z9hG4bKc2', 'c'), flow), 'overloaded', 'the third challenge found no place to hold: its retry is refused');
+  t.equal(table.receive(call('z9hG4bKa2', 'a'), flow), 'new', 'a retry takes the place held for it');
+  t.equal(table.receive(call('z9hG4bKw', 'w'), flow), 'overloaded', "three in progress and b's place held");
+  clock.advance(1999);
+  t.equal(table.receive(call('z9hG4bKw', 'w'), flow), 'overloaded', 'held for 4*T1');
+  clock.advance(1);
+  t.equal(table.receive(call('z9hG4bKw', 'w'), flow), 'new', 'then free again');
   table.close();
   t.equal(clock.pending, 0);
 });
