@@ -271,7 +271,7 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
   },
   maxRequestsInProgress: {
     name: 'max_requests_in_progress', field: 'maxRequestsInProgress', type: integer(10, 100000), default: '300',
-    meaning: 'SIP requests the node works on at once (calls ringing, requests forwarded and not yet answered); further new ones get 503 with Retry-After, while CANCEL and requests within a call still pass',
+    meaning: 'SIP requests the node works on at once (calls ringing, requests forwarded and not yet answered); further new ones get 503 with Retry-After, at most that many a second (the rest are dropped unanswered), while CANCEL and requests within a call still pass',
     example: '100',
   },
   idleTimeout: {

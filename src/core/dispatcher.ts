@@ -6,6 +6,7 @@
  * the server transactions cannot take on (too many in progress) gets 503 with Retry-After.
  */
 import type { Logger } from '../log.js';
+import { RateLimiter } from '../net/rate-limit.js';
 import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import { diesWithFlow } from '../location/flow-bound.js';
 import type { Location } from '../location/location.js';
@@ -37,11 +38,25 @@ export interface DispatcherDeps {
 const RETRY_AFTER_MIN_S = 5;
 const RETRY_AFTER_SPREAD_S = 10;
 
+/**
+ * The 503s for overload the node sends in a second, as many as `max_requests_in_progress` (and a
+ * burst as large); past them a refused request is dropped unanswered. A refusal costs about what
+ * serving a request does (read the request, send the answer, read its ACK): under the overload
+ * bench's call flood the node spent more of its time refusing than serving, and the kernel dropped
+ * what it could not read, the answers and ACKs of admitted calls among it. RFC 6357 §3.1: a server
+ * past what it can refuse drops; the client's retransmissions (RFC 3261 §17.1.1.2) give it another
+ * chance once places free up.
+ */
+const refusalBudget = (perSecond: number, now: () => number) =>
+  new RateLimiter({ now, perSecond, burst: perSecond, maxAddresses: 1 });
+
 export class Dispatcher implements MessageSink {
   private readonly overloadLog: RateLimitedLog;
+  private readonly refusals: RateLimiter;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.overloadLog = new RateLimitedLog(deps.logger, deps.now);
+    this.refusals = refusalBudget(deps.maxRequestsInProgress, deps.now);
   }
 
   onMessage(message: SipRequest | SipResponse, flow: Flow): void {
@@ -84,9 +99,15 @@ export class Dispatcher implements MessageSink {
   /**
    * RFC 3261 §21.5.4: 503 with Retry-After, sent once and keeping nothing, as the request made no
    * transaction; a retransmission gets another. (An ACK makes no transaction and is never refused.)
+   * Past the refusal budget, nothing is sent.
    */
   private refuseForOverload(req: SipRequest, flow: Flow): void {
-    this.overloadLog.warn(`overloaded: ${this.deps.maxRequestsInProgress} requests in progress (max_requests_in_progress); ${req.method} from ${flow.id} refused with 503`);
+    const limit = this.deps.maxRequestsInProgress;
+    if (!this.refusals.allow('')) {
+      this.overloadLog.warn(`overloaded: ${limit} requests in progress (max_requests_in_progress) and ${limit} refused in a second; ${req.method} from ${flow.id} dropped unanswered`);
+      return;
+    }
+    this.overloadLog.warn(`overloaded: ${limit} requests in progress (max_requests_in_progress); ${req.method} from ${flow.id} refused with 503`);
     const response = createResponse(req, 503, 'Service Unavailable');
     response.headers.append('Retry-After', String(RETRY_AFTER_MIN_S + Math.floor(Math.random() * RETRY_AFTER_SPREAD_S)));
     flow.send(response);
