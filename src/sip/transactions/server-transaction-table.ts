@@ -16,14 +16,14 @@
  * taking on work it would hold without bound. Up to half of those places may be held for the
  * retries of requests the node has just challenged (challenge-reservations.ts). A request that
  * finishes work already taken on (a CANCEL, or a request within a dialog, such as BYE) is neither
- * refused for that bound nor counted in it, but has a bound of its own twice as large: a BYE to a
- * callee that has forgotten the call waits 64*T1 for its Timer F (RFC 3261 §17.1.2.2), and a few
- * hundred of those, which a flood leaves behind, would otherwise refuse every new call for that
- * long; and a refused BYE leaves a call up at the other end.
- * Transactions that have answered only wait for retransmissions (Timer J, Timer I, Timer L), and
- * the oldest of those goes when the table holds `maxTransactions`; one in progress is never
- * dropped, since a retransmission of its request would then start the same work a second time, so
- * a table full of those refuses every new request.
+ * refused for that bound nor counted in it, and may take the rest of the table: a BYE to a callee
+ * that has forgotten the call waits 64*T1 for its Timer F (RFC 3261 §17.1.2.2), and a few hundred
+ * of those, which a flood leaves behind, would otherwise refuse every new call for that long; and
+ * a refused BYE leaves a call up at the other end. Transactions that have answered only wait for
+ * retransmissions (Timer J, Timer I, Timer L), and the oldest of those goes when the table holds
+ * `maxTransactions`; one in progress is never dropped, since a retransmission of its request would
+ * then start the same work a second time. The two bounds together are the table's, so there is
+ * always one to drop when a request is taken.
  */
 import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
@@ -52,12 +52,6 @@ export interface ServerTransactionTableOptions {
 
 const MAGIC_COOKIE = 'z9hG4bK';
 
-/**
- * Requests that finish work may be in progress at once this many times `maxInProgress`: with the
- * node's table of 4 times (main.ts), as many places are left for transactions that have answered
- * and wait for retransmissions.
- */
-const FINISHING_FACTOR = 2;
 
 type ServerTransaction = NonInviteServerTransaction | InviteServerTransaction;
 
@@ -79,7 +73,7 @@ export class ServerTransactionTable {
   private readonly maxInProgress: number;
   /** New work without a final response: what `maxInProgress` bounds. */
   private readonly inProgress = new Set<ServerTransaction>();
-  /** CANCELs and requests within a dialog without a final response: outside that bound, in one of their own. */
+  /** CANCELs and requests within a dialog without a final response: at most the table's places new work leaves. */
   private readonly finishing = new Set<ServerTransaction>();
   /** Places within that bound held for the retries of challenged requests, at most half of it. */
   private readonly reservations: ChallengeReservations;
@@ -109,8 +103,8 @@ export class ServerTransactionTable {
       return 'absorbed';
     }
     const work = finishesWork(req) ? this.finishing : this.inProgress;
-    if (work === this.inProgress ? !this.admits(req) : this.finishing.size >= FINISHING_FACTOR * this.maxInProgress) return 'overloaded';
-    if (this.transactions.size >= this.maxTransactions && !this.dropOldestAnswered()) return 'overloaded';
+    if (work === this.inProgress ? !this.admits(req) : this.finishing.size >= this.maxTransactions - this.maxInProgress) return 'overloaded';
+    if (this.transactions.size >= this.maxTransactions) this.eviction.next()?.terminate();
     const onTerminated = () => {
       if (this.transactions.get(key) === tx) this.transactions.delete(key);
       if (this.answered.get(key) === tx) this.answered.delete(key);
@@ -134,13 +128,6 @@ export class ServerTransactionTable {
     const callId = req.headers.get('call-id');
     if (callId !== undefined && this.reservations.take(callId)) return true;
     return this.inProgress.size + this.reservations.size < this.maxInProgress;
-  }
-
-  /** Make room: terminate the oldest transaction that has answered; false if every one is in progress. */
-  private dropOldestAnswered(): boolean {
-    const oldest = this.eviction.next();
-    oldest?.terminate();
-    return oldest !== undefined;
   }
 
   /**
