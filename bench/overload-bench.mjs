@@ -17,7 +17,9 @@
 // BENCH_OVERLOAD_AFTER (15 s sampled after the flood), BENCH_OVERLOAD_SETTLED (10: settled memory
 // that many seconds after the flood), BENCH_OVERLOAD_RECOVERY (30 s of probing at most),
 // BENCH_OVERLOAD_PROBE_CALLS (20), BENCH_OVERLOAD_PROBE_RATE (10/s), BENCH_OVERLOAD_USERS (500),
-// BENCH_OVERLOAD_PORT_BASE (15090: node-flags, +1 node, +2 Kamailio), SIPP and KAMAILIO.
+// BENCH_OVERLOAD_PORT_BASE (15090: node-flags, +1 node, +2 Kamailio), SIPP and KAMAILIO;
+// BENCH_OVERLOAD_CPU_PROF (a directory: each node runs with --cpu-prof and writes its profile there
+// when stopped, to see where its time goes under the flood; off by default, as profiling slows it).
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -123,7 +125,7 @@ async function overloadRun(floodName, target, rate, { users, usersCsv, seededDat
   try {
     await assertUdpPortFree(port);
     log(`${name}: starting ${target} on udp 127.0.0.1:${port}`);
-    const options = { root, port, logDir: dir, tmpDir: tmpRoot, usersCsv, users, seededData, domain: DOMAIN, kamailio: settings.kamailio, log };
+    const options = { root, port, logDir: dir, tmpDir: tmpRoot, usersCsv, users, seededData, domain: DOMAIN, kamailio: settings.kamailio, cpuProfileDir: settings.cpuProfileDir, log };
     running = await TARGETS[target].start(groups, options, flood);
   } catch (err) {
     log(`${name}: not measured: ${err.message}`);
@@ -244,5 +246,6 @@ function readSettings(env) {
     ports: { 'node-flags': base, node: base + 1, kamailio: base + 2 },
     sipp: env.SIPP || 'sipp',
     kamailio: env.KAMAILIO || 'kamailio',
+    cpuProfileDir: env.BENCH_OVERLOAD_CPU_PROF || undefined,
   };
 }

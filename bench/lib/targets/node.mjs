@@ -4,7 +4,8 @@
 // directories are fresh ones under the bench's temporary directory. `v8Flags` go before the bundle,
 // as the init script passes them (the overload bench measures with and without them). With
 // `traceGc`, V8 logs each collection to `<name>.log` as it happens (gc-allocation.mjs), and the
-// target has an `allocation` reader of that log.
+// target has an `allocation` reader of that log; with `cpuProfileDir`, V8's --cpu-prof too, which
+// writes the profile there when the node exits.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const run = promisify(execFile);
  * @param {import('../processes.mjs').ProcessGroups} groups
  * `seededData`: a data directory from seedNodeData, copied instead of adding the users again.
  */
-export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [], seededData, traceGc = false, name = 'node' }) {
+export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, users, domain, log, v8Flags = [], seededData, traceGc = false, name = 'node', cpuProfileDir }) {
   const cli = join(root, 'dist/trucada.cjs');
   const dir = mkdtempSync(join(tmpDir, 'node-'));
   const config = await writeConfig(dir, { port, domain });
@@ -32,7 +33,8 @@ export async function startNode(groups, { root, port, logDir, tmpDir, usersCsv, 
     throw err;
   }
   const logFile = join(logDir, `${name}.log`);
-  const args = [...v8Flags, ...(traceGc ? GC_TRACE_FLAGS : []), cli, 'serve', '--config', config];
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const args = [...v8Flags, ...profile, ...(traceGc ? GC_TRACE_FLAGS : []), cli, 'serve', '--config', config];
   const started = traceGc ? lineBuffered(process.execPath, args) : { command: process.execPath, args };
   const proc = groups.start(started.command, started.args, { logFile });
   try {
