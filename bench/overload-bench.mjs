@@ -162,6 +162,8 @@ async function overloadRun(floodName, target, rate, { users, usersCsv, seededDat
       timeoutSeconds: settings.seconds + 5,
     });
     const floodEndMs = sampler.elapsedMs();
+    // The machine is shared: what else ran during the flood skews its rates.
+    const loadAtFloodEnd = loadavg()[0];
     abort.throwIfAborted();
     log(
       `${name}: sipp started ${flooded.startedRate.toFixed(0)}/s, ${flooded.completed} completed, ` +
@@ -174,7 +176,7 @@ async function overloadRun(floodName, target, rate, { users, usersCsv, seededDat
     const samples = sampler.stop();
     // The node's peak resident set since it started, between samples too.
     const hwmKb = target === 'kamailio' ? null : peakRssKb(running.pid);
-    return { ...base, capacity: withoutCounts(capacity), offeredRate, floodRound: flooded, floodEndMs, recovery, idle, hwmKb, samples };
+    return { ...base, capacity: withoutCounts(capacity), offeredRate, floodRound: flooded, floodEndMs, loadAtFloodEnd, recovery, idle, hwmKb, samples };
   } finally {
     // A round that failed leaves the sampler running, which would keep the bench from ending.
     sampler?.stop();

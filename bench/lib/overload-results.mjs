@@ -24,12 +24,17 @@ export function summariseOverload(runs, settings, elapsedSeconds) {
     const of = (target) => mine.find((r) => r.target === target);
     const kamailioPss = of('kamailio')?.peak.pssKb ?? null;
     const overKamailio = (target) => (of(target) && kamailioPss ? of(target).peak.pssKb / kamailioPss : null);
+    const kamailioGoodput = of('kamailio')?.completedRate || null;
+    const goodputOverKamailio = (target) => (of(target) && kamailioGoodput ? of(target).completedRate / kamailioGoodput : null);
     const routerNode = of('node-flags');
     floods[flood] = {
       // Peak PSS over Kamailio's: PSS counts each page once over Kamailio's processes, and is what
       // the node's single process holds of its own (its RSS less a share of the libraries).
       nodeFlagsOverKamailio: overKamailio('node-flags'),
       nodeOverKamailio: overKamailio('node'),
+      // Goodput: what completes while the flood lasts, over what Kamailio completes under the same one.
+      nodeFlagsGoodputOverKamailio: goodputOverKamailio('node-flags'),
+      nodeGoodputOverKamailio: goodputOverKamailio('node'),
       goals: routerNode
         ? {
             peakUnderLimit: routerNode.peakMaxKb !== null && routerNode.peakMaxKb < GOAL_PEAK_MB * 1024,
@@ -77,6 +82,7 @@ function summariseRun(run, settings) {
     },
     recoveredMs: run.recovery.recoveredMs,
     probes: run.recovery.probes.length,
+    loadAtFloodEnd: run.loadAtFloodEnd,
   };
 }
 
@@ -99,12 +105,12 @@ function memoryRow(r) {
 }
 
 function answersRow(r) {
-  if (r.unusable) return `| ${FLOODS[r.flood].label} | ${r.label} | not measured | | | | | | | | |`;
+  if (r.unusable) return `| ${FLOODS[r.flood].label} | ${r.label} | not measured | | | | | | | | | |`;
   const a = r.answers;
   const status = (...codes) => codes.reduce((n, c) => n + (a.byStatus[c] ?? 0), 0);
   return (
     `| ${FLOODS[r.flood].label} | ${r.label} | ${a.started} | ${a.completed} | ${status('200')} | ${status('401', '407')} | ` +
-    `${status('503')}${a.without503RetryAfter ? ` (${a.without503RetryAfter} without)` : ''} | ${a.unexpected} | ${a.retransmissions} | ${a.gaveUp} | ${a.unfinished} |`
+    `${status('503')}${a.without503RetryAfter ? ` (${a.without503RetryAfter} without)` : ''} | ${a.unexpected} | ${a.retransmissions} | ${a.gaveUp} | ${a.unfinished} | ${fmt(r.loadAtFloodEnd, 2)} |`
   );
 }
 
@@ -117,7 +123,9 @@ function render({ machine, settings, summary }) {
     return (
       `- ${FLOODS[flood].label} flood, node with the init script's flags: peak RSS ${mb(node.peakMaxKb)} (goal under ${GOAL_PEAK_MB} MB: ${met(f.goals.peakUnderLimit)}), ` +
       `settled ${mb(node.settledKb)}; served every probe call again ${node.recoveredMs === null ? 'not' : `${seconds(node.recoveredMs)} s`} after the flood ` +
-      `(goal within ${GOAL_RECOVERY_SECONDS} s: ${met(f.goals.recovered)}). Peak PSS over Kamailio's: with the flags ${ratio(f.nodeFlagsOverKamailio)}, without ${ratio(f.nodeOverKamailio)}.`
+      `(goal within ${GOAL_RECOVERY_SECONDS} s: ${met(f.goals.recovered)}). Peak PSS over Kamailio's: with the flags ${ratio(f.nodeFlagsOverKamailio)}, without ${ratio(f.nodeOverKamailio)}. ` +
+      `Completed under the flood (goodput): ${fmt(node.completedRate, 0)}/s, ${ratio(node.completedRate / node.capacityRate)} of its capacity; ` +
+      `over Kamailio's: with the flags ${ratio(f.nodeFlagsGoodputOverKamailio)}, without ${ratio(f.nodeGoodputOverKamailio)}.`
     );
   });
   return [
@@ -137,8 +145,8 @@ function render({ machine, settings, summary }) {
     '',
     'What sipp saw during the flood (counted per scenario step, `-trace_counts`):',
     '',
-    '| flood | target | calls started | completed | 200 | 401 / 407 | 503 | other answers | sipp retransmissions | given up unanswered | unanswered when stopped |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| flood | target | calls started | completed | 200 | 401 / 407 | 503 | other answers | sipp retransmissions | given up unanswered | unanswered when stopped | load average (1 min) at the end |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...summary.rows.map(answersRow),
     '',
     ...goalLines,
@@ -171,6 +179,12 @@ function render({ machine, settings, summary }) {
     '- Answers: 200 and 401/407 are summed over the steps expecting them (a call has two 200s: INVITE and BYE);',
     '  other answers: messages sipp did not expect at that step (any other status, or a late answer);',
     '  given up: calls that ran out of retransmissions; unanswered when stopped: calls still waiting at the flood\'s end.',
+    '- Goodput: calls (or registrations) completed while the flood lasted, per second; the node\'s over Kamailio\'s',
+    '  under the same flood in the same run. The node sends at most `max_requests_in_progress` (300) 503s a second',
+    '  and drops further refused requests unanswered, so sipp waits through their retransmissions: the outstanding',
+    '  limit then paces it, as it paces it against Kamailio, which refuses nothing.',
+    '- The machine is shared with other work: the load average at the end of each flood counts it together with',
+    '  the bench\'s own target and sipp processes (about 3 on their own).',
     '',
   ];
 }
