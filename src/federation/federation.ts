@@ -63,9 +63,10 @@ export function createFederation(deps: FederationDeps): Federation {
   const { config, identity, clock, logger } = deps;
   const fetch = deps.fetch ?? fetchDescriptor;
   const peers = new PeerNodes(identity, () => clock.now(), (id) => directory.suspect(id));
+  const pins = new Pins(config.dataDir, logger);
   const directory = new Directory({
     peers,
-    pins: new Pins(config.dataDir, logger),
+    pins,
     self: { id: identity.id, domain: config.domain },
     clock,
     timeoutMs: config.peerTimeout * 1000,
@@ -108,6 +109,7 @@ export function createFederation(deps: FederationDeps): Federation {
       staticPeers.stop();
       await Promise.all(channels.map((c) => c.stop()));
       directory.stop();
+      await pins.flush();
     },
   };
 }

@@ -5,6 +5,7 @@
  * leaves the old file or the new one, never half of one.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export function writeFileDurably(path: string, data: string | Buffer, mode: number): void {
@@ -24,5 +25,28 @@ export function writeFileDurably(path: string, data: string | Buffer, mode: numb
     fsyncSync(dir);
   } finally {
     closeSync(dir);
+  }
+}
+
+/**
+ * writeFileDurably without holding up the event loop: each fsync may take tens of milliseconds on
+ * a router's flash (or a busy disk), while peers wait for this node's answers.
+ */
+export async function writeFileDurablyAsync(path: string, data: string | Buffer, mode: number): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await rm(tmp, { force: true });
+  const file = await open(tmp, 'wx', mode);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
