@@ -249,6 +249,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       now,
       fallback: createStaticFiles({ dir: wwwDir(), port: config.httpsPort }),
       descriptor: () => descriptor.current(),
+      peerExchange: federation.exchange,
     });
     // SIP over TCP and the web servers draw on one budget of accepted connections (max_connections).
     const connectionTotal = new ConnectionTotal(config.maxConnections);

@@ -86,6 +86,8 @@ export interface Config {
   bmxRunDirs: string[];
   /** LibreMesh shared-state discovery, where `shared-state-async` is installed. */
   sharedState: 'auto' | 'off';
+  /** Peer exchange: tell verified peers of the nodes this one knows, and hear theirs (peer-exchange.ts). */
+  peerExchange: 'on' | 'off';
   /** Where the settings came from: a file path, or `defaults`. */
   source: string;
 }

@@ -369,6 +369,11 @@ const SPECS: { readonly [K in Field]: OptionSpec<K> } = {
     meaning: 'LibreMesh `shared-state-async`: `auto` announces this node and finds the others as the data type `trucada` wherever the command is installed',
     example: 'off',
   },
+  peerExchange: {
+    name: 'peer_exchange', field: 'peerExchange', type: oneOf<'on' | 'off'>(['on', 'off']), default: 'on',
+    meaning: 'peer exchange: `on` tells the verified peers of the nodes this one knows, and hears theirs, so that a whole routed zone is found through one static peer and news crosses the mesh faster than bmx floods it; every node heard so is still verified by its own signed descriptor',
+    example: 'off',
+  },
 };
 
 /** The options in the order the docs list them. */

@@ -10,6 +10,13 @@ import type { Logger } from '../log.js';
 import type { Beacon } from './beacon.js';
 import type { BeaconSink } from './beacons.js';
 
+/**
+ * The channel name of beacons that a verified peer passed on (peer-exchange.ts): second-hand news.
+ * It finds nodes and keeps them heard, but it does not hold a node that every first-hand channel
+ * has withdrawn: the peer that passed it on may not have heard the withdrawal yet.
+ */
+export const EXCHANGE_CHANNEL = 'exchange';
+
 export interface ChannelDeps {
   readonly sink: BeaconSink;
   /** This node's beacon as of now (its seq grows when the descriptor changes); read it at every announcement. */

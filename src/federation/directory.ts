@@ -19,6 +19,8 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { TransportName } from '../sip/flow.js';
+import type { Beacon } from './beacon.js';
+import { EXCHANGE_CHANNEL } from './channel.js';
 import { parseDescriptor, type Descriptor } from './descriptor.js';
 import type { PeerNodes } from './peer-nodes.js';
 import type { Pins } from './pins.js';
@@ -34,6 +36,8 @@ export interface DirectoryDeps {
   /** How long an accepted descriptor stands while beacons of its seq keep coming, before it is fetched again. */
   readonly revalidateMs: number;
   readonly logger: Logger;
+  /** A node was admitted that the directory did not hold (peer-exchange.ts passes it on). */
+  readonly joined?: (id: string) => void;
 }
 
 export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly why: string };
@@ -47,6 +51,8 @@ interface Seen {
   heardAt: number;
   /** The channels that heard it since it was last accepted. */
   readonly channels: Set<string>;
+  /** Where its descriptor was fetched (the HTTPS port), when the fetcher said: what its beacon names. */
+  readonly endpoint: { readonly address: string; readonly port: number } | undefined;
 }
 
 export class Directory {
@@ -104,10 +110,25 @@ export class Directory {
     return seen === undefined ? undefined : { heardAt: seen.heardAt, channels: [...seen.channels].sort() };
   }
 
-  /** `channel` no longer announces node `id`: it leaves when no channel that heard it is left. */
+  /** The beacons of the peers admitted now whose HTTPS endpoint is known: what peer exchange passes on. */
+  beacons(): Beacon[] {
+    const out: Beacon[] = [];
+    for (const node of this.deps.peers.nodes()) {
+      const seen = this.seen.get(node.id);
+      if (seen?.endpoint !== undefined) out.push({ id: node.id, domain: node.domain, address: seen.endpoint.address, port: seen.endpoint.port, seq: seen.seq });
+    }
+    return out;
+  }
+
+  /**
+   * `channel` no longer announces node `id`: it leaves when no first-hand channel that heard it is
+   * left (peer exchange alone does not hold it, EXCHANGE_CHANNEL).
+   */
   withdrawn(id: string, channel: string): void {
     const seen = this.seen.get(id);
-    if (seen === undefined || !seen.channels.delete(channel) || seen.channels.size > 0) return;
+    if (seen === undefined || !seen.channels.delete(channel)) return;
+    if ([...seen.channels].some((c) => c !== EXCHANGE_CHANNEL)) return;
+    seen.channels.clear();
     const node = this.deps.peers.nodeById(id);
     if (node === undefined) return;
     this.deps.peers.remove(id);
@@ -119,8 +140,10 @@ export class Directory {
    * `addressNamedByOperator`: a static peer's address, which the operator configured; it need not
    * be among the addresses the node lists, so a node behind NAT or a port forward (a routed Guifi.net
    * zone) is reached where the operator said. Any other address must be one the node lists.
+   * `httpsPort`: the port it was fetched from, so that the node can be passed on to other peers
+   * (peer exchange).
    */
-  heard(body: Buffer, address: string, channel: string, addressNamedByOperator = false): Heard {
+  heard(body: Buffer, address: string, channel: string, addressNamedByOperator = false, httpsPort?: number): Heard {
     const source = `${channel} ${address}`;
     const parsed = parseDescriptor(body);
     if (!parsed.ok) return this.refuse(source, `descriptor refused: ${parsed.why}`);
@@ -138,10 +161,12 @@ export class Directory {
     const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now, users: d.users, online: new Set(d.online), offline: new Set(d.offline) });
     if (added.kind === 'domain-taken') return this.refuse(source, `node ${d.id} claims ${d.domain}, which node ${added.by} holds`);
     const channels = before !== undefined && this.deps.peers.nodeById(d.id) !== undefined ? before.channels : new Set<string>();
-    this.seen.set(d.id, { seq: d.seq, time: d.time, fetchedAt: now, heardAt: now, channels: channels.add(channel) });
+    const endpoint = httpsPort === undefined ? before?.endpoint : { address, port: httpsPort };
+    this.seen.set(d.id, { seq: d.seq, time: d.time, fetchedAt: now, heardAt: now, channels: channels.add(channel), endpoint });
     if (this.lastRefusal.delete(source) || added.kind === 'added') {
       this.deps.logger.info(`node ${d.id} (${d.domain}) at ${address} ${added.kind === 'added' ? 'joined' : 'is accepted again'} (${channel}, seq ${d.seq}, ${d.users.length} users)`);
     }
+    if (added.kind === 'added') this.deps.joined?.(d.id);
     return { ok: true, id: d.id };
   }
 

@@ -17,6 +17,8 @@ import { fetchDescriptor, type FetchDescriptor } from './descriptor-fetch.js';
 import { Directory } from './directory.js';
 import { MAX_QUERY_INTERVAL_MS, MdnsChannel } from './mdns-channel.js';
 import type { NodeIdentity } from './node-identity.js';
+import { postExchange } from './exchange-post.js';
+import { PeerExchange, type PostExchange } from './peer-exchange.js';
 import { PeerNodes } from './peer-nodes.js';
 import { Pins } from './pins.js';
 import { SHARED_STATE_INTERVAL_MS, SharedStateChannel } from './shared-state-channel.js';
@@ -33,7 +35,7 @@ const REVALIDATE_MS = 2 * 3600_000;
 const DEFAULT_BMX_RUN_DIRS = ['/var/run/bmx6', '/var/run/bmx7'];
 
 export interface FederationDeps {
-  readonly config: Pick<Config, 'dataDir' | 'domain' | 'peers' | 'peerInterval' | 'peerTimeout' | 'mdns' | 'listen' | 'bmx' | 'bmxRunDirs' | 'sharedState'>;
+  readonly config: Pick<Config, 'dataDir' | 'domain' | 'peers' | 'peerInterval' | 'peerTimeout' | 'mdns' | 'listen' | 'bmx' | 'bmxRunDirs' | 'sharedState' | 'peerExchange'>;
   readonly identity: NodeIdentity;
   /** This node's beacon as of now, for the announcing channels. */
   readonly own: () => Beacon;
@@ -42,6 +44,7 @@ export interface FederationDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly fetch?: FetchDescriptor;
+  readonly post?: PostExchange;
 }
 
 export interface Federation {
@@ -49,6 +52,8 @@ export interface Federation {
   readonly directory: Directory;
   readonly beacons: Beacons;
   readonly staticPeers: StaticPeers;
+  /** Peer exchange with the verified peers; undefined when `peer_exchange` is off. */
+  readonly exchange: PeerExchange | undefined;
   /**
    * Starts the directory's expiry, the static peers and the channels. Only once the node serves its
    * descriptor and takes SIP: a node that announces itself earlier is fetched by the others at once,
@@ -72,9 +77,13 @@ export function createFederation(deps: FederationDeps): Federation {
     timeoutMs: config.peerTimeout * 1000,
     revalidateMs: REVALIDATE_MS,
     logger,
+    joined: (id) => exchange?.joined(id),
   });
-  const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger });
   const beacons = new Beacons({ directory, fetch, selfId: identity.id, clock, retryMs: config.peerInterval * 1000, logger });
+  const exchange = config.peerExchange === 'on'
+    ? new PeerExchange({ directory, peers, sink: beacons, own: deps.own, post: deps.post ?? postExchange, clock, logger })
+    : undefined;
+  const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger, polled: (id) => exchange?.exchangeWith(id) });
   const channels: DiscoveryChannel[] = [];
   const channelDeps = { sink: beacons, own: deps.own, clock, logger };
   if (config.mdns !== 'off') {
@@ -98,6 +107,7 @@ export function createFederation(deps: FederationDeps): Federation {
     directory,
     beacons,
     staticPeers,
+    exchange,
     start: () => {
       directory.start();
       staticPeers.start();
@@ -107,6 +117,7 @@ export function createFederation(deps: FederationDeps): Federation {
     },
     stop: async () => {
       staticPeers.stop();
+      exchange?.stop();
       await Promise.all(channels.map((c) => c.stop()));
       directory.stop();
       await pins.flush();

@@ -8,6 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { PeerNode, Peers } from '../proxy/peers.js';
 import type { SipRequest } from '../sip/message.js';
+import { signExchange, verifyExchange } from './exchange-signature.js';
 import { SignatureVerifier, signRequest, type NodeSigner, type SignatureCheck } from './request-signature.js';
 
 export interface KnownNode extends PeerNode {
@@ -126,5 +127,19 @@ export class PeerNodes implements Peers {
 
   sign(req: SipRequest): void {
     signRequest(req, this.self, this.now());
+  }
+
+  /** The signature header for a peer exchange sent to node `receiverId` (exchange-signature.ts). */
+  signExchange(body: Buffer, receiverId: string): string {
+    return signExchange(body, this.self, receiverId, this.now());
+  }
+
+  /** A peer exchange received: verified when signed by a node in the directory, for us. */
+  verifyExchange(header: string | undefined, body: Buffer): SignatureCheck {
+    return verifyExchange(header, body, this.self.id, {
+      keyOf: (id) => this.byId.get(id)?.publicKey,
+      now: this.now,
+      clockOffsetOf: (id) => this.byId.get(id)?.clockOffsetMs ?? 0,
+    });
   }
 }

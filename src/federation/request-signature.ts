@@ -20,7 +20,7 @@ import { formatUri } from '../sip/uri.js';
 export const SIGNATURE_HEADER = 'Trucada-Signature';
 
 /** RFC 8224 §4.1 recommends a freshness of 60 s around the Date of the request. */
-const WINDOW_S = 60;
+export const WINDOW_S = 60;
 /** Signatures remembered for replay detection: a flood past this forgets the oldest first. */
 const MAX_REMEMBERED = 20_000;
 
@@ -78,7 +78,8 @@ export interface VerifierDeps {
   clockOffsetOf?(nodeId: string): number;
 }
 
-const HEADER_VALUE = /^node=([A-Za-z0-9_-]{1,64});t=(\d{1,12});sig=([A-Za-z0-9_-]{86})$/;
+/** The header's value, for SIP requests and peer exchange (exchange-signature.ts) alike. */
+export const SIGNATURE_VALUE = /^node=([A-Za-z0-9_-]{1,64});t=(\d{1,12});sig=([A-Za-z0-9_-]{86})$/;
 
 export class SignatureVerifier {
   /** Accepted signatures and when they stop being fresh, oldest first. */
@@ -90,7 +91,7 @@ export class SignatureVerifier {
     const values = req.headers.getAll(SIGNATURE_HEADER);
     if (values.length === 0) return { kind: 'unsigned' };
     if (values.length > 1) return { kind: 'refused', why: 'more than one signature' };
-    const m = HEADER_VALUE.exec(values[0]!.trim());
+    const m = SIGNATURE_VALUE.exec(values[0]!.trim());
     if (!m) return { kind: 'refused', why: 'malformed signature header' };
     const [, nodeId, tText, sig] = m as unknown as [string, string, string, string];
     const key = this.deps.keyOf(nodeId);

@@ -21,6 +21,8 @@ export interface StaticPeersDeps {
   readonly directory: Pick<Directory, 'heard'>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Peer `id`'s descriptor was fetched and accepted at a poll (peer exchange follows it). */
+  readonly polled?: (id: string) => void;
 }
 
 export class StaticPeers {
@@ -60,7 +62,8 @@ export class StaticPeers {
       const { body, address } = await this.deps.fetch(host, port, Math.min(MAX_FETCH_MS, this.deps.intervalMs / 2));
       if (this.stopped) return;
       if (this.failing.delete(name)) this.deps.logger.info(`static peer ${name} answers again`);
-      this.deps.directory.heard(body, address, `${CHANNEL} ${name}`, true);
+      const heard = this.deps.directory.heard(body, address, `${CHANNEL} ${name}`, true, port);
+      if (heard.ok) this.deps.polled?.(heard.id);
     } catch (err) {
       if (!this.stopped && !this.failing.has(name)) {
         this.failing.add(name);

@@ -89,6 +89,7 @@ t.test('defaults without a file: a checkout layout', async (t) => {
     bmx: 'auto',
     bmxRunDirs: [],
     sharedState: 'auto',
+    peerExchange: 'on',
     source: 'defaults',
   });
   t.same(configFromDefaults('Node7', cwd), c);
@@ -152,6 +153,7 @@ t.test('every option read from a full file', async (t) => {
     bmx: 'off',
     bmxRunDirs: ['/var/run/bmx7', '/srv/bmx6'],
     sharedState: 'off',
+    peerExchange: 'off',
     source: path,
   });
 });

@@ -31,7 +31,7 @@ t.test('the table: snake_case names of the Config fields, each once, with docs t
     OPTIONS.map((o) => (o.name === snake(o.field) ? o.name : uciName(o))),
   );
   t.equal(new Set(OPTIONS.map((o) => o.name)).size, OPTIONS.length);
-  t.equal(OPTIONS.length, 43, 'every Config field but source');
+  t.equal(OPTIONS.length, 44, 'every Config field but source');
   for (const o of OPTIONS) {
     t.not(defaultText(o), '', `${o.name} has a documented default`);
     t.not(o.meaning, '', `${o.name} has a meaning`);

@@ -31,6 +31,8 @@ export interface MeshNodeOptions {
   readonly bmxRunDir?: string;
   /** Static peers, `HOST:PORT`. */
   readonly peers?: readonly string[];
+  /** Peer exchange, off unless asked, as every channel is here. */
+  readonly peerExchange?: 'on' | 'off';
   readonly peerInterval?: number;
   readonly peerTimeout?: number;
   /** Further UCI options by name (`idle_timeout`, `max_contacts`, ...). */
@@ -69,6 +71,7 @@ function uci(dir: string, o: MeshNodeOptions): string {
     ...(o.bmxRunDir === undefined ? [] : [`list bmx_run_dir '${o.bmxRunDir}'`]),
     // LibreMesh's command is not on a Debian machine; off, so that the node does not look for it.
     `option shared_state 'off'`,
+    `option peer_exchange '${o.peerExchange ?? 'off'}'`,
     ...(o.peers ?? []).map((p) => `list peer '${p}'`),
     ...(o.peerInterval === undefined ? [] : [`option peer_interval '${o.peerInterval}'`]),
     ...(o.peerTimeout === undefined ? [] : [`option peer_timeout '${o.peerTimeout}'`]),

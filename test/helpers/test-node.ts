@@ -51,6 +51,7 @@ export async function testConfig(t: Teardown, overrides: Partial<Config> = {}): 
     bmx: 'off',
     bmxRunDirs: [],
     sharedState: 'off',
+    peerExchange: 'off',
     ...overrides,
   };
 }

@@ -61,6 +61,7 @@ export function testConfig(ports: { sip: number; http: number; https: number }, 
     bmx: 'off',
     bmxRunDirs: [],
     sharedState: 'off',
+    peerExchange: 'off',
     source: 'defaults',
     ...overrides,
   };

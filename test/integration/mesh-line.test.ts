@@ -190,3 +190,24 @@ t.test('static peers: two ends of a routed line that nothing else reaches', { sk
   t.same(await bob.call('sip:alice@node1.mesh'), { status: 200, reason: 'OK' }, 'bob@node3 calls alice@node1 over the static peering');
   t.equal(await alice.hangUp(), 200, "alice's BYE reaches bob");
 });
+
+t.test('peer exchange: one static peer each, on node2, and the ends find each other through it', { skip: meshHostsMissing, timeout: 60_000 }, async (t) => {
+  const net = line(t);
+  const peers: Record<Name, string[]> = { node1: [`${net.address('node2')}:8443`], node2: [], node3: [`${net.address('node2')}:8443`] };
+  const { node1, node2, node3 } = await startLine(t, net, (name) => ({ mdns: 'off', peers: peers[name], peerExchange: 'on' }));
+  t.same(await eventually(() => node2.peerDomains(), (d) => d.length >= 2, 'node2 to know both ends, which name it', MEET_MS), ['node1.mesh', 'node3.mesh'], 'node2, which names no one, learned both ends from their exchanges');
+  t.same(await eventually(() => node1.peerDomains(), (d) => d.length >= 2, 'node1 to hear of node3', MEET_MS), ['node2.mesh', 'node3.mesh']);
+  t.same(await eventually(() => node3.peerDomains(), (d) => d.length >= 2, 'node3 to hear of node1', MEET_MS), ['node1.mesh', 'node2.mesh']);
+  const node3Seen = (await node1.peers()).find((p) => p.domain === 'node3.mesh')!;
+  t.same(node3Seen.channels, ['exchange'], 'node1 knows node3 from the exchange alone');
+  t.equal(node3Seen.sip, `udp:${net.address('node3')}:${SIP_PORT}`, "node1 sends node3's SIP to node3's own address, verified by node3's descriptor");
+
+  const alice = await startNetnsPhone(t, net.netns('node1'), { server: `ws://${net.address('node1')}:${HTTP_PORT}`, name: 'alice', user: 'alice', password: PASSWORDS.alice, domain: 'node1.mesh' });
+  await alice.register();
+  t.equal(await alice.message('sip:carol@node3.mesh', 'hola carol'), 202, 'a MESSAGE from alice@node1 reaches node3, which keeps it for carol');
+
+  // Past two peer_interval polls and peer_timeout: the static polls' exchanges keep node3 heard at node1.
+  await new Promise((resolve) => setTimeout(resolve, (PEER_TIMEOUT + 2) * 1000));
+  t.same(await node1.peerDomains(), ['node2.mesh', 'node3.mesh'], 'node3 is still known at node1 after peer_timeout: the polls of node2 exchange in full');
+  t.notMatch(node1.daemon.log(), /peer exchange with node \S+ at .* failed/, 'no exchange failed');
+});

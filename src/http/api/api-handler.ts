@@ -1,6 +1,6 @@
 /**
  * The HTTPS port's requests that are not WebSocket upgrades: the node's descriptor at
- * `/.well-known/trucada`, the JSON API under `/api/` (accounts and sessions, admins, contacts
+ * `/.well-known/trucada`, other nodes' peer exchanges at `/.well-known/trucada/peers`, the JSON API under `/api/` (accounts and sessions, admins, contacts
  * and presence, call history, ICE servers), everything else to `fallback` (the page's files).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,8 @@ import { type ContactsApiOptions, createContactsApi } from './contacts-api.js';
 import { createHistoryApi, type HistoryApiOptions } from './history-api.js';
 import { HttpDigest } from './http-digest.js';
 import { createIceServersHandler } from './ice-servers.js';
+import type { PeerExchange } from '../../federation/peer-exchange.js';
+import { createPeerExchangeHandler } from './peer-exchange-api.js';
 import { createWellKnownHandler } from './well-known.js';
 
 export interface ApiHandlerOptions extends Omit<AccountApiOptions, 'accounts'>, Omit<AdminApiOptions, 'accounts'>, HistoryApiOptions, ContactsApiOptions {
@@ -22,6 +24,8 @@ export interface ApiHandlerOptions extends Omit<AccountApiOptions, 'accounts'>, 
   readonly fallback: (req: IncomingMessage, res: ServerResponse) => void;
   /** This node's signed descriptor (src/federation/own-descriptor.ts). */
   readonly descriptor: () => string;
+  /** Other nodes' peer exchanges; absent when `peer_exchange` is off. */
+  readonly peerExchange?: Pick<PeerExchange, 'received'>;
 }
 
 export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -32,7 +36,8 @@ export function createApiHandler(opts: ApiHandlerOptions): (req: IncomingMessage
   const admin = createAdminApi(opts);
   const contacts = createContactsApi(opts);
   const wellKnown = createWellKnownHandler(opts.descriptor);
+  const peerExchange = createPeerExchangeHandler(opts.peerExchange);
   return (req, res) => {
-    if (!wellKnown(req, res) && !iceServers(req, res) && !history(req, res) && !contacts(req, res) && !admin(req, res) && !accounts(req, res)) opts.fallback(req, res);
+    if (!wellKnown(req, res) && !peerExchange(req, res) && !iceServers(req, res) && !history(req, res) && !contacts(req, res) && !admin(req, res) && !accounts(req, res)) opts.fallback(req, res);
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Reads a request's JSON body with a size limit checked as the bytes arrive (a body past it is not
- * buffered), and only with `Content-Type: application/json`: a cross-site form cannot send that
+ * Reads a request's body with a size limit checked as the bytes arrive (a body past it is not
+ * buffered); JSON only with `Content-Type: application/json`: a cross-site form cannot send that
  * without a CORS preflight, which the node never grants (one of the CSRF defences, with the
  * SameSite=Strict cookie and the token).
  */
@@ -17,9 +17,19 @@ export class BodyError extends Error {
 
 export const MAX_JSON_BODY = 4096;
 
-export function readJsonBody(req: IncomingMessage, max = MAX_JSON_BODY): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, max = MAX_JSON_BODY): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') return Promise.reject(new BodyError(415, 'send the request as application/json'));
+  if (type !== 'application/json') throw new BodyError(415, 'send the request as application/json');
+  const body = await readBody(req, max);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BodyError(400, 'the request body is not valid JSON');
+  }
+}
+
+/** A request's body, refused with 413 past `max` bytes, declared or arriving. */
+export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) return Promise.reject(new BodyError(413, `the request body may have at most ${max} bytes`));
   return new Promise((resolve, reject) => {
@@ -37,12 +47,7 @@ export function readJsonBody(req: IncomingMessage, max = MAX_JSON_BODY): Promise
     });
     req.on('error', reject);
     req.on('end', () => {
-      if (size > max) return;
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new BodyError(400, 'the request body is not valid JSON'));
-      }
+      if (size <= max) resolve(Buffer.concat(chunks));
     });
   });
 }
