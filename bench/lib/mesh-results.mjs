@@ -19,8 +19,8 @@ function row(r) {
   if (r.failed) return `| ${r.topology} | ${r.nodes} | the sim failed: ${r.failed} | | | | | | | | |`;
   const c = r.convergence;
   const t = r.traffic;
-  // What bmx's flooding alone takes to bring the farthest node's beacon: the rest is trucada's part
-  // (reading rcvdSms once it changes, and fetching and checking the descriptor).
+  // What bmx's flooding alone takes to bring the farthest node's beacon: with peer exchange the
+  // nodes can know each other sooner than that.
   const flooding = r.farthest.hops * r.hopDelayMs;
   return (
     `| ${r.topology} | ${r.nodes} | ${r.links} | node${r.farthest.near}–node${r.farthest.far}, ${r.farthest.hops} | ${seconds(c.lastServingMs)} | ` +
@@ -37,10 +37,10 @@ function render({ machine, settings, results }) {
     MESH_HEADING,
     '',
     'N nodes, each `trucada serve` in a network namespace of its own, linked as a line, a ring or a grid and',
-    'routed hop by hop, finding each other over the bmx sms channel only. Written by `npm run bench`',
+    'routed hop by hop, finding each other over the bmx sms channel and peer exchange (both on by default, nothing else). Written by `npm run bench`',
     '(bench/mesh-bench.mjs, which runs `scripts/mesh-sim.mjs` once per row); raw results in `bench/out/mesh.json`.',
     '',
-    '| topology | nodes | links | farthest pair, hops | all serving (s) | every node knows every other, from the start (s; goal ≤ 10) | of which bmx flooding to the farthest (s) | `trucada peers` agrees | call between the farthest: INVITE→200 (from the INVITE with credentials) | sent by each node at rest, mean / max (B/min; goal < 1000) | interfaces transmitted, transit included, mean / max (B/min) |',
+    '| topology | nodes | links | farthest pair, hops | all serving (s) | every node knows every other, from the start (s; goal ≤ 10) | bmx flooding alone to the farthest (s) | `trucada peers` agrees | call between the farthest: INVITE→200 (from the INVITE with credentials) | sent by each node at rest, mean / max (B/min; goal < 1000) | interfaces transmitted, transit included, mean / max (B/min) |',
     '|---|---:|---:|---|---:|---|---:|---|---|---|---|',
     ...results.map(row),
     '',
@@ -68,12 +68,14 @@ function render({ machine, settings, results }) {
     '  new description on with its next frames: txInterval 500 ms, DEF_TX_INTERVAL in bmx6\'s bmx.h; the low end, on',
     '  links that lose nothing), and removed when the node withdraws it, with the calls bmx6 makes (open with O_TRUNC and',
     '  one write; unlink). trucada watches rcvdSms (inotify) and reads the files that changed 150 ms after the first event.',
+    '- Peer exchange (`peer_exchange` on, the default): a node that admits a peer tells the peers not known to know it,',
+    '  and the newcomer, over HTTPS; so the far ends of a line know each other before bmx has flooded the whole of it.',
     '- Every node knows every other: from spawning the first node (all N are spawned at once) until each node\'s log has',
     '  said `joined` for all N−1 others, none having left since; then `trucada peers --json` is run in every namespace',
     '  and must list exactly the N−1 others ("agrees"). A run gives up waiting after 60 s.',
     '  That time is the nodes\' start (all N at once on this machine\'s cores, where each router has its own), bmx\'s',
-    '  flooding, 150 ms until a node reads what changed in rcvdSms, and the descriptor fetches (a TLS handshake per peer, N−1 per',
-    '  node, all on the same cores).',
+    '  flooding to the nearest nodes, 150 ms until a node reads what changed in rcvdSms, the exchanges, and the',
+    '  descriptor fetches (a TLS handshake per peer, N−1 per node, all on the same cores).',
     '- Call: sipp in the farthest node\'s namespace registers u<far> there (`test/sipp/register.xml`) and answers',
     '  (`test/sipp/call-callee.xml`); sipp in the other node of the pair calls u<far>@node<far>.mesh through its own node',
     '  (`scripts/mesh-sim/call-caller.xml`: INVITE, 407, ACK, INVITE with credentials, 200, ACK, BYE). INVITE→200 is from',

@@ -7,13 +7,16 @@
  * channel EXCHANGE_CHANNEL.
  *
  * An exchange is one signed POST (exchange-signature.ts) from node A to peer B: the first line is
- * A's own beacon, then the beacons B is not known to know; B answers with every beacon it has that
- * the request did not list. Each side then remembers what the other knows, so the next exchange
- * carries news only. When a node joins A's directory, that is news for every peer not known to
- * know it, and for the newcomer, which may know none of A's peers: each such peer gets an exchange
- * after a short gathering delay, one at a time per peer and a few at once in all. At rest, with
- * nobody joining, nothing is sent. A static peer is exchanged with in full at every poll: that
- * keeps the zone behind it heard on both sides.
+ * A's own beacon, then the beacons of every other peer A has; B answers with every beacon it has
+ * that the request did not list. A exchanges with each node that joins its directory, once, just
+ * after fetching its descriptor, so on the connection that fetch opened (peer-request.ts): no
+ * second TLS handshake. That is enough for news to reach everyone: whatever one side of an
+ * exchange learns makes it fetch, admit and so exchange with the nodes it learned of, which then
+ * learn what it knows, and so on along every chain of joins. Telling every old peer of each
+ * newcomer as well would be quicker in hops but costs a request per peer per join: on a 2-core
+ * machine running 30 nodes it doubled the CPU that federation takes to converge (bench/RESULTS.md).
+ * At rest, with nobody joining, nothing is sent. A static peer is exchanged with at every poll:
+ * that keeps the zone behind it heard on both sides.
  *
  * A request from a node not in B's directory is refused (403), but its first line, the sender's own
  * beacon, is heard as any channel's beacon would be: B fetches that node's descriptor, admits it,
@@ -32,11 +35,11 @@ import { PeerStatusError } from './peer-request.js';
 export const MAX_EXCHANGE_BEACONS = 256;
 /** 256 beacons of at most 240 bytes, and room. */
 export const MAX_EXCHANGE_BYTES = 64 * 1024;
-/** Joins that come together (a node that learns a zone at once) go in one exchange. */
+/** Reasons to exchange with one peer that come within this (a join and a static poll) make one exchange. */
 const GATHER_MS = 100;
 const MAX_IN_FLIGHT = 4;
 const TIMEOUT_MS = 10_000;
-/** Peers whose knowledge is remembered; past this it is forgotten, and the next exchanges carry more. */
+/** Peers whose failing exchanges are remembered, so that each is logged once. */
 const MAX_TRACKED = 1024;
 
 /** Sends a signed exchange to a peer's HTTPS endpoint and resolves with the answer's body. */
@@ -56,30 +59,23 @@ export interface PeerExchangeDeps {
 export type ExchangeAnswer = { readonly status: 200; readonly body: string } | { readonly status: 400 | 403 | 413; readonly message: string };
 
 export class PeerExchange {
-  /** Peer id → the node ids it is known to know (told by us, or listed by it). */
-  private readonly knownBy = new Map<string, Set<string>>();
   private readonly timers = new Map<string, unknown>();
   private readonly running = new Set<string>();
-  /** Peers with news while their exchange ran, or waiting for room; true: in full. */
-  private readonly waiting = new Map<string, boolean>();
+  /** Peers due an exchange while theirs ran, or waiting for room. */
+  private readonly waiting = new Set<string>();
   private readonly failing = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: PeerExchangeDeps) {}
 
-  /** Node `id` was admitted: news for every peer not known to know it, and the newcomer gets what we know. */
+  /** Node `id` was admitted: it gets what we know, and tells us what it knows. */
   joined(id: string): void {
-    this.knownBy.delete(id);
-    for (const b of this.deps.directory.beacons()) {
-      // The newcomer gets one exchange even with nothing to tell: its answer is what it knows.
-      if (b.id === id) this.schedule(id, true);
-      else if (!this.known(b.id).has(id)) this.schedule(b.id, false);
-    }
+    this.schedule(id);
   }
 
-  /** An exchange in full with peer `id` (a static peer at every poll). */
+  /** Peer `id` was polled (a static peer). */
   exchangeWith(id: string): void {
-    this.schedule(id, true);
+    this.schedule(id);
   }
 
   stop(): void {
@@ -104,83 +100,60 @@ export class PeerExchange {
       }
       return { status: 403, message: check.kind === 'unsigned' ? 'an exchange must be signed by a peer node' : `signature refused: ${check.why}` };
     }
-    const from = check.nodeId;
-    const known = this.known(from);
-    known.add(from);
-    const listed = new Set<string>([from]);
+    const listed = new Set<string>([check.nodeId]);
     for (const line of lines) {
       const parsed = parseBeacon(line);
       if (!parsed.ok) continue;
       listed.add(parsed.beacon.id);
-      known.add(parsed.beacon.id);
       this.deps.sink.heard(line, EXCHANGE_CHANNEL);
     }
     const answer = this.deps.directory.beacons().filter((b) => !listed.has(b.id)).slice(0, MAX_EXCHANGE_BEACONS);
-    for (const b of answer) known.add(b.id);
     return { status: 200, body: answer.map(encodeBeacon).join('') };
   }
 
-  private known(peer: string): Set<string> {
-    let set = this.knownBy.get(peer);
-    if (set === undefined) {
-      if (this.knownBy.size >= MAX_TRACKED) this.knownBy.clear();
-      set = new Set();
-      this.knownBy.set(peer, set);
-    }
-    return set;
-  }
-
-  private schedule(peer: string, full: boolean): void {
+  private schedule(peer: string): void {
     if (this.stopped) return;
-    if (this.running.has(peer) || this.timers.has(peer)) {
-      if (this.running.has(peer) || full) this.waiting.set(peer, full || (this.waiting.get(peer) ?? false));
+    if (this.timers.has(peer)) return;
+    if (this.running.has(peer)) {
+      this.waiting.add(peer);
       return;
     }
     this.timers.set(peer, this.deps.clock.setTimeout(() => {
       this.timers.delete(peer);
-      this.start(peer, full || (this.waiting.get(peer) ?? false));
+      this.start(peer);
     }, GATHER_MS));
   }
 
-  private start(peer: string, full: boolean): void {
+  private start(peer: string): void {
     if (this.stopped) return;
     this.waiting.delete(peer);
     if (this.running.size >= MAX_IN_FLIGHT) {
-      this.waiting.set(peer, full);
+      this.waiting.add(peer);
       return;
     }
     this.running.add(peer);
-    void this.exchange(peer, full).finally(() => {
+    void this.exchange(peer).finally(() => {
       this.running.delete(peer);
-      const again = this.waiting.get(peer);
-      if (again !== undefined) this.schedule(peer, again);
+      if (this.waiting.has(peer)) this.schedule(peer);
       // Room for one that waited for it.
-      for (const [next, nextFull] of this.waiting) {
+      for (const next of this.waiting) {
         if (this.running.size >= MAX_IN_FLIGHT) break;
-        if (this.running.has(next) || this.timers.has(next)) continue;
-        this.start(next, nextFull);
+        if (!this.running.has(next) && !this.timers.has(next)) this.start(next);
       }
     });
   }
 
-  private async exchange(peer: string, full: boolean): Promise<void> {
+  private async exchange(peer: string): Promise<void> {
     const beacons = this.deps.directory.beacons();
     const target = beacons.find((b) => b.id === peer);
     if (target === undefined || this.deps.peers.nodeById(peer) === undefined) return;
-    const known = this.known(peer);
-    const news = beacons.filter((b) => b.id !== peer && (full || !known.has(b.id))).slice(0, MAX_EXCHANGE_BEACONS);
-    if (news.length === 0 && !full) return;
-    const body = Buffer.from([this.deps.own(), ...news].map(encodeBeacon).join(''));
+    const others = beacons.filter((b) => b.id !== peer).slice(0, MAX_EXCHANGE_BEACONS);
+    const body = Buffer.from([this.deps.own(), ...others].map(encodeBeacon).join(''));
     try {
       const answer = await this.deps.post(target.address, target.port, body, this.deps.peers.signExchange(body, peer), TIMEOUT_MS);
       if (this.failing.delete(peer)) this.deps.logger.info(`peer exchange with node ${peer} works again`);
-      for (const b of news) known.add(b.id);
       const lines = answer.toString('utf8').split('\n').filter((l) => l !== '').slice(0, MAX_EXCHANGE_BEACONS);
-      for (const line of lines) {
-        const parsed = parseBeacon(line);
-        if (parsed.ok) known.add(parsed.beacon.id);
-        this.deps.sink.heard(line, EXCHANGE_CHANNEL);
-      }
+      for (const line of lines) this.deps.sink.heard(line, EXCHANGE_CHANNEL);
     } catch (err) {
       // It does not know us yet: it fetches our descriptor now and exchanges with us once it has.
       if (err instanceof PeerStatusError && err.status === 403) {
