@@ -73,12 +73,6 @@ export class ExpiryQueue<T> {
     return this.count;
   }
 
-  /** Drop every entry without expiring it, and the timer (shutdown). */
-  clear(): void {
-    while (this.head) this.unlink(this.head);
-    this.disarm();
-  }
-
   private unlink(node: Node<T>): void {
     if (node.prev) node.prev.next = node.next;
     else this.head = node.next;

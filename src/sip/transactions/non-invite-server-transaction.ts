@@ -43,7 +43,9 @@
  *                  +-----------+
  *
  * The transaction keeps the last response so a retransmitted request gets it again without the
- * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long. It
+ * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long. Its
+ * deadlines (Timer J, and 64*T1 for an answer) are entries in queues its table shares among all
+ * its transactions (non-invite-server-deadlines.ts), not timers of its own. It
  * keeps nothing of the request, and the response only as the bytes sent: a UDP transaction
  * outlives its request by 64*T1, and under load the objects of the messages that thousands of
  * transactions held were most of the heap and of the garbage collector's work.
@@ -52,6 +54,8 @@ import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import { serializeMessage } from '../serializer.js';
+import type { ExpiryEntry, ExpiryQueue } from './expiry-queue.js';
+import { type NonInviteServerDeadlines, nonInviteServerDeadlines, type Terminable } from './non-invite-server-deadlines.js';
 
 export enum NonInviteServerTransactionState {
   Trying = 'Trying',
@@ -64,6 +68,8 @@ export interface NonInviteServerTransactionOptions {
   clock: Clock;
   /** RFC 3261 §17.1.1.1 T1, the round-trip estimate. Default 500 ms. */
   t1?: number;
+  /** The queues the table's transactions share; default: queues of this one's own, for `t1`. */
+  deadlines?: NonInviteServerDeadlines;
   /** Called once, on entering Terminated, so the owner can forget the transaction. */
   onTerminated: (tx: NonInviteServerTransaction) => void;
   /** Called once, when the request is done with: a final response sent, or terminated before one. */
@@ -73,12 +79,9 @@ export interface NonInviteServerTransactionOptions {
 export class NonInviteServerTransaction {
   private stateValue = NonInviteServerTransactionState.Trying;
   private lastResponse: Buffer | undefined;
-  private timerJ: unknown;
-  /**
-   * Timer F of the client (§17.1.2.2) gives up after 64*T1; a transaction the TU never answers is
-   * useless past that and would only hold memory.
-   */
-  private guard: unknown;
+  private readonly deadlines: NonInviteServerDeadlines;
+  /** In `deadlines.unanswered` until the final response, then in `deadlines.timerJ` (unreliable flows). */
+  private deadline: ExpiryEntry | undefined;
 
   constructor(
     request: SipRequest,
@@ -89,7 +92,8 @@ export class NonInviteServerTransaction {
     if (request.method === 'INVITE' || request.method === 'ACK') {
       throw new RangeError(`${request.method} does not open a non-INVITE server transaction`);
     }
-    this.guard = options.clock.setTimeout(() => this.terminate(), this.t1 * 64);
+    this.deadlines = options.deadlines ?? nonInviteServerDeadlines(options.clock, this.t1);
+    this.deadline = this.deadlines.unanswered.add(this);
   }
 
   get state(): NonInviteServerTransactionState {
@@ -128,13 +132,12 @@ export class NonInviteServerTransaction {
     }
     this.stateValue = NonInviteServerTransactionState.Completed;
     this.options.onSettled?.();
-    this.options.clock.clearTimeout(this.guard);
-    this.guard = undefined;
+    this.leaveQueue(this.deadlines.unanswered);
     const sent = this.send(data);
     if (this.stateValue === NonInviteServerTransactionState.Completed) {
       // §17.2.2: Timer J = 64*T1 for unreliable transports, zero for reliable ones.
       if (this.flow.reliable) this.terminate();
-      else this.timerJ = this.options.clock.setTimeout(() => this.terminate(), this.t1 * 64);
+      else this.deadline = this.deadlines.timerJ.add(this);
     }
     return sent;
   }
@@ -146,9 +149,14 @@ export class NonInviteServerTransaction {
     this.stateValue = NonInviteServerTransactionState.Terminated;
     if (s !== NonInviteServerTransactionState.Completed) this.options.onSettled?.();
     this.lastResponse = undefined;
-    if (this.guard !== undefined) this.options.clock.clearTimeout(this.guard);
-    if (this.timerJ !== undefined) this.options.clock.clearTimeout(this.timerJ);
+    this.leaveQueue(s === NonInviteServerTransactionState.Completed ? this.deadlines.timerJ : this.deadlines.unanswered);
     this.options.onTerminated(this);
+  }
+
+  private leaveQueue(queue: ExpiryQueue<Terminable>): void {
+    if (this.deadline === undefined) return;
+    queue.remove(this.deadline);
+    this.deadline = undefined;
   }
 
   private send(data: Buffer): boolean {

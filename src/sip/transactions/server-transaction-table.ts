@@ -33,6 +33,7 @@ import { topVia } from '../via.js';
 import { InviteServerTransaction, InviteServerTransactionState } from './invite-server-transaction.js';
 import { ChallengeReservations } from './challenge-reservations.js';
 import { EvictionCursor } from './eviction-cursor.js';
+import { type NonInviteServerDeadlines, nonInviteServerDeadlines } from './non-invite-server-deadlines.js';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
 import type { TransactionTimers } from './timers.js';
 
@@ -77,6 +78,8 @@ export class ServerTransactionTable {
   private readonly finishing = new Set<ServerTransaction>();
   /** Places within that bound held for the retries of challenged requests, at most half of it. */
   private readonly reservations: ChallengeReservations;
+  /** One queue (and one timer) per deadline for all the non-INVITE transactions, not two timers each. */
+  private readonly nonInviteDeadlines: NonInviteServerDeadlines;
 
   constructor(private readonly options: ServerTransactionTableOptions) {
     this.maxTransactions = options.maxTransactions ?? 5000;
@@ -85,6 +88,7 @@ export class ServerTransactionTable {
       throw new RangeError(`maxInProgress (${this.maxInProgress}) must be below maxTransactions (${this.maxTransactions})`);
     }
     this.eviction = new EvictionCursor(this.answered);
+    this.nonInviteDeadlines = nonInviteServerDeadlines(options.clock, options.t1 ?? 500);
     // 4*T1: the retry, one retransmission of it (Timers A and E start at T1) and the queueing of a
     // loaded node; a client answers a challenge at once, with the credentials it holds.
     const ttlMs = options.challengeHoldMs ?? 4 * (options.t1 ?? 500);
@@ -113,11 +117,11 @@ export class ServerTransactionTable {
       work.delete(tx);
       this.answered.set(key, tx);
     };
-    const { clock, t1, timers } = this.options;
+    const { clock, timers } = this.options;
     const tx: ServerTransaction =
       req.method === 'INVITE'
         ? new InviteServerTransaction(req, flow, { clock, onTerminated, onSettled, ...(timers ? { timers } : {}) })
-        : new NonInviteServerTransaction(req, flow, { clock, t1, onTerminated, onSettled });
+        : new NonInviteServerTransaction(req, flow, { clock, deadlines: this.nonInviteDeadlines, onTerminated, onSettled });
     this.transactions.set(key, tx);
     work.add(tx);
     return 'new';

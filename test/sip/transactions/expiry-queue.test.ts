@@ -89,17 +89,6 @@ t.test('a clock set back does not reorder the queue', async (t) => {
   t.equal(late.due, early.due, 'due no earlier than the one before it');
 });
 
-t.test('clear drops every entry and the timer', async (t) => {
-  const { clock, queue, expired } = setup();
-  queue.add('a');
-  queue.add('b');
-  queue.clear();
-  t.equal(queue.size, 0);
-  t.equal(clock.pending, 0);
-  clock.advance(2000);
-  t.same(expired, []);
-});
-
 t.test('a lifetime must be a number of ms', async (t) => {
   const clock = new FakeClock();
   for (const bad of [-1, NaN, Infinity]) t.throws(() => new ExpiryQueue(clock, bad, () => {}), RangeError);
