@@ -42,6 +42,8 @@
  *                  |           |
  *                  +-----------+
  *
+ * "1xx" is only 100 (Trying): RFC 4320 §4.1 forbids the other provisionals to a non-INVITE request.
+ *
  * The transaction keeps the last response so a retransmitted request gets it again without the
  * TU seeing the request twice; Timer J (64*T1 on UDP, 0 on TCP/WebSocket) bounds how long. Its
  * deadlines (Timer J, and 64*T1 for an answer) are entries in queues its table shares among all
@@ -120,10 +122,17 @@ export class NonInviteServerTransaction {
     }
   }
 
-  /** The TU answers. Returns false when the transaction can no longer send (or the send failed). */
+  /**
+   * The TU answers. Returns false when the transaction can no longer send (or the send failed), or
+   * when the response is a provisional other than 100, which is not sent.
+   */
   respond(response: SipResponse): boolean {
     const s = this.stateValue;
     if (s === NonInviteServerTransactionState.Completed || s === NonInviteServerTransactionState.Terminated) return false;
+    // RFC 4320 §4.1: "An SIP element MUST NOT send any provisional response with a Status-Code
+    // other than 100 to a non-INVITE request." A 180 a device sends to a MESSAGE the proxy forwards
+    // stops here; the state stays as it was, so a retransmission still gets the last response sent.
+    if (response.status > 100 && response.status < 200) return false;
     const data = serializeMessage(response);
     this.lastResponse = data;
     if (response.status < 200) {

@@ -162,11 +162,28 @@ t.test('states follow Figure 8', async (t) => {
   let terminated = 0;
   const tx = new NonInviteServerTransaction(req, flow, { clock, onTerminated: () => terminated++ });
   t.equal(tx.state, State.Trying);
-  tx.respond(createResponse(req, 180));
+  tx.respond(createResponse(req, 100));
   t.equal(tx.state, State.Proceeding);
   tx.respond(createResponse(req, 486));
   t.equal(tx.state, State.Completed);
   clock.advance(32_000);
   t.equal(tx.state, State.Terminated);
   t.equal(terminated, 1);
+});
+
+t.test('no provisional but 100 is sent (RFC 4320 §4.1)', async (t) => {
+  const { table, flow, clock } = setup();
+  const req = request({ method: 'MESSAGE' });
+  table.receive(req, flow);
+  for (const status of [101, 180, 183, 199]) t.notOk(table.respond(req, createResponse(req, status), flow), `${status} refused`);
+  t.equal(flow.sent.length, 0, 'nothing sent');
+  t.equal(table.receive(request({ method: 'MESSAGE' }), flow), 'absorbed');
+  t.equal(flow.sent.length, 0, 'still Trying: a retransmission is absorbed silently');
+  t.ok(table.respond(req, createResponse(req, 100), flow), '100 is sent');
+  t.notOk(table.respond(req, createResponse(req, 180), flow), 'a 180 after it is refused too');
+  t.equal(table.receive(request({ method: 'MESSAGE' }), flow), 'absorbed');
+  t.same(flow.sent.map((m) => (m.kind === 'response' ? m.status : 0)), [100, 100], 'the last one sent is resent');
+  t.ok(table.respond(req, createResponse(req, 200), flow), 'the final response goes as ever');
+  clock.advance(64 * 500);
+  t.equal(table.size, 0);
 });
