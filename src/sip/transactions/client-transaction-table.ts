@@ -21,7 +21,7 @@ import type { SipRequest, SipResponse } from '../message.js';
 import { topVia } from '../via.js';
 import { EvictionCursor } from './eviction-cursor.js';
 import { InviteClientTransaction, InviteClientTransactionState } from './invite-client-transaction.js';
-import { NonInviteClientTransaction, NonInviteClientTransactionState } from './non-invite-client-transaction.js';
+import { type NonInviteClientDeadlines, NonInviteClientTransaction, NonInviteClientTransactionState } from './non-invite-client-transaction.js';
 import { DEFAULT_TIMERS, type TransactionTimers } from './timers.js';
 import type { ClientTransactionUser } from './transaction-user.js';
 
@@ -44,9 +44,12 @@ export class ClientTransactionTable {
   private readonly answered = new Map<string, ClientTransaction>();
   private readonly eviction = new EvictionCursor(this.answered);
   private readonly maxTransactions: number;
+  /** One queue (one timer) each for Timers F and K of every non-INVITE transaction, not timers each. */
+  private readonly nonInviteDeadlines: NonInviteClientDeadlines;
 
   constructor(private readonly options: ClientTransactionTableOptions) {
     this.maxTransactions = options.maxTransactions ?? 5000;
+    this.nonInviteDeadlines = NonInviteClientTransaction.deadlines(options.clock, options.timers ?? DEFAULT_TIMERS);
   }
 
   /**
@@ -72,7 +75,7 @@ export class ClientTransactionTable {
     const tx: ClientTransaction =
       request.method === 'INVITE'
         ? new InviteClientTransaction(request, flow, options)
-        : new NonInviteClientTransaction(request, flow, options);
+        : new NonInviteClientTransaction(request, flow, { ...options, deadlines: this.nonInviteDeadlines });
     this.transactions.set(key, tx);
     tx.start();
     return tx;

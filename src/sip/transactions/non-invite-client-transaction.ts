@@ -22,11 +22,16 @@
  *            | Terminated |<-----------------------------------------------------+
  *            +------------+
  *
- * Timer E runs on unreliable flows only; Timer K is T4 on them and zero on reliable ones.
+ * Timer E runs on unreliable flows only; Timer K is T4 on them and zero on reliable ones. Timers F
+ * and K are each of one length for every transaction of a table, so they are entries in queues the
+ * table shares (`NonInviteClientTransaction.deadlines`, expiry-queue.ts), not timers of each
+ * transaction's; only Timer E, which backs off per transaction, is a timer of its own.
  */
+import type { Clock } from '../../clock.js';
 import type { Flow } from '../flow.js';
 import type { SipRequest, SipResponse } from '../message.js';
 import type { ClientTransactionOptions } from './client-transaction-options.js';
+import { type ExpiryEntry, ExpiryQueue } from './expiry-queue.js';
 import { backoff, DEFAULT_TIMERS, type TransactionTimers, unreliableOnly } from './timers.js';
 
 export enum NonInviteClientTransactionState {
@@ -38,26 +43,51 @@ export enum NonInviteClientTransactionState {
 
 const State = NonInviteClientTransactionState;
 
+/** The deadlines a table's non-INVITE client transactions share, made for its timers. */
+export interface NonInviteClientDeadlines {
+  /** Timer F (§17.1.2.2): 64*T1 from the request until a final response. */
+  readonly timerF: ExpiryQueue<NonInviteClientTransaction>;
+  /** Timer K (§17.1.2.2): T4 in Completed on unreliable flows; zero on reliable ones, not queued. */
+  readonly timerK: ExpiryQueue<NonInviteClientTransaction>;
+}
+
+export interface NonInviteClientTransactionOptions extends ClientTransactionOptions {
+  /** Made by `NonInviteClientTransaction.deadlines` for the same `timers`; default: this one's own. */
+  deadlines?: NonInviteClientDeadlines;
+}
+
 export class NonInviteClientTransaction {
+  /** The queues for a table whose transactions all run on `timers`. */
+  static deadlines(clock: Clock, timers: TransactionTimers): NonInviteClientDeadlines {
+    return {
+      timerF: new ExpiryQueue<NonInviteClientTransaction>(clock, timers.f, (tx) => tx.fireF()),
+      timerK: new ExpiryQueue<NonInviteClientTransaction>(clock, timers.k, (tx) => tx.terminate()),
+    };
+  }
+
   private stateValue = State.Trying;
   private readonly timers: TransactionTimers;
+  private readonly deadlines: NonInviteClientDeadlines;
   private started = false;
   private timerE: unknown;
   private intervalE: number;
-  private timerF: unknown;
-  private timerK: unknown;
+  /** In `deadlines.timerF` from the request to the final response. */
+  private timerF: ExpiryEntry | undefined;
+  /** In `deadlines.timerK` while Completed on an unreliable flow. */
+  private timerK: ExpiryEntry | undefined;
   private held: SipRequest | undefined;
 
   constructor(
     request: SipRequest,
     readonly flow: Flow,
-    private readonly options: ClientTransactionOptions,
+    private readonly options: NonInviteClientTransactionOptions,
   ) {
     // §17.1: INVITE has a transaction of its own; an ACK has none (it is never answered).
     if (request.method === 'INVITE' || request.method === 'ACK') {
       throw new RangeError(`${request.method} does not open a non-INVITE client transaction`);
     }
     this.timers = options.timers ?? DEFAULT_TIMERS;
+    this.deadlines = options.deadlines ?? NonInviteClientTransaction.deadlines(options.clock, this.timers);
     this.intervalE = this.timers.e;
     this.held = request;
   }
@@ -80,7 +110,7 @@ export class NonInviteClientTransaction {
     if (this.started || this.stateValue !== State.Trying) return false;
     this.started = true;
     if (!this.flow.reliable) this.timerE = this.options.clock.setTimeout(() => this.fireE(), this.intervalE);
-    this.timerF = this.options.clock.setTimeout(() => this.fireF(), this.timers.f);
+    this.timerF = this.deadlines.timerF.add(this);
     return this.send();
   }
 
@@ -118,7 +148,8 @@ export class NonInviteClientTransaction {
     if (this.stateValue === State.Terminated) return;
     this.stateValue = State.Terminated;
     this.stopRetransmitting();
-    this.options.clock.clearTimeout(this.timerK);
+    if (this.timerK !== undefined) this.deadlines.timerK.remove(this.timerK);
+    this.timerK = undefined;
     this.held = undefined;
     this.options.user.onTerminated?.();
     this.options.onTerminated?.();
@@ -134,7 +165,7 @@ export class NonInviteClientTransaction {
     // §17.1.2.2: Timer K, T4 for unreliable transports and zero for reliable ones.
     const k = unreliableOnly(this.timers.k, this.flow.reliable);
     if (k === 0) this.terminate();
-    else this.timerK = this.options.clock.setTimeout(() => this.terminate(), k);
+    else this.timerK = this.deadlines.timerK.add(this);
   }
 
   private fireE(): void {
@@ -156,7 +187,7 @@ export class NonInviteClientTransaction {
 
   private stopRetransmitting(): void {
     this.options.clock.clearTimeout(this.timerE);
-    this.options.clock.clearTimeout(this.timerF);
+    if (this.timerF !== undefined) this.deadlines.timerF.remove(this.timerF);
     this.timerE = undefined;
     this.timerF = undefined;
   }
