@@ -39,7 +39,7 @@ export class ExpiryQueue<T> {
    */
   constructor(
     private readonly clock: Clock,
-    readonly lifetimeMs: number,
+    private readonly lifetimeMs: number,
     private readonly expire: (item: T) => void,
   ) {
     if (!Number.isFinite(lifetimeMs) || lifetimeMs < 0) throw new RangeError(`lifetimeMs must be a number of ms, not ${lifetimeMs}`);
@@ -98,12 +98,16 @@ export class ExpiryQueue<T> {
   private sweep(): void {
     this.timer = undefined;
     const now = this.clock.now();
-    while (this.head && this.head.due <= now) {
-      const node = this.head;
-      const item = node.item as T;
-      this.unlink(node);
-      this.expire(item);
+    try {
+      while (this.head && this.head.due <= now) {
+        const node = this.head;
+        const item = node.item as T;
+        this.unlink(node);
+        this.expire(item);
+      }
+    } finally {
+      // One timer stands for every entry: if an expiry throws, the rest must still expire.
+      if (this.timer === undefined) this.arm();
     }
-    if (this.timer === undefined) this.arm();
   }
 }

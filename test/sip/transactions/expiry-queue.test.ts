@@ -89,6 +89,22 @@ t.test('a clock set back does not reorder the queue', async (t) => {
   t.equal(late.due, early.due, 'due no earlier than the one before it');
 });
 
+t.test('an expiry that throws does not stop the others', async (t) => {
+  const clock = new FakeClock();
+  const expired: string[] = [];
+  const queue = new ExpiryQueue<string>(clock, 1000, (item) => {
+    if (item === 'bad') throw new Error('bad');
+    expired.push(item);
+  });
+  queue.add('bad');
+  clock.advance(10);
+  queue.add('good');
+  t.throws(() => clock.advance(990), /bad/);
+  t.equal(clock.pending, 1, 're-armed for the next');
+  clock.advance(10);
+  t.same(expired, ['good']);
+});
+
 t.test('a lifetime must be a number of ms', async (t) => {
   const clock = new FakeClock();
   for (const bad of [-1, NaN, Infinity]) t.throws(() => new ExpiryQueue(clock, bad, () => {}), RangeError);
