@@ -77,7 +77,7 @@ export function createFederation(deps: FederationDeps): Federation {
     timeoutMs: config.peerTimeout * 1000,
     revalidateMs: REVALIDATE_MS,
     logger,
-    joined: (id) => exchange?.joined(id),
+    joined: (id) => exchange?.exchangeWith(id),
   });
   const beacons = new Beacons({ directory, fetch, selfId: identity.id, clock, retryMs: config.peerInterval * 1000, logger });
   const exchange = config.peerExchange === 'on'

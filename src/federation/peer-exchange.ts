@@ -68,12 +68,7 @@ export class PeerExchange {
 
   constructor(private readonly deps: PeerExchangeDeps) {}
 
-  /** Node `id` was admitted: it gets what we know, and tells us what it knows. */
-  joined(id: string): void {
-    this.schedule(id);
-  }
-
-  /** Peer `id` was polled (a static peer). */
+  /** Node `id` was admitted, or polled as a static peer: it gets what we know, and tells us what it knows. */
   exchangeWith(id: string): void {
     this.schedule(id);
   }

@@ -57,7 +57,7 @@ function mesh(t: Test, count: number): Mesh {
     let exchange: PeerExchange | undefined;
     const directory = new Directory({
       peers, pins: new Pins(tempDir(t), logger), self: { id: identity.id, domain: `${name}.mesh` }, clock,
-      timeoutMs: 60_000, revalidateMs: 3_600_000, logger, joined: (id) => exchange?.joined(id),
+      timeoutMs: 60_000, revalidateMs: 3_600_000, logger, joined: (id) => exchange?.exchangeWith(id),
     });
     const beacons = new Beacons({
       directory,
