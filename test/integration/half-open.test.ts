@@ -58,6 +58,15 @@ const RSS_SLACK_MIB = 20;
  * tried once) 3.6 and 2.1 MiB: 500 connections' flows and sockets are some 4 KiB each.
  */
 const HEAP_SLACK_FIRST_MIB = 3;
+/**
+ * The node keeps the last 2048 URIs, Vias and name-addrs it parsed (src/sip/parse-memo.ts), some
+ * 3 MiB when all three are full: memory it fills once and then holds, which the first wave would
+ * fill and count as its own (the heap grew 2.7-3.2 MiB over it once they were added). MESSAGEs to
+ * this many absent users, each a Request-URI, a To and two Vias of its own, fill them before the
+ * heap is first compared.
+ */
+const MEMO_FILL = 2500;
+const MEMO_FILL_BATCH = 50;
 const HEAP_SLACK_AGAIN_MIB = 1.5;
 const MESSAGE_EVERY_MS = 2000;
 
@@ -134,6 +143,8 @@ t.test('connections that vanish without a FIN are found by keep-alives and freed
   const baseline = await look();
   t.same(baseline.bindings, only({}), `baseline: no bindings; ${describe(baseline.use)}`);
   await connect('stay', stay);
+  const filled = await fillParseMemos(stay);
+  t.same(filled, { 404: MEMO_FILL }, `${MEMO_FILL} MESSAGEs to absent users, each answered 404, fill the node's parse memos`);
   const withStay = await look();
   const withStayHeap = await heap();
   t.same(withStay.bindings, only({ stay: PER_HOST }), `the node holds their 500 bindings; ${describe(withStay.use)}`);
@@ -190,6 +201,16 @@ t.test('connections that vanish without a FIN are found by keep-alives and freed
   t.comment(`heap after GC MiB: baseline ${describeHeap(baselineHeap)}, stay alone ${describeHeap(withStayHeap)}, first wave freed ${describeHeap(first.freedHeap)}, second ${describeHeap(second.freedHeap)}`);
   t.comment(`freed ${first.freedMs} and ${second.freedMs} ms after the cable was pulled`);
 });
+
+/** MEMO_FILL MESSAGEs from `from` to users nobody is, MEMO_FILL_BATCH at a time; resolves with how many got each status. */
+async function fillParseMemos(from: HeldFlows): Promise<Record<number, number>> {
+  const statuses: Record<number, number> = {};
+  for (let i = 0; i < MEMO_FILL; i += MEMO_FILL_BATCH) {
+    const batch = Array.from({ length: Math.min(MEMO_FILL_BATCH, MEMO_FILL - i) }, (_, j) => from.message(`absent${i + j}`, 'fill'));
+    for (const { status } of await Promise.all(batch)) statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  return statuses;
+}
 
 /** MESSAGEs every MESSAGE_EVERY_MS for `ms` (at least once), from each host to a user of the other; resolves with how they were answered. */
 async function soak(stay: HeldFlows, vanish: HeldFlows, ms: number): Promise<{ ok: number; failed: string[] }> {
