@@ -1,6 +1,5 @@
 import t from 'tap';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { ClientTransactionTable } from '../../../src/sip/transactions/client-transaction-table.js';
 import { InviteClientTransaction, InviteClientTransactionState } from '../../../src/sip/transactions/invite-client-transaction.js';
@@ -9,21 +8,10 @@ import { transactionTimers } from '../../../src/sip/transactions/timers.js';
 import type { ClientTransactionUser } from '../../../src/sip/transactions/transaction-user.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function request(method: string, branch = 'z9hG4bKcall1', via = `SIP/2.0/UDP 198.18.0.1:5060;branch=${branch}`): SipRequest {
-  const text = [
-    `${method} sip:bob@node2.mesh SIP/2.0`,
-    `Via: ${via}`,
-    'Max-Forwards: 70',
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:bob@node2.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@198.18.0.1',
-    `CSeq: 1 ${method}`,
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method, ruri: 'sip:bob@node2.mesh', vias: [via], to: '<sip:bob@node2.mesh>', callId: '1j9FpLxk3uxtm8tn@198.18.0.1' });
 }
 
 function recorder() {

@@ -1,30 +1,17 @@
 import t from 'tap';
 import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { InviteClientTransaction, InviteClientTransactionState as State } from '../../../src/sip/transactions/invite-client-transaction.js';
 import { type TransactionTimers, transactionTimers } from '../../../src/sip/transactions/timers.js';
 import type { ClientTransactionUser } from '../../../src/sip/transactions/transaction-user.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 const TOP_VIA = 'SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKinv1';
 
 function invite(method = 'INVITE'): SipRequest {
-  const text = [
-    `${method} sip:bob@node2.mesh SIP/2.0`,
-    `Via: ${TOP_VIA}`,
-    'Max-Forwards: 70',
-    'Route: <sip:node2.mesh;lr>',
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:bob@node2.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@198.18.0.1',
-    `CSeq: 7 ${method}`,
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method, ruri: 'sip:bob@node2.mesh', vias: [TOP_VIA], to: '<sip:bob@node2.mesh>', callId: '1j9FpLxk3uxtm8tn@198.18.0.1', cseq: 7, extra: ['Route: <sip:node2.mesh;lr>'] });
 }
 
 /** A flow that also records when each message went out (the clock starts at 0). */

@@ -1,26 +1,14 @@
 import t from 'tap';
 import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { InviteServerTransaction, InviteServerTransactionState as State } from '../../../src/sip/transactions/invite-server-transaction.js';
 import type { InviteServerTransactionUser } from '../../../src/sip/transactions/transaction-user.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function request(method = 'INVITE'): SipRequest {
-  const text = [
-    `${method} sip:bob@node1.mesh SIP/2.0`,
-    'Via: SIP/2.0/UDP 192.168.1.20:5062;branch=z9hG4bKinvite1',
-    'Max-Forwards: 70',
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    `To: <sip:bob@node1.mesh>${method === 'ACK' ? ';tag=bob1' : ''}`,
-    'Call-ID: 1j9FpLxk3uxtm8tn@192.168.1.20',
-    `CSeq: 1 ${method}`,
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method, ruri: 'sip:bob@node1.mesh', vias: ['SIP/2.0/UDP 192.168.1.20:5062;branch=z9hG4bKinvite1'], to: `<sip:bob@node1.mesh>${method === 'ACK' ? ';tag=bob1' : ''}` });
 }
 
 /** A flow that also records when each message went out (the clock starts at 0). */

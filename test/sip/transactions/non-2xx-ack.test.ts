@@ -1,29 +1,18 @@
 import t from 'tap';
 import type { SipRequest, SipResponse } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { buildNon2xxAck } from '../../../src/sip/transactions/non-2xx-ack.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 const TOP_VIA = 'SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKtopbranch';
 const SECOND_VIA = 'SIP/2.0/UDP 192.168.1.20:5062;branch=z9hG4bKfirsthop;received=192.168.1.20';
 
-function invite(extra: string[] = [], via = [`Via: ${TOP_VIA}`, `Via: ${SECOND_VIA}`]): SipRequest {
-  const sdp = 'v=0\r\n';
-  const text = [
-    'INVITE sip:bob@node2.mesh;transport=udp SIP/2.0',
-    ...via,
-    'From: "Alice" <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:bob@node2.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@192.168.1.20',
-    'CSeq: 314 INVITE',
-    'Contact: <sip:alice@192.168.1.20:5062>',
-    'Content-Type: application/sdp',
-    ...extra,
-    `Content-Length: ${sdp.length}`,
-    '',
-    sdp,
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+/** Without Max-Forwards unless `maxForwards` is given, to see the ACK's default. */
+function invite(extra: string[] = [], vias = [TOP_VIA, SECOND_VIA], maxForwards: number | null = null): SipRequest {
+  return sipRequest({
+    method: 'INVITE', ruri: 'sip:bob@node2.mesh;transport=udp', vias, from: '"Alice" <sip:alice@node1.mesh>;tag=a73kszlfl', to: '<sip:bob@node2.mesh>', cseq: 314, maxForwards,
+    extra: ['Contact: <sip:alice@192.168.1.20:5062>', 'Content-Type: application/sdp', ...extra], body: 'v=0\r\n',
+  });
 }
 
 function busy(req: SipRequest): SipResponse {
@@ -31,7 +20,7 @@ function busy(req: SipRequest): SipResponse {
 }
 
 t.test('the ACK follows §17.1.1.3', async (t) => {
-  const req = invite(['Max-Forwards: 69', 'Route: <sip:node1.mesh;lr>, <sip:node3.mesh;lr>', 'Route: <sip:node4.mesh;lr>']);
+  const req = invite(['Route: <sip:node1.mesh;lr>, <sip:node3.mesh;lr>', 'Route: <sip:node4.mesh;lr>'], undefined, 69);
   const res = busy(req);
   const ack = buildNon2xxAck(req, res);
   t.equal(ack.kind, 'request');
@@ -50,7 +39,7 @@ t.test('the ACK follows §17.1.1.3', async (t) => {
 });
 
 t.test('a Via line with several values gives only the first', async (t) => {
-  const req = invite([], [`Via: ${TOP_VIA}, ${SECOND_VIA}`]);
+  const req = invite([], [`${TOP_VIA}, ${SECOND_VIA}`]);
   t.same(buildNon2xxAck(req, busy(req)).headers.getAll('via'), [TOP_VIA]);
 });
 

@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import type { SipRequest } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { ClientTransactionTable } from '../../../src/sip/transactions/client-transaction-table.js';
 import { NonInviteClientTransaction, NonInviteClientTransactionState as State } from '../../../src/sip/transactions/non-invite-client-transaction.js';
@@ -12,21 +11,10 @@ import { DEFAULT_TIMERS } from '../../../src/sip/transactions/timers.js';
 import type { ClientTransactionUser } from '../../../src/sip/transactions/transaction-user.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function message(branch: string): SipRequest {
-  const text = [
-    'MESSAGE sip:bob@node2.mesh SIP/2.0',
-    `Via: SIP/2.0/UDP 198.18.0.1:5060;branch=${branch}`,
-    'Max-Forwards: 70',
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:bob@node2.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@198.18.0.1',
-    'CSeq: 1 MESSAGE',
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method: 'MESSAGE', ruri: 'sip:bob@node2.mesh', vias: [`SIP/2.0/UDP 198.18.0.1:5060;branch=${branch}`], to: '<sip:bob@node2.mesh>', callId: '1j9FpLxk3uxtm8tn@198.18.0.1' });
 }
 
 function setup() {

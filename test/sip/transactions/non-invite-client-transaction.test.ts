@@ -1,27 +1,15 @@
 import t from 'tap';
 import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { NonInviteClientTransaction, NonInviteClientTransactionState as State } from '../../../src/sip/transactions/non-invite-client-transaction.js';
 import { type TransactionTimers, transactionTimers } from '../../../src/sip/transactions/timers.js';
 import type { ClientTransactionUser } from '../../../src/sip/transactions/transaction-user.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function request(method = 'OPTIONS'): SipRequest {
-  const text = [
-    `${method} sip:bob@node2.mesh SIP/2.0`,
-    'Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKopt1',
-    'Max-Forwards: 70',
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:bob@node2.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@198.18.0.1',
-    `CSeq: 2 ${method}`,
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method, ruri: 'sip:bob@node2.mesh', vias: ['SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKopt1'], to: '<sip:bob@node2.mesh>', callId: '1j9FpLxk3uxtm8tn@198.18.0.1', cseq: 2 });
 }
 
 /** A flow that also records when each message went out (the clock starts at 0). */

@@ -4,27 +4,16 @@
  */
 import t from 'tap';
 import type { SipRequest } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { nonInviteServerDeadlines } from '../../../src/sip/transactions/non-invite-server-deadlines.js';
 import { NonInviteServerTransaction, NonInviteServerTransactionState as State } from '../../../src/sip/transactions/non-invite-server-transaction.js';
 import { ServerTransactionTable } from '../../../src/sip/transactions/server-transaction-table.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function register(branch: string): SipRequest {
-  const text = [
-    'REGISTER sip:node1.mesh SIP/2.0',
-    `Via: SIP/2.0/UDP 192.168.1.20:5062;branch=${branch}`,
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:alice@node1.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@192.168.1.20',
-    'CSeq: 1 REGISTER',
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ vias: [`SIP/2.0/UDP 192.168.1.20:5062;branch=${branch}`] });
 }
 
 function setup() {

@@ -1,27 +1,14 @@
 import t from 'tap';
 import type { SipRequest } from '../../../src/sip/message.js';
-import { parseMessage } from '../../../src/sip/parser.js';
 import { createResponse } from '../../../src/sip/response.js';
 import { NonInviteServerTransaction, NonInviteServerTransactionState as State } from '../../../src/sip/transactions/non-invite-server-transaction.js';
 import { ServerTransactionTable } from '../../../src/sip/transactions/server-transaction-table.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function request(o: { method?: string; branch?: string; sentBy?: string } = {}): SipRequest {
-  const method = o.method ?? 'REGISTER';
-  const text = [
-    `${method} sip:node1.mesh SIP/2.0`,
-    `Via: SIP/2.0/UDP ${o.sentBy ?? '192.168.1.20:5062'};branch=${o.branch ?? 'z9hG4bKnashds7'}`,
-    'Max-Forwards: 70',
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:alice@node1.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@192.168.1.20',
-    `CSeq: 1 ${method}`,
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method: o.method, vias: [`SIP/2.0/UDP ${o.sentBy ?? '192.168.1.20:5062'};branch=${o.branch ?? 'z9hG4bKnashds7'}`] });
 }
 
 function setup(transport: 'udp' | 'tcp' = 'udp') {

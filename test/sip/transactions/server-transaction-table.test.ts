@@ -6,20 +6,10 @@ import { NonInviteServerTransaction } from '../../../src/sip/transactions/non-in
 import { ServerTransactionTable } from '../../../src/sip/transactions/server-transaction-table.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeFlow, wireText } from '../../helpers/fake-flow.js';
+import { sipRequest } from '../../helpers/sip-request.js';
 
 function request(branch: string, method = 'REGISTER'): SipRequest {
-  const text = [
-    `${method} sip:node1.mesh SIP/2.0`,
-    `Via: SIP/2.0/UDP 192.168.1.20:5062;branch=${branch}`,
-    'From: <sip:alice@node1.mesh>;tag=a73kszlfl',
-    'To: <sip:alice@node1.mesh>',
-    'Call-ID: 1j9FpLxk3uxtm8tn@192.168.1.20',
-    `CSeq: 1 ${method}`,
-    'Content-Length: 0',
-    '',
-    '',
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  return sipRequest({ method, vias: [`SIP/2.0/UDP 192.168.1.20:5062;branch=${branch}`] });
 }
 
 /** A BYE within a dialog: its To has the tag. */
