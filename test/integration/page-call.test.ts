@@ -18,6 +18,8 @@ import { startTestNode } from '../helpers/test-node.js';
 const INDEX = fileURLToPath(new URL('../../dist/www/index.html', import.meta.url));
 const skip = chromiumMissing || (existsSync(INDEX) ? false : 'the page is not built (npm run build)');
 const STEP_MS = 15_000;
+/** How long a call may take to read good on loopback. */
+const QUALITY_SETTLE_MS = 10_000;
 
 async function openPage(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
@@ -63,9 +65,19 @@ t.test('two people sign up on the page and call each other with audio', { skip, 
   t.ok((await packetsReceived(alice, 20)) > 20, 'audio arrives at the caller');
   t.ok((await packetsReceived(bob, 20)) > 20, 'and at the callee');
   await alice.waitForFunction(() => document.querySelectorAll('.quality-chart .bar').length > 1);
-  t.equal(await alice.getAttribute('.call-quality', 'data-verdict'), 'good', 'on loopback the delay and loss are good by G.114');
-  t.match(await alice.textContent('.call-quality'), /kbit\/s .* Good quality$/, 'the readout says the bitrate and the verdict in words');
-  t.match(await alice.getAttribute('.quality-chart[role=img]', 'aria-label'), /now \d+ ms .*Good quality/, 'the chart says what it shows');
+  // A sample a second. On CI's two cores, busy with other test files, one second early in a call read
+  // acceptable (a jitter buffer or a loss figure of a renderer that fell behind): what the page is
+  // for is to say so. On loopback the call settles to good, and the readout and chart say it then.
+  const good = await alice
+    .waitForFunction(() => {
+      const readout = document.querySelector('.call-quality');
+      if (readout?.getAttribute('data-verdict') !== 'good') return false;
+      return { text: readout.textContent ?? '', label: document.querySelector('.quality-chart[role=img]')?.getAttribute('aria-label') ?? '' };
+    }, undefined, { timeout: QUALITY_SETTLE_MS })
+    .then(async (h) => (await h.jsonValue()) || undefined, () => undefined);
+  t.ok(good, `on loopback the delay and loss are good by G.114 within ${QUALITY_SETTLE_MS / 1000} s (now ${await alice.getAttribute('.call-quality', 'data-verdict')})`);
+  t.match(good?.text, /kbit\/s .* Good quality$/, 'the readout says the bitrate and the verdict in words');
+  t.match(good?.label, /now \d+ ms .*Good quality/, 'the chart says what it shows');
 
   await alice.click('button[data-tone="5"]');
   await alice.click('button[data-tone="#"]');
