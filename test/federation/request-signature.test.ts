@@ -4,6 +4,7 @@ import { SIGNATURE_HEADER, SignatureVerifier, signRequest, type NodeSigner } fro
 import type { SipRequest } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';
 import { serializeMessage } from '../../src/sip/serializer.js';
+import { sipRequest } from '../helpers/sip-request.js';
 
 /** node1's key pair; node3 has the public half pinned. */
 const KEYS = generateKeyPairSync('ed25519');
@@ -11,20 +12,18 @@ const SIGNER: NodeSigner = { id: 'n1abcdefghij', privateKey: KEYS.privateKey };
 const T0 = Date.UTC(2026, 11, 5, 12, 0, 0);
 
 function invite(body = 'v=0\r\n'): SipRequest {
-  const text = [
-    'INVITE sip:bob@node3.mesh SIP/2.0',
-    'Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKn1fwd1;rport',
-    'Max-Forwards: 69',
-    'From: "Alice" <sip:alice@node1.mesh>;tag=a1',
-    'To: <sip:bob@node3.mesh>',
-    'Call-ID: c1@198.18.0.1',
-    'CSeq: 2 INVITE',
-    'Content-Type: application/sdp',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    '',
+  return sipRequest({
+    method: 'INVITE',
+    ruri: 'sip:bob@node3.mesh',
+    vias: ['SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKn1fwd1;rport'],
+    maxForwards: 69,
+    from: '"Alice" <sip:alice@node1.mesh>;tag=a1',
+    to: '<sip:bob@node3.mesh>',
+    callId: 'c1@198.18.0.1',
+    cseq: 2,
+    extra: ['Content-Type: application/sdp'],
     body,
-  ].join('\r\n');
-  return parseMessage(Buffer.from(text)) as SipRequest;
+  });
 }
 
 /** What the receiving node reads: the signed request after the wire. */

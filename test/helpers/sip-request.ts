@@ -1,6 +1,7 @@
 /**
- * A SIP request as a peer would send it, parsed by the node's own parser: what the transaction
- * tests feed their tables. Every part has a default, so a test names only what it is about.
+ * A SIP request as a peer would send it, parsed by the node's own parser: what unit tests feed the
+ * transaction tables, the registrar, the proxy and the signer. Every part has a default, so a test
+ * names only what it is about.
  */
 import type { SipRequest } from '../../src/sip/message.js';
 import { parseMessage } from '../../src/sip/parser.js';

@@ -4,30 +4,26 @@ import { createLogger } from '../../src/log.js';
 import { Location } from '../../src/location/location.js';
 import { OfflineDelivery, type OfflineDeliveryDeps } from '../../src/proxy/offline-delivery.js';
 import type { SipRequest } from '../../src/sip/message.js';
-import { parseMessage } from '../../src/sip/parser.js';
 import { openDatabase } from '../../src/store/database.js';
 import { StoredMessages } from '../../src/store/stored-messages.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { sipRequest } from '../helpers/sip-request.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const DOMAIN = 'node1.mesh';
 
 function message(n: number): SipRequest {
   const body = `hello ${n}`;
-  const lines = [
-    `MESSAGE sip:carol@${DOMAIN} SIP/2.0`,
-    'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-' + n,
-    'Max-Forwards: 70',
-    `From: <sip:alice@${DOMAIN}>;tag=a${n}`,
-    `To: <sip:carol@${DOMAIN}>`,
-    `Call-ID: offline-${n}`,
-    'CSeq: 1 MESSAGE',
-    'Content-Type: text/plain',
-    `Content-Length: ${body.length}`,
-    '',
+  return sipRequest({
+    method: 'MESSAGE',
+    ruri: `sip:carol@${DOMAIN}`,
+    vias: [`SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${n}`],
+    from: `<sip:alice@${DOMAIN}>;tag=a${n}`,
+    to: `<sip:carol@${DOMAIN}>`,
+    callId: `offline-${n}`,
+    extra: ['Content-Type: text/plain'],
     body,
-  ];
-  return parseMessage(Buffer.from(lines.join('\r\n'))) as SipRequest;
+  });
 }
 
 t.test('a full box: the MESSAGE is refused with 480 and the limit that bit is logged, at most ten lines a minute', async (t) => {

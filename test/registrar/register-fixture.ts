@@ -7,7 +7,7 @@ import { Registrar } from '../../src/registrar/registrar.js';
 import type { Config } from '../../src/config/config.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeFlow } from '../helpers/fake-flow.js';
-import { parseMessage } from '../../src/sip/parser.js';
+import { sipRequest } from '../helpers/sip-request.js';
 import type { Credentials } from '../../src/store/credentials.js';
 
 export const DOMAIN = 'node1.mesh';
@@ -28,24 +28,23 @@ export interface RegisterOptions {
 
 export function register(o: RegisterOptions = {}): SipRequest {
   const user = o.user ?? 'alice';
-  const lines = [
-    `REGISTER ${o.ruri ?? `sip:${DOMAIN}`} SIP/2.0`,
-    `Via: SIP/2.0/UDP 192.168.1.20:5062;branch=${o.branch ?? 'z9hG4bK776asdhds'};rport`,
-    'Max-Forwards: 70',
-    `From: <sip:${user}@${o.toHost ?? DOMAIN}>;tag=456248`,
-    `To: <sip:${user}@${o.toHost ?? DOMAIN}>`,
-    `Call-ID: ${o.callId ?? '843817637684230@998sdasdh09'}`,
-    `CSeq: ${o.cseq ?? 1} REGISTER`,
-    ...(o.contacts ?? [`<sip:${user}@192.168.1.20:5062>`]).map((c) => `Contact: ${c}`),
-    ...(o.expires === undefined ? [] : [`Expires: ${o.expires}`]),
-    ...(o.authorization === undefined ? [] : [`Authorization: ${o.authorization}`]),
-    ...(o.extra ?? []),
-    'User-Agent: fixture/1.0',
-    'Content-Length: 0',
-    '',
-    '',
-  ];
-  return parseMessage(Buffer.from(lines.join('\r\n'))) as SipRequest;
+  const aor = `<sip:${user}@${o.toHost ?? DOMAIN}>`;
+  return sipRequest({
+    method: 'REGISTER',
+    ruri: o.ruri ?? `sip:${DOMAIN}`,
+    vias: [`SIP/2.0/UDP 192.168.1.20:5062;branch=${o.branch ?? 'z9hG4bK776asdhds'};rport`],
+    from: `${aor};tag=456248`,
+    to: aor,
+    callId: o.callId ?? '843817637684230@998sdasdh09',
+    cseq: o.cseq ?? 1,
+    extra: [
+      ...(o.contacts ?? [`<sip:${user}@192.168.1.20:5062>`]).map((c) => `Contact: ${c}`),
+      ...(o.expires === undefined ? [] : [`Expires: ${o.expires}`]),
+      ...(o.authorization === undefined ? [] : [`Authorization: ${o.authorization}`]),
+      ...(o.extra ?? []),
+      'User-Agent: fixture/1.0',
+    ],
+  });
 }
 
 /** In-memory accounts: user -> password. */
