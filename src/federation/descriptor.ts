@@ -21,10 +21,10 @@
  * Everything read is untrusted: the size, every field's type and range and the set of keys are
  * checked before the signature, and anything else is refused with a reason for the log.
  */
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isDomain } from '../config/options.js';
-import { nodeIdOf, rawPublicKey, type NodeIdentity } from './node-identity.js';
+import { nodeIdOf, publicKeyFromRaw, rawPublicKey, type NodeIdentity } from './node-identity.js';
 
 /** 1000 users of 32 characters are about 35 KB: this leaves room and bounds what a reader buffers. */
 export const MAX_DESCRIPTOR_BYTES = 64 * 1024;
@@ -126,12 +126,7 @@ function userListProblem(key: string, list: unknown): string | undefined {
 }
 
 function publicKeyFrom(x: string): KeyObject | undefined {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(x)) return undefined;
-  try {
-    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-  } catch {
-    return undefined;
-  }
+  return /^[A-Za-z0-9_-]{43}$/.test(x) ? publicKeyFromRaw(Buffer.from(x, 'base64url')) : undefined;
 }
 
 /** Reads and verifies a descriptor as received; a refusal says why, for the log. */

@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { base32, fingerprintOf, loadOrCreateIdentity, nodeIdOf, NODE_KEY_FILE, rawPublicKey } from '../../src/federation/node-identity.js';
+import { base32, fingerprintOf, loadOrCreateIdentity, nodeIdOf, NODE_KEY_FILE, publicKeyFromRaw, rawPublicKey } from '../../src/federation/node-identity.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -22,6 +22,22 @@ t.test('the id is 128 bits of SHA-256 over the raw public key, in 26 base32 char
   t.not(nodeIdOf(generateKeyPairSync('ed25519').publicKey), id, 'another key, another id');
   t.match(fingerprintOf(publicKey), /^SHA256:[A-Za-z0-9+/]{43}$/);
   t.throws(() => nodeIdOf(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey), /not an Ed25519 key/);
+});
+
+t.test('a key made from its raw bytes is that key: it verifies its signatures and gives the same id and fingerprint', async (t) => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const key = publicKeyFromRaw(raw);
+  if (key === undefined) throw new Error('no key from 32 raw bytes');
+  t.same(key.export({ format: 'der', type: 'spki' }), publicKey.export({ format: 'der', type: 'spki' }), 'the same key as exported');
+  t.same(rawPublicKey(key), raw);
+  t.equal(nodeIdOf(key), nodeIdOf(publicKey));
+  t.equal(fingerprintOf(key), fingerprintOf(publicKey));
+  const data = Buffer.from('descriptor');
+  t.ok(verify(null, data, key, sign(null, data, privateKey)));
+  t.same(rawPublicKey(publicKey), raw, 'the second look at a key gives the bytes the first did');
+  t.equal(publicKeyFromRaw(raw.subarray(0, 31)), undefined, '31 bytes are no key');
+  t.equal(publicKeyFromRaw(Buffer.concat([raw, Buffer.alloc(1)])), undefined, '33 bytes are no key');
 });
 
 t.test('the key is made at first start, private to its owner, and the same one is loaded after', async (t) => {
