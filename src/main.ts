@@ -121,6 +121,7 @@ export async function startNode(config: Config, logger: Logger, clock: Clock = s
       clock,
       logger,
       own: () => descriptor.beacon(),
+      descriptor: () => descriptor.current(),
       sipPort: () => ports?.sip ?? config.sipPort,
     });
     undo.push(() => federation.stop());

@@ -70,7 +70,7 @@ export class Beacons implements BeaconSink {
     try {
       const { body, address } = await this.deps.fetch(b.address, b.port, FETCH_TIMEOUT_MS);
       this.failedAt.delete(b.id);
-      this.deps.directory.heard(body, address, channel, false, b.port);
+      this.deps.directory.heard(body, address, channel, { httpsPort: b.port });
     } catch (err) {
       if (!this.failedAt.has(b.id)) {
         this.deps.logger.warn(`${channel}: cannot fetch the descriptor of node ${b.id} from ${b.address}:${b.port} (${(err as Error).message})`);

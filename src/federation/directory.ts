@@ -40,6 +40,24 @@ export interface DirectoryDeps {
   readonly joined?: (id: string) => void;
 }
 
+/** Where a descriptor came from, besides the address and the channel. */
+export interface HeardHow {
+  /**
+   * A static peer's address, which the operator configured; it need not be among the addresses the
+   * node lists, so a node behind NAT or a port forward (a routed Guifi.net zone) is reached where
+   * the operator said. Any other address must be one the node lists.
+   */
+  readonly addressNamedByOperator?: boolean;
+  /** The port it was fetched from, so that the node can be passed on to other peers (peer exchange). */
+  readonly httpsPort?: number;
+  /**
+   * The node `introducedBy` sent it as its own with a peer exchange, from `address`
+   * (peer-exchange.ts): it must be that node's, and that exchange is the one a join would start, so
+   * none is started.
+   */
+  readonly introducedBy?: string;
+}
+
 export type Heard = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly why: string };
 
 interface Seen {
@@ -136,37 +154,34 @@ export class Directory {
   }
 
   /**
-   * A descriptor fetched from `address` (where the node then sends SIP), found by `channel`.
-   * `addressNamedByOperator`: a static peer's address, which the operator configured; it need not
-   * be among the addresses the node lists, so a node behind NAT or a port forward (a routed Guifi.net
-   * zone) is reached where the operator said. Any other address must be one the node lists.
-   * `httpsPort`: the port it was fetched from, so that the node can be passed on to other peers
-   * (peer exchange).
+   * A descriptor fetched from `address` (where the node then sends SIP), found by `channel`; `how`
+   * says more of where it came from.
    */
-  heard(body: Buffer, address: string, channel: string, addressNamedByOperator = false, httpsPort?: number): Heard {
+  heard(body: Buffer, address: string, channel: string, how: HeardHow = {}): Heard {
     const source = `${channel} ${address}`;
     const parsed = parseDescriptor(body);
     if (!parsed.ok) return this.refuse(source, `descriptor refused: ${parsed.why}`);
     const d = parsed.descriptor;
     // A static peer list that names this node too, or a beacon of our own heard back.
     if (d.id === this.deps.self.id) return { ok: false, why: 'our own descriptor' };
+    if (how.introducedBy !== undefined && d.id !== how.introducedBy) return this.refuse(source, `node ${how.introducedBy} introduced itself with the descriptor of node ${d.id}`);
     if (this.deps.pins.check(d.id, d.publicKey) === 'refused') return this.refuse(source, `node ${d.id}: key refused`);
     const before = this.seen.get(d.id);
     if (before && (d.seq < before.seq || (d.seq === before.seq && d.time < before.time))) {
       return this.refuse(source, `node ${d.id}: an older descriptor (seq ${d.seq}, last ${before.seq})`);
     }
-    if (!addressNamedByOperator && !d.addresses.includes(address.toLowerCase())) return this.refuse(source, `node ${d.id}: fetched from ${address}, which it does not list as its own`);
+    if (!how.addressNamedByOperator && !d.addresses.includes(address.toLowerCase())) return this.refuse(source, `node ${d.id}: fetched from ${address}, which it does not list as its own`);
     if (d.domain === this.deps.self.domain) return this.refuse(source, `node ${d.id} claims our own domain ${d.domain}`);
     const now = this.deps.clock.now();
     const added = this.deps.peers.add({ id: d.id, domain: d.domain, sip: sipOf(d, address), publicKey: d.publicKey, clockOffsetMs: d.time - now, users: d.users, online: new Set(d.online), offline: new Set(d.offline) });
     if (added.kind === 'domain-taken') return this.refuse(source, `node ${d.id} claims ${d.domain}, which node ${added.by} holds`);
     const channels = before !== undefined && this.deps.peers.nodeById(d.id) !== undefined ? before.channels : new Set<string>();
-    const endpoint = httpsPort === undefined ? before?.endpoint : { address, port: httpsPort };
+    const endpoint = how.httpsPort === undefined ? before?.endpoint : { address, port: how.httpsPort };
     this.seen.set(d.id, { seq: d.seq, time: d.time, fetchedAt: now, heardAt: now, channels: channels.add(channel), endpoint });
     if (this.lastRefusal.delete(source) || added.kind === 'added') {
-      this.deps.logger.info(`node ${d.id} (${d.domain}) at ${address} ${added.kind === 'added' ? 'joined' : 'is accepted again'} (${channel}, seq ${d.seq}, ${d.users.length} users)`);
+      this.deps.logger.info(`node ${d.id} (${d.domain}) at ${address} ${added.kind === 'added' ? 'joined' : 'is accepted again'} (${channel}${how.introducedBy === undefined ? '' : ', introduced by itself'}, seq ${d.seq}, ${d.users.length} users)`);
     }
-    if (added.kind === 'added') this.deps.joined?.(d.id);
+    if (added.kind === 'added' && how.introducedBy === undefined) this.deps.joined?.(d.id);
     return { ok: true, id: d.id };
   }
 

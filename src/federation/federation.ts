@@ -39,6 +39,8 @@ export interface FederationDeps {
   readonly identity: NodeIdentity;
   /** This node's beacon as of now, for the announcing channels. */
   readonly own: () => Beacon;
+  /** This node's signed descriptor as of now, with which peer exchange introduces it. */
+  readonly descriptor: () => string;
   /** The SIP port bound, which mDNS announces as `_sip._udp` and `_sip._tcp`. */
   readonly sipPort: () => number;
   readonly clock: Clock;
@@ -77,13 +79,13 @@ export function createFederation(deps: FederationDeps): Federation {
     timeoutMs: config.peerTimeout * 1000,
     revalidateMs: REVALIDATE_MS,
     logger,
-    joined: (id) => exchange?.exchangeWith(id),
+    joined: (id) => exchange?.exchangeWith(id, true),
   });
   const beacons = new Beacons({ directory, fetch, selfId: identity.id, clock, retryMs: config.peerInterval * 1000, logger });
   const exchange = config.peerExchange === 'on'
-    ? new PeerExchange({ directory, peers, sink: beacons, own: deps.own, post: deps.post ?? postExchange, clock, logger })
+    ? new PeerExchange({ directory, peers, sink: beacons, own: deps.own, descriptor: deps.descriptor, post: deps.post ?? postExchange, clock, logger })
     : undefined;
-  const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger, polled: (id) => exchange?.exchangeWith(id) });
+  const staticPeers = new StaticPeers({ peers: config.peers, intervalMs: config.peerInterval * 1000, fetch, directory, clock, logger, polled: (id) => exchange?.exchangeWith(id, false) });
   const channels: DiscoveryChannel[] = [];
   const channelDeps = { sink: beacons, own: deps.own, clock, logger };
   if (config.mdns !== 'off') {

@@ -12,19 +12,29 @@
  * after fetching its descriptor, so on the connection that fetch opened (peer-request.ts): no
  * second TLS handshake. That is enough for news to reach everyone: whatever one side of an
  * exchange learns makes it fetch, admit and so exchange with the nodes it learned of, which then
- * learn what it knows, and so on along every chain of joins. Telling every old peer of each
+ * learn what it knows, and so on along every chain of joins.
+ *
+ * That first exchange introduces A: its second line is A's signed descriptor. A B that does not
+ * know A yet admits A from it, as if it had fetched it from the address the request came from
+ * (the same checks, directory.ts), and the exchange then counts as verified. So a pair of nodes
+ * costs one TLS handshake, A's, where B fetching A back cost a second one: the handshakes were
+ * most of the CPU that 30 nodes on two cores took to find each other. B starts no exchange of its
+ * own for A: this one told each what the other knows. Telling every old peer of each
  * newcomer as well would be quicker in hops but costs a request per peer per join: on a 2-core
  * machine running 30 nodes it doubled the CPU that federation takes to converge (bench/RESULTS.md).
  * At rest, with nobody joining, nothing is sent. A static peer is exchanged with at every poll:
  * that keeps the zone behind it heard on both sides.
  *
- * A request from a node not in B's directory is refused (403), but its first line, the sender's own
- * beacon, is heard as any channel's beacon would be: B fetches that node's descriptor, admits it,
- * and as a newcomer it gets B's exchange. So a static peer need not name the node back.
+ * A request from a node not in B's directory that does not introduce it, or whose introduction B
+ * refuses (a descriptor that is not the sender's, or that does not list the address it came from),
+ * is refused (403), but its first line, the sender's own beacon, is heard as any channel's beacon
+ * would be: B fetches that node's descriptor, admits it, and as a newcomer it gets B's exchange.
+ * So a static peer need not name the node back.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { encodeBeacon, parseBeacon, type Beacon } from './beacon.js';
+import { MAX_DESCRIPTOR_BYTES } from './descriptor.js';
 import type { BeaconSink } from './beacons.js';
 import { EXCHANGE_CHANNEL } from './channel.js';
 import type { Directory } from './directory.js';
@@ -33,8 +43,8 @@ import { PeerStatusError } from './peer-request.js';
 
 /** Beacons in one exchange, either way: a mesh of a few hundred nodes, bounded for a router. */
 export const MAX_EXCHANGE_BEACONS = 256;
-/** 256 beacons of at most 240 bytes, and room. */
-export const MAX_EXCHANGE_BYTES = 64 * 1024;
+/** 256 beacons of at most 240 bytes, and room, and the sender's descriptor. */
+export const MAX_EXCHANGE_BYTES = 64 * 1024 + MAX_DESCRIPTOR_BYTES;
 /** Reasons to exchange with one peer that come within this (a join and a static poll) make one exchange. */
 const GATHER_MS = 100;
 const MAX_IN_FLIGHT = 4;
@@ -46,11 +56,13 @@ const MAX_TRACKED = 1024;
 export type PostExchange = (host: string, port: number, body: Buffer, signature: string, timeoutMs: number) => Promise<Buffer>;
 
 export interface PeerExchangeDeps {
-  readonly directory: Pick<Directory, 'beacons'>;
+  readonly directory: Pick<Directory, 'beacons' | 'heard'>;
   readonly peers: Pick<PeerNodes, 'nodeById' | 'signExchange' | 'verifyExchange'>;
   readonly sink: BeaconSink;
   /** This node's beacon as of now. */
   readonly own: () => Beacon;
+  /** This node's signed descriptor as of now, one line of JSON. */
+  readonly descriptor: () => string;
   readonly post: PostExchange;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -63,13 +75,20 @@ export class PeerExchange {
   private readonly running = new Set<string>();
   /** Peers due an exchange while theirs ran, or waiting for room. */
   private readonly waiting = new Set<string>();
+  /** Peers whose next exchange introduces this node. */
+  private readonly introduce = new Set<string>();
   private readonly failing = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: PeerExchangeDeps) {}
 
-  /** Node `id` was admitted, or polled as a static peer: it gets what we know, and tells us what it knows. */
-  exchangeWith(id: string): void {
+  /**
+   * Node `id` was admitted (`introduce`: the exchange carries our descriptor, since it may not know
+   * us), or polled as a static peer: it gets what we know, and tells us what it knows.
+   */
+  exchangeWith(id: string, introduce: boolean): void {
+    if (this.stopped) return;
+    if (introduce && this.introduce.size < MAX_TRACKED) this.introduce.add(id);
     this.schedule(id);
   }
 
@@ -78,25 +97,32 @@ export class PeerExchange {
     for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
     this.timers.clear();
     this.waiting.clear();
+    this.introduce.clear();
   }
 
-  /** An exchange received over HTTPS: `signature` is its Trucada-Signature header. */
-  received(signature: string | undefined, body: Buffer): ExchangeAnswer {
+  /** An exchange received over HTTPS from `from`: `signature` is its Trucada-Signature header. */
+  received(signature: string | undefined, body: Buffer, from: string): ExchangeAnswer {
     if (body.length > MAX_EXCHANGE_BYTES) return { status: 413, message: `an exchange may have at most ${MAX_EXCHANGE_BYTES} bytes` };
     const lines = body.toString('utf8').split('\n').filter((l) => l !== '');
-    if (lines.length === 0 || lines.length > MAX_EXCHANGE_BEACONS + 1) return { status: 400, message: `an exchange lists the sender's beacon and at most ${MAX_EXCHANGE_BEACONS} others` };
-    const check = this.deps.peers.verifyExchange(signature, body);
-    if (check.kind !== 'verified') {
-      const first = parseBeacon(lines[0]!);
+    // A descriptor is a JSON object; a beacon never starts with a brace (beacon.ts).
+    const introduction = lines[1]?.startsWith('{') ? lines[1] : undefined;
+    const beacons = introduction === undefined ? lines : [lines[0]!, ...lines.slice(2)];
+    if (beacons.length === 0 || beacons.length > MAX_EXCHANGE_BEACONS + 1) return { status: 400, message: `an exchange lists the sender's beacon and at most ${MAX_EXCHANGE_BEACONS} others` };
+    let check = this.deps.peers.verifyExchange(signature, body);
+    if (check.kind === 'refused' && check.why === 'unknown node') {
+      const first = parseBeacon(beacons[0]!);
       // A sender we do not know yet: its own beacon is what any channel could have told us.
-      if (check.kind === 'refused' && check.why === 'unknown node' && first.ok && first.beacon.id === check.nodeId) {
-        this.deps.sink.heard(lines[0]!, EXCHANGE_CHANNEL);
+      if (!first.ok || first.beacon.id !== check.nodeId) return { status: 403, message: `signature refused: ${check.why}` };
+      const admitted = introduction !== undefined && this.deps.directory.heard(Buffer.from(introduction), from, EXCHANGE_CHANNEL, { httpsPort: first.beacon.port, introducedBy: check.nodeId }).ok;
+      if (admitted) check = this.deps.peers.verifyExchange(signature, body);
+      else {
+        this.deps.sink.heard(beacons[0]!, EXCHANGE_CHANNEL);
         return { status: 403, message: 'this node does not know yours yet: it is fetching your descriptor and will exchange with you' };
       }
-      return { status: 403, message: check.kind === 'unsigned' ? 'an exchange must be signed by a peer node' : `signature refused: ${check.why}` };
     }
+    if (check.kind !== 'verified') return { status: 403, message: check.kind === 'unsigned' ? 'an exchange must be signed by a peer node' : `signature refused: ${check.why}` };
     const listed = new Set<string>([check.nodeId]);
-    for (const line of lines) {
+    for (const line of beacons) {
       const parsed = parseBeacon(line);
       if (!parsed.ok) continue;
       listed.add(parsed.beacon.id);
@@ -143,7 +169,8 @@ export class PeerExchange {
     const target = beacons.find((b) => b.id === peer);
     if (target === undefined || this.deps.peers.nodeById(peer) === undefined) return;
     const others = beacons.filter((b) => b.id !== peer).slice(0, MAX_EXCHANGE_BEACONS);
-    const body = Buffer.from([this.deps.own(), ...others].map(encodeBeacon).join(''));
+    const introduction = this.introduce.delete(peer) ? `${this.deps.descriptor()}\n` : '';
+    const body = Buffer.from(encodeBeacon(this.deps.own()) + introduction + others.map(encodeBeacon).join(''));
     try {
       const answer = await this.deps.post(target.address, target.port, body, this.deps.peers.signExchange(body, peer), TIMEOUT_MS);
       if (this.failing.delete(peer)) this.deps.logger.info(`peer exchange with node ${peer} works again`);

@@ -62,7 +62,7 @@ export class StaticPeers {
       const { body, address } = await this.deps.fetch(host, port, Math.min(MAX_FETCH_MS, this.deps.intervalMs / 2));
       if (this.stopped) return;
       if (this.failing.delete(name)) this.deps.logger.info(`static peer ${name} answers again`);
-      const heard = this.deps.directory.heard(body, address, `${CHANNEL} ${name}`, true, port);
+      const heard = this.deps.directory.heard(body, address, `${CHANNEL} ${name}`, { addressNamedByOperator: true, httpsPort: port });
       if (heard.ok) this.deps.polled?.(heard.id);
     } catch (err) {
       if (!this.stopped && !this.failing.has(name)) {

@@ -66,7 +66,7 @@ t.test('a static peer behind NAT is reached at the address the operator named', 
   // node2 lists its inside addresses; the operator reaches it through a port forward at 198.18.7.7.
   const text = Buffer.from(signDescriptor(NODE2, s.fields()));
   t.match(s.directory.heard(text, '198.18.7.7', 'mdns'), { ok: false, why: /does not list as its own/ }, 'from a beacon, refused as before');
-  t.same(s.directory.heard(text, '198.18.7.7', 'static 198.18.7.7:8443', true), { ok: true, id: NODE2.id }, 'from the static list, accepted');
+  t.same(s.directory.heard(text, '198.18.7.7', 'static 198.18.7.7:8443', { addressNamedByOperator: true }), { ok: true, id: NODE2.id }, 'from the static list, accepted');
   t.equal(s.peers.nodeForDomain('node2.mesh')?.sip.remoteAddress, '198.18.7.7', 'and SIP goes there');
 });
 

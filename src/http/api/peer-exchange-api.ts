@@ -1,13 +1,16 @@
 /**
  * `POST /.well-known/trucada/peers`: another node's peer exchange (src/federation/peer-exchange.ts),
- * signed by that node; the answer lists the beacons this node knows that the request did not. The
- * signature, not this connection, is what decides: an unsigned or badly signed request gets 403
- * with the reason, and a browser's cross-site form cannot make a node's signature.
+ * signed by that node, which may introduce itself with its descriptor; the answer lists the beacons
+ * this node knows that the request did not. The connection's address is where an introduced
+ * node's descriptor counts as fetched from. The signature, not this connection, is what decides:
+ * an unsigned or badly signed request gets 403 with the reason, and a browser's cross-site form
+ * cannot make a node's signature.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXCHANGE_PATH } from '../../federation/exchange-post.js';
 import { MAX_EXCHANGE_BYTES, type PeerExchange } from '../../federation/peer-exchange.js';
 import { SIGNATURE_HEADER } from '../../federation/request-signature.js';
+import { unmapAddress } from '../../net/addresses.js';
 import { BodyError, readBody } from './json-body.js';
 import { sendError } from './json-reply.js';
 
@@ -29,7 +32,7 @@ export function createPeerExchangeHandler(exchange: Pick<PeerExchange, 'received
     }
     readBody(req, MAX_EXCHANGE_BYTES).then(
       (body) => {
-        const answer = exchange.received(req.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined, body);
+        const answer = exchange.received(req.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined, body, unmapAddress(req.socket.remoteAddress ?? ''));
         if (answer.status !== 200) {
           sendError(res, answer.status, answer.message);
           return;
