@@ -8,10 +8,13 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { parseBeacon, type Beacon } from './beacon.js';
+import { EXCHANGE_CHANNEL } from './channel.js';
 import type { FetchDescriptor } from './descriptor-fetch.js';
 import type { Directory } from './directory.js';
 
 const MAX_TRACKED = 1024;
+/** How long the second node of a pair waits for the first to introduce itself (waitForIntroduction). */
+const INTRODUCTION_WAIT_MS = 500;
 /** A descriptor is a few KB: a node that takes longer than this is as good as unreachable. */
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -53,7 +56,7 @@ export class Beacons implements BeaconSink {
     if (this.fetching.has(b.id) || this.fetching.size >= MAX_TRACKED) return;
     const failed = this.failedAt.get(b.id);
     if (failed !== undefined && this.deps.clock.now() - failed < this.deps.retryMs) return;
-    const done = this.fetchFrom(b, channel).finally(() => this.fetching.delete(b.id));
+    const done = (channel === EXCHANGE_CHANNEL && b.id < this.deps.selfId ? this.waitForIntroduction(b, channel) : this.fetchFrom(b, channel)).finally(() => this.fetching.delete(b.id));
     this.fetching.set(b.id, done);
   }
 
@@ -64,6 +67,18 @@ export class Beacons implements BeaconSink {
   /** Resolves when the fetches running now have ended (for tests and shutdown). */
   async settled(): Promise<void> {
     await Promise.all(this.fetching.values());
+  }
+
+  /**
+   * An exchange told of node b, and b's id sorts before ours. One exchange often tells both nodes
+   * of a pair of each other (each learns what the other's neighbours know, in the same round), and
+   * then both would fetch the other, two TLS handshakes where one does: the node whose id sorts
+   * first fetches at once and introduces itself with its exchange (peer-exchange.ts); the other
+   * waits a little for that, and fetches only if it has not come.
+   */
+  private async waitForIntroduction(b: Beacon, channel: string): Promise<void> {
+    await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, INTRODUCTION_WAIT_MS));
+    if (this.deps.directory.announced(b.id, b.seq, channel)) await this.fetchFrom(b, channel);
   }
 
   private async fetchFrom(b: Beacon, channel: string): Promise<void> {

@@ -3,6 +3,7 @@ import t from 'tap';
 import { encodeBeacon } from '../../src/federation/beacon.js';
 import { Beacons } from '../../src/federation/beacons.js';
 import { signDescriptor } from '../../src/federation/descriptor.js';
+import { EXCHANGE_CHANNEL } from '../../src/federation/channel.js';
 import { Directory } from '../../src/federation/directory.js';
 import { identityOf } from '../../src/federation/node-identity.js';
 import { PeerNodes } from '../../src/federation/peer-nodes.js';
@@ -14,7 +15,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const SELF = identityOf(generateKeyPairSync('ed25519').privateKey);
 const NODE2 = identityOf(generateKeyPairSync('ed25519').privateKey);
 
-function setup(t: Parameters<typeof tempDir>[0]) {
+function setup(t: Parameters<typeof tempDir>[0], selfId = SELF.id) {
   const clock = new FakeClock();
   const logs: string[] = [];
   const logger = createLogger('debug', (l) => logs.push(l.trimEnd()));
@@ -30,7 +31,7 @@ function setup(t: Parameters<typeof tempDir>[0]) {
       if (!up) throw new Error('connect ECONNREFUSED');
       return { body: Buffer.from(signDescriptor(NODE2, { domain: 'node2.mesh', sip: { udp: 5060 }, addresses: [host], seq, time: clock.now(), users: ['bob'], online: [], offline: [] })), address: host };
     },
-    selfId: SELF.id,
+    selfId,
     clock,
     retryMs: 30_000,
     logger,
@@ -126,4 +127,32 @@ t.test('our own beacon and malformed beacons are not fetched; a malformed one is
   await s.beacons.settled();
   t.same(s.fetches, []);
   t.same(s.logs.filter((l) => l.includes('beacon refused')), ['warn: bmx6 rcvdSms/x:trucada: beacon refused: not six words']);
+});
+
+t.test('a node an exchange told of is fetched at once when our id sorts first, and after a wait for its introduction when its id does', async (t) => {
+  const first = setup(t, '2'.repeat(26));
+  first.beacons.heard(first.beacon(5), EXCHANGE_CHANNEL);
+  await first.beacons.settled();
+  t.same(first.fetches, ['198.18.0.2:8443'], 'our id sorts first: fetched with no wait');
+
+  const second = setup(t, 'z'.repeat(26));
+  second.beacons.heard(second.beacon(5), EXCHANGE_CHANNEL);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(second.fetches, [], 'its id sorts first: not fetched yet');
+  second.clock.advance(500);
+  await second.beacons.settled();
+  t.same(second.fetches, ['198.18.0.2:8443'], 'no introduction came within 500 ms: fetched');
+
+  const introduced = setup(t, 'z'.repeat(26));
+  introduced.beacons.heard(introduced.beacon(5), EXCHANGE_CHANNEL);
+  const descriptor = signDescriptor(NODE2, { domain: 'node2.mesh', sip: { udp: 5060 }, addresses: ['198.18.0.2'], seq: 5, time: introduced.clock.now(), users: ['bob'], online: [], offline: [] });
+  t.ok(introduced.directory.heard(Buffer.from(descriptor), '198.18.0.2', EXCHANGE_CHANNEL, { httpsPort: 8443, introducedBy: NODE2.id }).ok, 'it introduced itself meanwhile');
+  introduced.clock.advance(500);
+  await introduced.beacons.settled();
+  t.same(introduced.fetches, [], 'so it is not fetched');
+
+  const bmx = setup(t, 'z'.repeat(26));
+  bmx.beacons.heard(bmx.beacon(5), 'bmx6');
+  await bmx.beacons.settled();
+  t.same(bmx.fetches, ['198.18.0.2:8443'], 'a first-hand channel fetches at once whatever the ids');
 });
