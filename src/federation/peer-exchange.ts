@@ -12,18 +12,18 @@
  * after fetching its descriptor, so on the connection that fetch opened (peer-request.ts): no
  * second TLS handshake. That is enough for news to reach everyone: whatever one side of an
  * exchange learns makes it fetch, admit and so exchange with the nodes it learned of, which then
- * learn what it knows, and so on along every chain of joins.
+ * learn what it knows, and so on along every chain of joins. Telling every old peer of each
+ * newcomer as well would be quicker in hops but costs a request per peer per join: on a 2-core
+ * machine running 30 nodes it doubled the CPU that federation takes to converge (bench/RESULTS.md).
+ * At rest, with nobody joining, nothing is sent. A static peer is exchanged with at every poll:
+ * that keeps the zone behind it heard on both sides.
  *
  * That first exchange introduces A: its second line is A's signed descriptor. A B that does not
  * know A yet admits A from it, as if it had fetched it from the address the request came from
  * (the same checks, directory.ts), and the exchange then counts as verified. So a pair of nodes
  * costs one TLS handshake, A's, where B fetching A back cost a second one: the handshakes were
  * most of the CPU that 30 nodes on two cores took to find each other. B starts no exchange of its
- * own for A: this one told each what the other knows. Telling every old peer of each
- * newcomer as well would be quicker in hops but costs a request per peer per join: on a 2-core
- * machine running 30 nodes it doubled the CPU that federation takes to converge (bench/RESULTS.md).
- * At rest, with nobody joining, nothing is sent. A static peer is exchanged with at every poll:
- * that keeps the zone behind it heard on both sides.
+ * own for A: this one told each what the other knows.
  *
  * A request from a node not in B's directory that does not introduce it, or whose introduction B
  * refuses (a descriptor that is not the sender's, or that does not list the address it came from),
