@@ -39,6 +39,8 @@ interface Mesh {
   readonly posts: string[];
   /** Descriptors fetched, as `by>of`. */
   readonly fetches: string[];
+  /** Node n's signed descriptor as of now, as its fetches and its introductions give it. */
+  descriptorOf(n: SimNode): string;
   /** Lets timers fire and the fetches and exchanges they start finish, `rounds` times 100 ms. */
   run(rounds?: number): Promise<void>;
   knows(n: SimNode): string[];
@@ -96,6 +98,7 @@ function mesh(t: Test, count: number): Mesh {
     nodes,
     posts,
     fetches,
+    descriptorOf,
     run: async (rounds = 30) => {
       for (let i = 0; i < rounds; i++) {
         clock.advance(100);
@@ -171,11 +174,11 @@ t.test('an introduction that is not the sender\'s own, or from an address it doe
   const [node1, node2, node3] = m.nodes as [SimNode, SimNode, SimNode];
   const introducing = (descriptor: string) => Buffer.from(`${encodeBeacon(node1.beacon())}${descriptor}\n`);
   const signed = (body: Buffer) => node1.peers.signExchange(body, node2.identity.id);
-  const other = introducing(signDescriptor(node3.identity, { domain: 'node3.mesh', sip: { udp: 5060 }, addresses: [node3.address], seq: 1, time: m.clock.now(), users: [], online: [], offline: [] }));
+  const other = introducing(m.descriptorOf(node3));
   t.match(node2.exchange.received(signed(other), other, node1.address), { status: 403, message: /does not know yours yet/ }, "node3's descriptor as node1's");
   t.match(node2.logs.join('\n'), /introduced itself with the descriptor of node/);
   t.same(m.knows(node2), [], 'node3 is not admitted on what node1 sent');
-  const own = introducing(signDescriptor(node1.identity, { domain: 'node1.mesh', sip: { udp: 5060 }, addresses: [node1.address], seq: 1, time: m.clock.now(), users: [], online: [], offline: [] }));
+  const own = introducing(m.descriptorOf(node1));
   t.match(node2.exchange.received(signed(own), own, '198.18.9.77'), { status: 403, message: /does not know yours yet/ }, 'from an address node1 does not list');
   t.match(node2.logs.join('\n'), /fetched from 198\.18\.9\.77, which it does not list as its own/);
   await m.run();
